@@ -1,10 +1,53 @@
-// Worker entry: Hono app. Routes are added by the relay and state modules.
+// Worker entry: the Hono app in front of the Durable Objects.
+//   GET  /healthz            hot path loaded + build id (no auth)
+//   POST /v1/gossip/decode   decode one Gravity envelope, report whether its V matches ours (no auth)
+//   GET  /relay              NetBird relay WebSocket -> a relay shard (relay-route.ts)
+//   POST /v1/messages, GET /v1/state, GET /v1/route, GET /v1/watch
+//                            gossip state store (bearer STORE_TOKEN) -> the GossipStore object
+//   GET  /metrics            Prometheus text: relay shards, directory, store
+// Anything else is 404, a known path with the wrong method 405; both as JSON { error: { code } }.
 import { Hono } from "hono";
-import wasmModule from "../build/hotpath.wasm";
+import type { Env } from "./env.ts";
+import { logLevel } from "./env.ts";
+import { hotpathHealth } from "./health.ts";
+import { decodeRoute } from "./decode-route.ts";
+import { relayUpgrade } from "./relay-route.ts";
+import { storeAuth, storeForward } from "./store-route.ts";
+import { metricsRoute } from "./metrics-route.ts";
+import { consoleJsonLogger } from "../src/util/logger.ts";
 
-const app = new Hono();
+export { RelayShard } from "./relay-shard.ts";
+export { PeerDirectory } from "./peer-directory.ts";
+export { GossipStore } from "./store-object.ts";
+
+const app = new Hono<{ Bindings: Env }>();
+
 app.get("/healthz", (c) => {
-  const inst = new WebAssembly.Instance(wasmModule, { env: { abort() { throw new Error("abort"); } } });
-  return c.json({ ok: true, buildId: (inst.exports.buildId as () => number)() });
+  const hp = hotpathHealth();
+  return c.json({ ok: hp.loaded, buildId: hp.buildId, hotpath: hp }, hp.loaded ? 200 : 503);
 });
+app.post("/v1/gossip/decode", decodeRoute);
+app.get("/relay", relayUpgrade);
+
+app.use("/v1/messages", storeAuth);
+app.use("/v1/state", storeAuth);
+app.use("/v1/route", storeAuth);
+app.use("/v1/watch", storeAuth);
+app.post("/v1/messages", storeForward);
+app.get("/v1/state", storeForward);
+app.get("/v1/route", storeForward);
+app.get("/v1/watch", storeForward);
+app.get("/metrics", metricsRoute);
+
+const known = ["/healthz", "/v1/gossip/decode", "/relay", "/v1/messages", "/v1/state", "/v1/route", "/v1/watch", "/metrics"];
+app.notFound((c) => {
+  const path = new URL(c.req.url).pathname;
+  if (known.includes(path)) return c.json({ error: { code: "method_not_allowed", message: `${c.req.method} not allowed on ${path}` } }, 405);
+  return c.json({ error: { code: "not_found", message: "no such route" } }, 404);
+});
+app.onError((err, c) => {
+  consoleJsonLogger({ component: "worker" }, logLevel(c.env.LOG_LEVEL)).error({ err: err.message, path: new URL(c.req.url).pathname }, "unhandled error");
+  return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+});
+
 export default app;

@@ -1,0 +1,52 @@
+// The compress wrapper (type 9, spec memberlist-wire.md §7): 09 + msgpack {Algo: 0, Buf: <LZW bytes>}.
+// Algo 0 (LZW LSB/8) is the only algorithm. The decompressed bytes are a complete message again
+// (starting with its own type byte) and are dispatched once more by the caller.
+import { MemberlistCompressionError, MemberlistLimitError } from "../errors.ts";
+import { MessageType } from "../messages.ts";
+import type { Compress } from "../messages.ts";
+import type { ResolvedLimits } from "./limits.ts";
+import { lzwCompress, lzwDecompress } from "./lzw.ts";
+import { MsgpackReader } from "./msgpack-reader.ts";
+import { encodeWith } from "./msgpack.ts";
+import type { MsgpackFlavor } from "./msgpack.ts";
+import { readStruct, SCHEMAS, writeStruct } from "./schema.ts";
+
+export const LZW_ALGO = 0;
+
+/** 09 + {Algo: 0, Buf: lzw(msg)}. */
+export function encodeCompressed(msg: Uint8Array, flavor: MsgpackFlavor = "0.2.2"): Uint8Array {
+  const buf = lzwCompress(msg);
+  return encodeWith((w) => {
+    w.byte(MessageType.compress);
+    writeStruct(w, SCHEMAS.compress, { Algo: LZW_ALGO, Buf: buf } satisfies Compress, flavor);
+  });
+}
+
+/** Reads the msgpack compress envelope at r.pos (after the 09 byte). */
+export function readCompressEnvelope(r: MsgpackReader): Compress {
+  const at = r.offset;
+  const c = readStruct<Compress>(r, SCHEMAS.compress);
+  if (c.Algo !== LZW_ALGO) throw new MemberlistCompressionError(`cannot decompress unknown algorithm ${c.Algo}`, { offset: at });
+  return c;
+}
+
+/** Inflates a compress envelope's Buf; an empty result is rejected (as latest does). */
+export function inflate(c: Compress, maxOut: number, offset: number): Uint8Array {
+  let out: Uint8Array;
+  try {
+    out = lzwDecompress(c.Buf, maxOut);
+  } catch (e) {
+    // Re-anchor the offset on the envelope (the original, relative to Buf, stays as cause).
+    if (e instanceof MemberlistLimitError) throw new MemberlistLimitError(e.message, { cause: e, offset });
+    if (e instanceof MemberlistCompressionError) throw new MemberlistCompressionError(e.message, { cause: e, offset });
+    throw e;
+  }
+  if (out.length === 0) throw new MemberlistCompressionError("decompressed payload is empty", { offset });
+  return out;
+}
+
+/** Decodes a whole compress message (buf[0] === 9) to the inner message bytes. */
+export function decodeCompressed(buf: Uint8Array, limits: ResolvedLimits, maxOut: number, base = 0): Uint8Array {
+  const r = new MsgpackReader(buf, limits, 1, base);
+  return inflate(readCompressEnvelope(r), maxOut, base);
+}

@@ -1,0 +1,282 @@
+// Node state transitions (memberlist state.go: aliveNode, suspectNode, deadNode, refute, mergeState,
+// verifyProtocol, reaping). Rules from spec memberlist-wire.md §10.1, §10.4, §11:
+//  - state is keyed by name; an alive with a higher incarnation wins, the same incarnation only for us
+//    (refute when Meta/Vsn differ); a known name at a new address is a conflict unless the old entry left
+//    (or is dead past DeadNodeReclaimTime);
+//  - suspect starts a Lifeguard suspicion timer (or confirms a running one); about ourselves we refute;
+//  - dead with From == Node means "left"; about ourselves we refute unless we are leaving;
+//  - every accepted change is re-gossiped, keyed by node name so newer news replaces older.
+import type { Core } from "./core.ts";
+import type { Alive, Dead, PushNodeState, Suspect } from "./messages.ts";
+import { NodeStateType } from "./messages.ts";
+import { META_MAX_SIZE } from "./config.ts";
+import { EMPTY, bytesEqual } from "./addr.ts";
+import { NodeState, makeIdentity } from "./core.ts";
+import { encodeMessage } from "./wire.ts";
+import { Suspicion, suspicionTimeout } from "./suspicion.ts";
+
+/** Queue a memberlist message about `node` for gossip, replacing older news about the same node. */
+export function broadcastAbout(core: Core, node: string, msg: Uint8Array, finished?: () => void): void {
+  core.broadcasts.queue(msg, node, finished);
+}
+
+/** Our own meta: updateMeta() override, else the delegate's nodeMeta(512). */
+export function localMeta(core: Core): Uint8Array {
+  if (core.metaOverride) return core.metaOverride;
+  const m = core.config.delegate?.nodeMeta?.(META_MAX_SIZE) ?? EMPTY;
+  if (m.length > META_MAX_SIZE) throw new RangeError(`node meta is ${m.length} bytes, limit ${META_MAX_SIZE}`);
+  return m;
+}
+
+export function aliveNode(core: Core, a: Alive, bootstrap: boolean, finished?: () => void): void {
+  const isLocal = a.Node === core.name;
+  if (core.leaving && isLocal) return;
+  const vsn = a.Vsn;
+  if (vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0]! > vsn[1]!)) {
+    core.logger.warn({ node: a.Node }, "ignoring alive message: invalid protocol versions");
+    return;
+  }
+  if (core.config.alive) {
+    if (vsn.length < 6) return;
+    const err = core.config.alive.notifyAlive(core.memberInfo(transient(a)));
+    if (err !== null) {
+      core.logger.warn({ node: a.Node, err }, "ignoring alive message");
+      return;
+    }
+  }
+  let state = core.nodeMap.get(a.Node);
+  let updatesNode = false;
+  if (!state) {
+    state = transient(a);
+    state.state = NodeStateType.dead;
+    state.incarnation = 0;
+    core.nodeMap.set(a.Node, state);
+    // Insert at a random offset so probe order stays unbiased (memberlist swaps with a random slot).
+    const n = core.nodes.length;
+    const off = core.randInt(n + 1);
+    core.nodes.push(state);
+    if (off < n) {
+      core.nodes[n] = core.nodes[off]!;
+      core.nodes[off] = state;
+    }
+  } else if (!bytesEqual(state.addr, a.Addr) || state.port !== a.Port) {
+    const canReclaim =
+      core.config.deadNodeReclaimTime > 0 && core.clock.now() - state.stateChange > core.config.deadNodeReclaimTime;
+    if (state.state === NodeStateType.left || (state.state === NodeStateType.dead && canReclaim)) {
+      updatesNode = true;
+    } else {
+      core.logger.error(
+        { node: a.Node, mine: state.address, theirs: transient(a).address, oldState: state.state },
+        "conflicting address",
+      );
+      core.config.conflict?.notifyConflict(core.memberInfo(state), core.memberInfo(transient(a)));
+      return;
+    }
+  }
+  if (a.Incarnation <= state.incarnation && !isLocal && !updatesNode) return;
+  if (a.Incarnation < state.incarnation && isLocal) return;
+
+  const timer = core.nodeTimers.get(a.Node);
+  if (timer) {
+    timer.cancel();
+    core.nodeTimers.delete(a.Node);
+  }
+  const oldState = state.state;
+  const oldMeta = state.meta;
+  if (!bootstrap && isLocal) {
+    if (a.Incarnation === state.incarnation && bytesEqual(a.Meta, state.meta) && bytesEqual(a.Vsn, core.vsn)) return;
+    refute(core, state, a.Incarnation);
+    core.logger.warn({ node: a.Node }, "refuting an alive message about ourselves");
+  } else {
+    broadcastAbout(core, a.Node, encodeMessage({ type: "alive", body: a }), finished);
+    const meta = a.Meta ?? EMPTY;
+    const newVsn = vsn.length > 0 ? sixBytes(vsn) : state.vsn;
+    const id = state.id;
+    if (!bytesEqual(id.addr, a.Addr) || id.port !== a.Port || !bytesEqual(id.meta, meta) || !bytesEqual(id.vsn, newVsn)) {
+      state.id = makeIdentity(a.Node, a.Addr, a.Port, meta, newVsn);
+    }
+    state.incarnation = a.Incarnation;
+    if (state.state !== NodeStateType.alive) {
+      state.state = NodeStateType.alive;
+      state.stateChange = core.clock.now();
+    }
+  }
+  const ev = core.config.events;
+  if (ev) {
+    if (oldState === NodeStateType.dead || oldState === NodeStateType.left) ev.notifyJoin?.(core.memberInfo(state));
+    else if (!bytesEqual(oldMeta, state.meta)) ev.notifyUpdate?.(core.memberInfo(state));
+  }
+}
+
+export function suspectNode(core: Core, s: Suspect): void {
+  const state = core.nodeMap.get(s.Node);
+  if (!state) return;
+  if (s.Incarnation < state.incarnation) return;
+  const timer = core.nodeTimers.get(s.Node);
+  if (timer) {
+    if (timer.confirm(s.From)) broadcastAbout(core, s.Node, encodeMessage({ type: "suspect", body: s }));
+    return;
+  }
+  if (state.state !== NodeStateType.alive) return;
+  if (state.name === core.name) {
+    refute(core, state, s.Incarnation);
+    core.logger.warn({ from: s.From }, "refuting a suspect message");
+    return;
+  }
+  broadcastAbout(core, s.Node, encodeMessage({ type: "suspect", body: s }));
+  core.stats.suspicionsStarted++;
+  state.incarnation = s.Incarnation;
+  state.state = NodeStateType.suspect;
+  const changeTime = core.clock.now();
+  state.stateChange = changeTime;
+
+  const cfg = core.config;
+  const n = core.nodes.length;
+  let k = cfg.lifeguard ? cfg.suspicionMult - 2 : 0;
+  if (n - 2 < k) k = 0;
+  const min = suspicionTimeout(cfg.suspicionMult, n, cfg.probeInterval);
+  const max = cfg.suspicionMaxTimeoutMult * min;
+  const name = s.Node;
+  core.nodeTimers.set(
+    name,
+    new Suspicion(core.clock, s.From, k, min, max, () => {
+      if (core.closed) return;
+      const st = core.nodeMap.get(name);
+      if (st && st.state === NodeStateType.suspect && st.stateChange === changeTime) {
+        core.logger.info({ node: name }, "marking node as failed, suspect timeout reached");
+        core.stats.deathsDeclared++;
+        deadNode(core, { Incarnation: st.incarnation, Node: name, From: core.name });
+      }
+    }),
+  );
+}
+
+export function deadNode(core: Core, d: Dead): void {
+  const state = core.nodeMap.get(d.Node);
+  if (!state) return;
+  if (d.Incarnation < state.incarnation) return;
+  const timer = core.nodeTimers.get(d.Node);
+  if (timer) {
+    timer.cancel();
+    core.nodeTimers.delete(d.Node);
+  }
+  if (state.state === NodeStateType.dead || state.state === NodeStateType.left) return;
+  const msg = encodeMessage({ type: "dead", body: d });
+  if (state.name === core.name) {
+    if (!core.leaving) {
+      refute(core, state, d.Incarnation);
+      core.logger.warn({ from: d.From }, "refuting a dead message");
+      return;
+    }
+    broadcastAbout(core, d.Node, msg, () => {
+      core.leaveDone?.();
+      core.leaveDone = null;
+    });
+  } else {
+    broadcastAbout(core, d.Node, msg);
+  }
+  state.incarnation = d.Incarnation;
+  state.state = d.Node === d.From ? NodeStateType.left : NodeStateType.dead;
+  state.stateChange = core.clock.now();
+  core.config.events?.notifyLeave?.(core.memberInfo(state));
+}
+
+/** Beat an accusation: incarnation past the accused one, +1 health score, gossip our alive. */
+export function refute(core: Core, me: NodeState, accusedInc: number): void {
+  let inc = (core.incarnation + 1) >>> 0;
+  if (accusedInc >= inc) inc = (accusedInc + 1) >>> 0;
+  core.incarnation = inc;
+  me.incarnation = inc;
+  core.stats.refutations++;
+  core.awareness.applyDelta(1);
+  const a: Alive = { Incarnation: inc, Node: me.name, Addr: me.addr, Port: me.port, Meta: me.meta, Vsn: core.vsn };
+  broadcastAbout(core, me.name, encodeMessage({ type: "alive", body: a }));
+}
+
+/** Apply a push/pull peer's view: alive as alive, left as dead-by-self, dead or suspect only as suspicion. */
+export function mergeState(core: Core, remote: PushNodeState[]): void {
+  for (const r of remote) {
+    switch (r.State) {
+      case NodeStateType.alive:
+        aliveNode(core, { Incarnation: r.Incarnation, Node: r.Name, Addr: r.Addr, Port: r.Port, Meta: r.Meta, Vsn: r.Vsn }, false);
+        break;
+      case NodeStateType.left:
+        deadNode(core, { Incarnation: r.Incarnation, Node: r.Name, From: r.Name });
+        break;
+      case NodeStateType.dead:
+      case NodeStateType.suspect:
+        suspectNode(core, { Incarnation: r.Incarnation, Node: r.Name, From: core.name });
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/**
+ * memberlist verifyProtocol: over alive nodes (ours and the remote's) find the overlapping protocol and
+ * delegate ranges; every node's current versions must fall inside both. Returns an error text or null.
+ */
+export function verifyProtocol(core: Core, remote: PushNodeState[]): string | null {
+  let maxPMin = 0, minPMax = 255, maxDMin = 0, minDMax = 255;
+  const widen = (v: Uint8Array): void => {
+    if (v.length < 5) return;
+    maxPMin = Math.max(maxPMin, v[0]!);
+    minPMax = Math.min(minPMax, v[1]!);
+    maxDMin = Math.max(maxDMin, v[3]!);
+    minDMax = Math.min(minDMax, v[4]!);
+  };
+  for (const r of remote) if (r.State === NodeStateType.alive) widen(r.Vsn);
+  for (const n of core.nodes) if (n.state === NodeStateType.alive) widen(n.vsn);
+  const check = (name: string, v: Uint8Array): string | null => {
+    const pcur = v.length >= 6 ? v[2]! : 0;
+    const dcur = v.length >= 6 ? v[5]! : 0;
+    if (pcur < maxPMin || pcur > minPMax) return `node '${name}' protocol version (${pcur}) is incompatible: [${maxPMin}, ${minPMax}]`;
+    if (dcur < maxDMin || dcur > minDMax) return `node '${name}' delegate protocol version (${dcur}) is incompatible: [${maxDMin}, ${minDMax}]`;
+    return null;
+  };
+  for (const r of remote) {
+    const e = check(r.Name, r.Vsn);
+    if (e) return e;
+  }
+  for (const n of core.nodes) {
+    const e = check(n.name, n.vsn);
+    if (e) return e;
+  }
+  return null;
+}
+
+/**
+ * Reap nodes dead (and, when configured, left) for longer than GossipToTheDeadTime, then shuffle the
+ * probe order (memberlist resetNodes, run when the probe round-robin wraps).
+ */
+export function resetNodes(core: Core): void {
+  const now = core.clock.now();
+  const keep: NodeState[] = [];
+  for (const n of core.nodes) {
+    const reapable =
+      n.state === NodeStateType.dead || (core.config.reapLeftNodes && n.state === NodeStateType.left);
+    if (reapable && n.name !== core.name && now - n.stateChange > core.config.gossipToTheDeadTime) {
+      core.nodeMap.delete(n.name);
+    } else keep.push(n);
+  }
+  for (let i = keep.length - 1; i > 0; i--) {
+    const j = core.randInt(i + 1);
+    const t = keep[i]!;
+    keep[i] = keep[j]!;
+    keep[j] = t;
+  }
+  core.nodes = keep;
+}
+
+function sixBytes(v: Uint8Array): Uint8Array {
+  if (v.length === 6) return v;
+  const out = new Uint8Array(6);
+  out.set(v.subarray(0, 6));
+  return out;
+}
+
+/** A NodeState view of an alive message (not inserted anywhere). */
+function transient(a: Alive): NodeState {
+  return new NodeState(makeIdentity(a.Node, a.Addr, a.Port, a.Meta ?? EMPTY, sixBytes(a.Vsn)), a.Incarnation, NodeStateType.alive, 0);
+}

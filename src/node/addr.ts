@@ -1,0 +1,68 @@
+// Transport address strings for the Node runtime: "host:port", IPv6 hosts bracketed ("[::1]:7946").
+// Guards the one normalisation every path needs: IPv4-mapped IPv6 sources ("::ffff:1.2.3.4", as a
+// dual-stack socket reports them) become plain IPv4 so a peer has one address, whichever socket saw it.
+import { isIP } from "node:net";
+import { GossamerError } from "../util/errors.ts";
+
+export class AddressError extends GossamerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("address_invalid", message, options);
+  }
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Parses "host:port", "[v6]:port" or a bare host (then `defaultPort`). Hosts may be names. */
+export function parseHostPort(s: string, defaultPort?: number): HostPort {
+  const str = s.trim();
+  let host: string;
+  let portStr: string | undefined;
+  if (str.startsWith("[")) {
+    const end = str.indexOf("]");
+    if (end < 0) throw new AddressError(`unterminated '[' in address ${JSON.stringify(s)}`);
+    host = str.slice(1, end);
+    const rest = str.slice(end + 1);
+    if (rest !== "" && !rest.startsWith(":")) throw new AddressError(`bad address ${JSON.stringify(s)}`);
+    portStr = rest === "" ? undefined : rest.slice(1);
+  } else {
+    const colons = str.split(":").length - 1;
+    if (colons === 1) {
+      const i = str.lastIndexOf(":");
+      host = str.slice(0, i);
+      portStr = str.slice(i + 1);
+    } else {
+      host = str; // bare IPv4/name, or a bare IPv6 literal without port
+      portStr = undefined;
+    }
+  }
+  if (host === "") throw new AddressError(`missing host in address ${JSON.stringify(s)}`);
+  let port: number;
+  if (portStr === undefined) {
+    if (defaultPort === undefined) throw new AddressError(`missing port in address ${JSON.stringify(s)}`);
+    port = defaultPort;
+  } else {
+    if (!/^\d{1,5}$/.test(portStr)) throw new AddressError(`bad port in address ${JSON.stringify(s)}`);
+    port = Number(portStr);
+    if (port > 65535) throw new AddressError(`port out of range in address ${JSON.stringify(s)}`);
+  }
+  return { host: normalizeHost(host), port };
+}
+
+/** "::ffff:1.2.3.4" -> "1.2.3.4"; other hosts unchanged (IPv6 zone ids kept). */
+export function normalizeHost(host: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
+  return m ? m[1]! : host;
+}
+
+export function formatHostPort(host: string, port: number): string {
+  const h = normalizeHost(host);
+  return isIP(h) === 6 ? `[${h}]:${port}` : `${h}:${port}`;
+}
+
+/** Address family of a literal host: 4, 6, or 0 for a name. */
+export function hostFamily(host: string): 0 | 4 | 6 {
+  return isIP(host) as 0 | 4 | 6;
+}

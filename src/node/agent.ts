@@ -1,0 +1,171 @@
+// The gossamer agent runtime: one memberlist member on the Node UDP/TCP transport, Serf-compatible by
+// default (tags as Serf meta, delegate versions inside Serf's 2..5, a Serf leave intent before the
+// memberlist leave so Serf shows "left"), plus the HTTP admin API. The CLI (cli/agent.ts) only parses
+// flags; tests may start agents in-process through startAgent().
+//
+// Invariants: shutdown() closes every socket it opened (transport, HTTP); leave() is idempotent and
+// bounded by its timeout; user data received is never logged (only its length).
+import { Memberlist } from "../memberlist/memberlist.ts";
+import { defaultConfig, type MemberInfo, type MemberlistConfig, type ProfileName } from "../memberlist/config.ts";
+import { Keyring } from "../memberlist/wire.ts";
+import type { Logger } from "../util/logger.ts";
+import { createTransport, type NodeTransport } from "./transport.ts";
+import { serveAdmin, type AdminServer } from "./admin-http.ts";
+import { encodeSerfLeaveIntent, encodeSerfTags, serfLTime } from "./serf-compat.ts";
+
+/** Serf 0.9.x accepts members whose delegate range overlaps 2..5; 2,5,4 is the verified choice (§11). */
+export const AGENT_DEFAULT_DELEGATE_VERSIONS: [number, number, number] = [2, 5, 4];
+
+export interface AgentOptions {
+  node: string;
+  bind: string;
+  advertise?: string;
+  join?: string[];
+  /** Raw AES key (16/24/32 bytes); enables encryption. */
+  encryptKey?: Uint8Array;
+  label?: string;
+  profile?: ProfileName;
+  tags?: Record<string, string>;
+  /** "host:port" for the admin API; omitted = no HTTP. */
+  http?: string;
+  /** [min, max, cur]; default Serf-compatible 2,5,4. Use 0,0,0 for a plain memberlist cluster. */
+  delegateVersions?: [number, number, number];
+  /** Push/pull user state to send (default none, so Serf never parses it). */
+  userState?: Uint8Array;
+  /** Send a Serf leave intent before leaving (default: when delegate min >= 2, i.e. Serf mode). */
+  serfLeaveIntent?: boolean;
+  /** Extra memberlist config overrides (tests use it for short timers). */
+  overrides?: Partial<MemberlistConfig>;
+  logger: Logger;
+  onUserMessage?: (buf: Uint8Array) => void;
+  onRemoteState?: (buf: Uint8Array, join: boolean) => void;
+}
+
+export interface Agent {
+  readonly memberlist: Memberlist;
+  readonly transport: NodeTransport;
+  readonly http: AdminServer | undefined;
+  /** Queue a user broadcast (payload without the 0x08 type byte). */
+  broadcast(payload: Uint8Array): void;
+  /** Result of the start-up join: nodes contacted, or the error. */
+  readonly joined: { contacted: number; error?: string } | undefined;
+  leave(timeoutMs?: number): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startAgent(o: AgentOptions): Promise<Agent> {
+  const log = o.logger;
+  const transport = await createTransport({ bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), logger: log });
+  const [dmin, dmax, dcur] = o.delegateVersions ?? AGENT_DEFAULT_DELEGATE_VERSIONS;
+  const serfMode = o.serfLeaveIntent ?? dmin >= 2;
+  const meta = encodeSerfTags(o.tags ?? {});
+  let maxSerfLTime = 0;
+  const noteSerf = (buf: Uint8Array) => {
+    const lt = serfLTime(buf);
+    if (lt !== undefined && lt > maxSerfLTime) maxSerfLTime = lt;
+  };
+  const config = defaultConfig(o.profile ?? "lan", {
+    name: o.node,
+    delegateProtocolMin: dmin,
+    delegateProtocolMax: dmax,
+    delegateProtocolVersion: dcur,
+    label: o.label ?? "",
+    ...(o.encryptKey ? { keyring: new Keyring(o.encryptKey) } : {}),
+    ...(o.overrides ?? {}),
+    delegate: {
+      nodeMeta: () => meta,
+      notifyMsg: (buf) => {
+        log.debug({ len: buf.length }, "user message");
+        noteSerf(buf);
+        o.onUserMessage?.(buf);
+      },
+      localState: () => o.userState ?? new Uint8Array(0),
+      mergeRemoteState: (buf, join) => {
+        log.debug({ len: buf.length, join }, "remote state");
+        noteSerf(buf);
+        o.onRemoteState?.(buf, join);
+      },
+    },
+    events: {
+      notifyJoin: (m: MemberInfo) => log.info({ member: m.name, addr: `${m.addr}:${m.port}` }, "member joined"),
+      notifyLeave: (m: MemberInfo) => log.info({ member: m.name, state: m.state }, "member left"),
+      notifyUpdate: (m: MemberInfo) => log.info({ member: m.name }, "member updated"),
+    },
+  });
+
+  let memberlist: Memberlist;
+  try {
+    memberlist = await Memberlist.create(config, { transport, logger: log });
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
+
+  let http: AdminServer | undefined;
+  if (o.http) {
+    try {
+      http = await serveAdmin(
+        o.http,
+        { members: () => memberlist.members(), localMember: () => memberlist.localMember(), healthScore: () => memberlist.healthScore() },
+        log,
+      );
+    } catch (err) {
+      await memberlist.shutdown();
+      await transport.close();
+      throw err;
+    }
+  }
+
+  let joined: Agent["joined"];
+  if (o.join && o.join.length > 0) {
+    try {
+      const contacted = await memberlist.join(o.join);
+      joined = { contacted };
+      log.info({ contacted, join: o.join }, "joined cluster");
+    } catch (err) {
+      joined = { contacted: 0, error: (err as Error).message };
+      log.error({ join: o.join, err: (err as Error).message }, "join failed");
+    }
+  }
+
+  let left = false;
+  let down = false;
+  const agent: Agent = {
+    memberlist,
+    transport,
+    http,
+    joined,
+    broadcast: (payload) => memberlist.broadcasts.queue(payload),
+    async leave(timeoutMs = 5_000) {
+      if (left || down) return;
+      left = true;
+      const peers = memberlist.members().some((m) => m.name !== o.node && m.state === "alive");
+      if (serfMode && peers) {
+        // Serf marks a member "left" only after a leave intent newer than its status time (§14). Like
+        // Serf's own Leave, wait until the intent has gone out its full retransmit count (bounded by
+        // the timeout, Serf's BroadcastTimeout is 5 s) BEFORE the memberlist leave, so the intent can
+        // never be lost behind a shutdown.
+        const intent = encodeSerfLeaveIntent(o.node, maxSerfLTime + 1);
+        let sent: () => void = () => {};
+        const transmitted = new Promise<boolean>((r) => (sent = () => r(true)));
+        memberlist.broadcasts.queueBroadcast({ message: () => intent, name: "serf-leave", finished: () => sent() });
+        const ok = await Promise.race([transmitted, delay(timeoutMs).then(() => false)]);
+        if (!ok) log.warn({ timeoutMs }, "timeout waiting for the serf leave intent to be broadcast");
+      }
+      await memberlist.leave(timeoutMs);
+      log.info({}, "left cluster");
+    },
+    async shutdown() {
+      if (down) return;
+      down = true;
+      await memberlist.shutdown();
+      await http?.close();
+      await transport.close();
+    },
+  };
+  return agent;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

@@ -1,0 +1,13 @@
+// Public surface of the portable relay: protocol constants, codec, auth tokens, peer IDs, the
+// event-driven core with its seams, and the client library.
+export * from "./protocol.ts";
+export * from "./errors.ts";
+export * from "./codec.ts";
+export * from "./auth.ts";
+export * from "./peer-id.ts";
+export * from "./conn.ts";
+export * from "./stats.ts";
+export { RelayCore } from "./core.ts";
+export type { RelayCoreOptions } from "./core.ts";
+export { RelayClient, whenOpen, WS_CONNECTING, WS_OPEN } from "./client.ts";
+export type { WebSocketLike, RelayClientOptions, MessageHandler, PeersHandler, CloseInfo } from "./client.ts";

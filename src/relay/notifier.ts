@@ -1,0 +1,160 @@
+// Peer-state subscriptions with upstream's semantics (NetBird relay store.Listener / PeerNotifier):
+// subscribe(ids) registers BOTH online and offline interest; online interest is one-shot (removed after
+// it fires), offline interest persists until unsubscribe. Events are queued per listener and flushed
+// once per microtask as at most one "online" and one "offline" batch (the caller chunks at 244 IDs);
+// a peer that flips within one batch is reported only in its latest state.
+import type { PeerIdString } from "./peer-id.ts";
+
+export interface NotifierListener {
+  readonly subOn: Set<PeerIdString>;
+  readonly subOff: Set<PeerIdString>;
+  readonly pendingOn: Set<PeerIdString>;
+  readonly pendingOff: Set<PeerIdString>;
+  flushQueued: boolean;
+}
+
+export function newListener(): NotifierListener {
+  return { subOn: new Set(), subOff: new Set(), pendingOn: new Set(), pendingOff: new Set(), flushQueued: false };
+}
+
+export type EmitFn<L> = (listener: L, online: PeerIdString[], offline: PeerIdString[]) => void;
+export type InterestFn = (added: PeerIdString[], removed: PeerIdString[]) => void;
+
+export class PeerNotifier<L extends NotifierListener> {
+  private readonly onlineIdx = new Map<PeerIdString, Set<L>>();
+  private readonly offlineIdx = new Map<PeerIdString, Set<L>>();
+  private readonly emit: EmitFn<L>;
+  private readonly onInterest: InterestFn | undefined;
+
+  constructor(emit: EmitFn<L>, onInterest?: InterestFn) {
+    this.emit = emit;
+    this.onInterest = onInterest;
+  }
+
+  /** Registers online + offline interest. Returns nothing: the caller answers with who is online now. */
+  subscribe(l: L, ids: Iterable<PeerIdString>): void {
+    const added: PeerIdString[] = [];
+    for (const id of ids) {
+      l.subOn.add(id);
+      addIdx(this.onlineIdx, id, l);
+      if (!l.subOff.has(id)) {
+        l.subOff.add(id);
+        if (addIdx(this.offlineIdx, id, l)) added.push(id);
+      }
+    }
+    if (added.length) this.onInterest?.(added, []);
+  }
+
+  /** Restores interest exactly as recorded (after hibernation): `on` must be a subset of `off`. */
+  restore(l: L, off: Iterable<PeerIdString>, on: Iterable<PeerIdString>): void {
+    const added: PeerIdString[] = [];
+    for (const id of off) {
+      l.subOff.add(id);
+      if (addIdx(this.offlineIdx, id, l)) added.push(id);
+    }
+    for (const id of on) {
+      if (!l.subOff.has(id)) continue;
+      l.subOn.add(id);
+      addIdx(this.onlineIdx, id, l);
+    }
+    if (added.length) this.onInterest?.(added, []);
+  }
+
+  unsubscribe(l: L, ids: Iterable<PeerIdString>): void {
+    const removed: PeerIdString[] = [];
+    for (const id of ids) {
+      if (l.subOn.delete(id)) delIdx(this.onlineIdx, id, l);
+      if (l.subOff.delete(id) && delIdx(this.offlineIdx, id, l)) removed.push(id);
+      l.pendingOn.delete(id);
+      l.pendingOff.delete(id);
+    }
+    if (removed.length) this.onInterest?.([], removed);
+  }
+
+  /** Forgets a listener (its connection closed). */
+  remove(l: L): void {
+    this.unsubscribe(l, [...l.subOff]);
+    l.pendingOn.clear();
+    l.pendingOff.clear();
+  }
+
+  /** A peer came online (here or, via notifyRemoteOnline, elsewhere). Fires and clears online interest. */
+  cameOnline(id: PeerIdString): void {
+    const ls = this.onlineIdx.get(id);
+    if (!ls) return;
+    this.onlineIdx.delete(id);
+    for (const l of ls) {
+      l.subOn.delete(id);
+      l.pendingOff.delete(id);
+      l.pendingOn.add(id);
+      this.schedule(l);
+    }
+  }
+
+  wentOffline(id: PeerIdString): void {
+    const ls = this.offlineIdx.get(id);
+    if (!ls) return;
+    for (const l of ls) {
+      l.pendingOn.delete(id);
+      l.pendingOff.add(id);
+      this.schedule(l);
+    }
+  }
+
+  /** Queues an "online" answer for one listener (subscribe replies, located remote peers). */
+  answerOnline(l: L, ids: Iterable<PeerIdString>): void {
+    let any = false;
+    for (const id of ids) {
+      l.pendingOff.delete(id);
+      l.pendingOn.add(id);
+      any = true;
+    }
+    if (any) this.schedule(l);
+  }
+
+  /** True when some local listener holds (offline, i.e. any) interest in the peer. */
+  interested(id: PeerIdString): boolean {
+    return this.offlineIdx.has(id);
+  }
+
+  /** Every peer ID with at least one local subscriber. */
+  interestedIds(): PeerIdString[] {
+    return [...this.offlineIdx.keys()];
+  }
+
+  private schedule(l: L): void {
+    if (l.flushQueued) return;
+    l.flushQueued = true;
+    queueMicrotask(() => this.flush(l));
+  }
+
+  /** Sends what is queued for `l` now (also called by the microtask). */
+  flush(l: L): void {
+    l.flushQueued = false;
+    if (l.pendingOn.size === 0 && l.pendingOff.size === 0) return;
+    const on = [...l.pendingOn];
+    const off = [...l.pendingOff];
+    l.pendingOn.clear();
+    l.pendingOff.clear();
+    this.emit(l, on, off);
+  }
+}
+
+function addIdx<L>(idx: Map<PeerIdString, Set<L>>, id: PeerIdString, l: L): boolean {
+  let s = idx.get(id);
+  const fresh = s === undefined;
+  if (!s) idx.set(id, (s = new Set()));
+  s.add(l);
+  return fresh;
+}
+
+function delIdx<L>(idx: Map<PeerIdString, Set<L>>, id: PeerIdString, l: L): boolean {
+  const s = idx.get(id);
+  if (!s) return false;
+  s.delete(l);
+  if (s.size === 0) {
+    idx.delete(id);
+    return true;
+  }
+  return false;
+}

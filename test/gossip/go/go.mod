@@ -1,0 +1,3 @@
+module gossamer.test/gossipref
+
+go 1.19
