@@ -67,8 +67,8 @@ export class ShardForwarder implements RelayForwarder {
     this.negTtl = deps.negativeTtlMs ?? 250; // a stream to an offline peer asks at most 4 times a second
     this.maxQueue = deps.maxQueue ?? 2048;
     this.maxBatch = deps.maxBatch ?? 256;
-    this.maxInFlight = deps.maxInFlight ?? 4;
-    this.busyBatch = deps.busyBatch ?? 32;
+    this.maxInFlight = deps.maxInFlight ?? 8;
+    this.busyBatch = deps.busyBatch ?? 8;
   }
 
   /**

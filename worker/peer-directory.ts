@@ -82,10 +82,14 @@ export class PeerDirectory extends DurableObject<Env> {
     for (const p of peers) this.sql.exec(`DELETE FROM interest WHERE peer = ? AND shard = ?`, p, shard);
   }
 
-  /** Drops every row that names `shard` (its object restarted and lost its sockets). */
+  /**
+   * Drops every peer and interest row that names `shard` (it woke up without sockets: a deploy or a
+   * crash dropped them without close events). Returns the number of peers forgotten.
+   */
   forgetShard(shard: string): number {
     const gone = this.sql.exec<{ peer: string }>(`SELECT peer FROM peers WHERE shard = ?`, shard).toArray();
     this.sql.exec(`DELETE FROM peers WHERE shard = ?`, shard);
+    this.sql.exec(`DELETE FROM interest WHERE shard = ?`, shard);
     for (const { peer } of gone) this.fanOut(peer, shard, "offline");
     return gone.length;
   }

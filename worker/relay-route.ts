@@ -12,6 +12,10 @@ export function relayUpgrade(c: Context<{ Bindings: Env }>): Response | Promise<
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     return c.json({ error: { code: "upgrade_required", message: "the relay speaks WebSocket only" } }, 426);
   }
+  if (!c.env.RELAY_AUTH_SECRET) {
+    // Production without `wrangler secret put RELAY_AUTH_SECRET` (and the dev var removed).
+    return c.json({ error: { code: "relay_unconfigured", message: "RELAY_AUTH_SECRET is not set" } }, 503);
+  }
   const shard = chooseShard(c.req.raw, intVar(c.env.RELAY_SHARDS, 4));
   const headers = new Headers(c.req.raw.headers);
   headers.set(SHARD_NAME_HEADER, shard);

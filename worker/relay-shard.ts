@@ -32,7 +32,7 @@ import { intVar, logLevel } from "./env.ts";
 import { readBatch } from "./forward-batch.ts";
 import { ShardForwarder } from "./forwarder.ts";
 import { MetricsRegistry, type MetricFamily } from "./metrics.ts";
-import { directoryFor } from "./placement.ts";
+import { DIRECTORY_PREFIX, directoryFor } from "./placement.ts";
 import { relayFamilies } from "./relay-metrics.ts";
 import { SHARD_NAME_HEADER } from "./relay-route.ts";
 import type { PeerDirectory } from "./peer-directory.ts";
@@ -53,6 +53,9 @@ export class RelayShard extends DurableObject<Env> {
   private readonly forwarder: ShardForwarder;
   private readonly conns = new WeakMap<WebSocket, RelayConn>();
   private readonly sockets = new WeakMap<RelayConn, WebSocket>();
+  /** Sockets already reported closed to the core: a second close/error event must not reach it (the
+   * core would rebuild a closed connection from its attachment as if it had just woken up). */
+  private readonly gone = new WeakSet<WebSocket>();
   private readonly metrics = new MetricsRegistry();
   private readonly log: Logger;
   private readonly dirStubs = new Map<string, DurableObjectStub<PeerDirectory>>();
@@ -89,7 +92,17 @@ export class RelayShard extends DurableObject<Env> {
       },
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, AUTO_PONG));
-    for (const ws of ctx.getWebSockets()) this.core.restore(this.connFor(ws));
+    const sockets = ctx.getWebSockets();
+    for (const ws of sockets) this.core.restore(this.connFor(ws));
+    // Woken with no sockets but a known name: any directory row naming this shard is stale (a deploy
+    // or crash dropped the sockets without close events). Sent before anything this instance
+    // registers, on the same stubs, so the directory sees the cleanup first.
+    if (sockets.length === 0 && this.name) {
+      const self = this.name;
+      for (let i = 0; i < intVar(env.DIRECTORY_SHARDS, 1); i++) {
+        void this.directoryByName(`${DIRECTORY_PREFIX}${i}`).forgetShard(self).catch(() => 0);
+      }
+    }
   }
 
   // ---- WebSocket lifecycle -------------------------------------------------------------------
@@ -109,6 +122,7 @@ export class RelayShard extends DurableObject<Env> {
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    if (this.gone.has(ws)) return;
     const conn = this.connFor(ws);
     if (typeof message !== "string" && message.byteLength === 2) {
       const b = new Uint8Array(message);
@@ -129,6 +143,8 @@ export class RelayShard extends DurableObject<Env> {
   }
 
   private closed(ws: WebSocket): void {
+    if (this.gone.has(ws)) return;
+    this.gone.add(ws);
     const conn = this.connFor(ws);
     this.core.close(conn);
     const st = conn.state as Attachment;
@@ -139,6 +155,7 @@ export class RelayShard extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     for (const ws of this.ctx.getWebSockets()) {
+      if (this.gone.has(ws)) continue;
       const conn = this.connFor(ws);
       const st = conn.state as Attachment;
       if (!st.peer) continue; // pending sockets have the core's own 10 s auth deadline
@@ -151,7 +168,7 @@ export class RelayShard extends DurableObject<Env> {
         } catch {
           /* already closing */
         }
-        this.core.close(conn);
+        this.closed(ws);
       }
     }
     this.core.healthTick();
@@ -250,7 +267,10 @@ export class RelayShard extends DurableObject<Env> {
   }
 
   private directory(peer: PeerIdString): DurableObjectStub<PeerDirectory> {
-    const name = directoryFor(peer, intVar(this.env.DIRECTORY_SHARDS, 1));
+    return this.directoryByName(directoryFor(peer, intVar(this.env.DIRECTORY_SHARDS, 1)));
+  }
+
+  private directoryByName(name: string): DurableObjectStub<PeerDirectory> {
     let s = this.dirStubs.get(name);
     if (!s) {
       s = this.env.PEER_DIRECTORY.getByName(name);

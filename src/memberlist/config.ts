@@ -5,7 +5,6 @@
 // Invariant: profile values are memberlist's, field for field; the only non-upstream knob is `lifeguard`
 // (false = plain SWIM, used as the same-run baseline in the simulation benchmark).
 import type { Keyring } from "./wire.ts";
-import type { TransmitLimitedQueue } from "./broadcast.ts";
 
 export type ProfileName = "lan" | "wan" | "local";
 
@@ -211,5 +210,3 @@ export function validateConfig(c: MemberlistConfig): string | null {
   }
   return null;
 }
-
-export type { TransmitLimitedQueue };

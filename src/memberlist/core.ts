@@ -166,7 +166,8 @@ export class Core {
     const adv = transport.advertise();
     this.advHost = adv.host;
     this.advPort = adv.port;
-    this.advAddr = ipToBytes(adv.host) ?? new Uint8Array(4);
+    // Not an IP literal: Memberlist.create rejects the empty address.
+    this.advAddr = ipToBytes(adv.host) ?? new Uint8Array(0);
     this.vsn = localVsn(config);
     this.awareness = new Awareness(config.awarenessMaxMultiplier, config.lifeguard);
     this.broadcasts = new TransmitLimitedQueue(() => this.nodes.length, config.retransmitMult);

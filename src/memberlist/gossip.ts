@@ -17,10 +17,15 @@ import {
   sealPacket,
 } from "./wire.ts";
 
-/** Bytes available for a packet's payload after label and encryption overheads. */
+/** Bytes available for a packet's payload after label and encryption overheads (fixed per config). */
+const budgets = new WeakMap<Core, number>();
 function packetBudget(core: Core): number {
-  let avail = core.config.udpBufferSize - labelOverhead(core.config.label);
-  if (core.encrypted) avail -= encryptOverhead(core.packetOpts.encryptionVersion ?? 1);
+  let avail = budgets.get(core);
+  if (avail === undefined) {
+    avail = core.config.udpBufferSize - labelOverhead(core.config.label);
+    if (core.encrypted) avail -= encryptOverhead(core.packetOpts.encryptionVersion ?? 1);
+    budgets.set(core, avail);
+  }
   return avail;
 }
 

@@ -52,17 +52,22 @@ export class Memberlist {
     if (bad) throw new MembershipError("config", bad);
     const core = new Core(config, deps.clock ?? systemClock, deps.random ?? systemRandom, deps.logger ?? nullLogger, deps.transport);
     const m = new Memberlist(core);
+    let meta: Uint8Array;
+    try {
+      meta = localMeta(core);
+    } catch (err) {
+      throw new MembershipError("config", err instanceof Error ? err.message : String(err), { cause: err });
+    }
+    if (core.advAddr.length !== 4 && core.advAddr.length !== 16) {
+      throw new MembershipError("config", `advertise host ${core.advHost} is not an IP address`);
+    }
     deps.transport.onPacket((p) => ingestPacket(core, p));
     deps.transport.onStream((s) => {
       void handleStream(core, s);
     });
-    // Our own alive, applied as a bootstrap message (no refutation, no broadcast needed yet).
+    // Our own alive, applied as a bootstrap message (queued for gossip like memberlist's setAlive).
     core.incarnation = 1;
-    aliveNode(
-      core,
-      { Incarnation: 1, Node: core.name, Addr: core.advAddr, Port: core.advPort, Meta: localMeta(core), Vsn: core.vsn },
-      true,
-    );
+    aliveNode(core, { Incarnation: 1, Node: core.name, Addr: core.advAddr, Port: core.advPort, Meta: meta, Vsn: core.vsn }, true);
     m.schedule();
     return m;
   }
@@ -161,7 +166,7 @@ export class Memberlist {
     c.leaving = true;
     const me = c.nodeMap.get(c.name);
     if (!me) return;
-    const anyAlive = c.nodes.some((n) => n.name !== c.name && n.state === NodeStateType.alive);
+    const anyAlive = c.nodes.some((n) => n.name !== c.name && n.state <= NodeStateType.suspect);
     const done = new Promise<boolean>((resolve) => {
       c.leaveDone = () => resolve(true);
       if (anyAlive) c.after(timeoutMs, () => resolve(false));

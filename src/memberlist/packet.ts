@@ -59,10 +59,6 @@ function dispatch(core: Core, m: Message, p: Packet): void {
       return handleNack(core, m.body.SeqNo);
     case "alive": {
       const a = m.body;
-      if (a.Addr.length !== 4 && a.Addr.length !== 16) {
-        core.logger.warn({ from: p.from, node: a.Node }, "dropping alive with invalid address length");
-        return;
-      }
       if (a.Port === 0 || core.config.protocolVersion < 2) a.Port = core.advPort;
       return aliveNode(core, a, false);
     }

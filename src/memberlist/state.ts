@@ -31,6 +31,10 @@ export function localMeta(core: Core): Uint8Array {
 export function aliveNode(core: Core, a: Alive, bootstrap: boolean, finished?: () => void): void {
   const isLocal = a.Node === core.name;
   if (core.leaving && isLocal) return;
+  if (a.Addr.length !== 4 && a.Addr.length !== 16) {
+    core.logger.warn({ node: a.Node, len: a.Addr.length }, "ignoring alive message: invalid address length");
+    return;
+  }
   const vsn = a.Vsn;
   if (vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0]! > vsn[1]!)) {
     core.logger.warn({ node: a.Node }, "ignoring alive message: invalid protocol versions");

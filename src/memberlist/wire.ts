@@ -14,18 +14,11 @@ export {
 } from "./codec/index.ts";
 export type { OpenedPacket, PacketOptions, StreamMessage, StreamReadOptions } from "./codec/index.ts";
 
-/** Bytes a compound header costs (type + count) and each part (u16 length): memberlist's constants. */
-export const COMPOUND_HEADER_OVERHEAD = 2;
-export const COMPOUND_OVERHEAD = 2;
-/** One byte of type (0x08) before each user broadcast. */
-export const USER_MSG_OVERHEAD = 1;
+import { overhead } from "./codec/index.ts";
 
-/** Label header cost: 0xf4 + length byte + label (0 when no label). */
-export function labelOverhead(label: string): number {
-  return label ? 2 + new TextEncoder().encode(label).length : 0;
-}
-
-/** Encryption overhead per packet: version 1 = 1 + 12 + 16; version 0 adds up to 16 bytes of padding. */
-export function encryptOverhead(version: 0 | 1): number {
-  return version === 1 ? 29 : 45;
-}
+/** Packing budgets (the codec owns the numbers: codec/overhead.ts). */
+export const COMPOUND_HEADER_OVERHEAD = overhead.compoundHeader;
+export const COMPOUND_OVERHEAD = overhead.compoundPart;
+export const USER_MSG_OVERHEAD = overhead.userMsg;
+export const labelOverhead = (label: string): number => overhead.label(label);
+export const encryptOverhead = (version: 0 | 1): number => overhead.encryption(version);

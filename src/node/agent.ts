@@ -11,6 +11,7 @@ import { Keyring } from "../memberlist/wire.ts";
 import type { Logger } from "../util/logger.ts";
 import { createTransport, type NodeTransport } from "./transport.ts";
 import { serveAdmin, type AdminServer } from "./admin-http.ts";
+import type { StreamBudget } from "./stream-budget.ts";
 import { encodeSerfLeaveIntent, encodeSerfTags, serfLTime } from "./serf-compat.ts";
 
 /** Serf 0.9.x accepts members whose delegate range overlaps 2..5; 2,5,4 is the verified choice (§11). */
@@ -34,6 +35,8 @@ export interface AgentOptions {
   userState?: Uint8Array;
   /** Send a Serf leave intent before leaving (default: when delegate min >= 2, i.e. Serf mode). */
   serfLeaveIntent?: boolean;
+  /** Budget for bytes of inbound streams (default: the process-wide one, see stream-budget.ts). */
+  streamBudget?: StreamBudget;
   /** Extra memberlist config overrides (tests use it for short timers). */
   overrides?: Partial<MemberlistConfig>;
   logger: Logger;
@@ -55,7 +58,12 @@ export interface Agent {
 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
   const log = o.logger;
-  const transport = await createTransport({ bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), logger: log });
+  const transport = await createTransport({
+    bind: o.bind,
+    ...(o.advertise ? { advertise: o.advertise } : {}),
+    ...(o.streamBudget ? { streamBudget: o.streamBudget } : {}),
+    logger: log,
+  });
   const [dmin, dmax, dcur] = o.delegateVersions ?? AGENT_DEFAULT_DELEGATE_VERSIONS;
   const serfMode = o.serfLeaveIntent ?? dmin >= 2;
   const meta = encodeSerfTags(o.tags ?? {});

@@ -2,15 +2,27 @@
 // (no message framing: memberlist parses incrementally, and the dialer never half-closes). Invariants:
 // at most `maxBufferedBytes` wait unread (the socket is paused past that, so a fast or hostile writer
 // cannot grow memory), a read past the deadline rejects with TransportTimeoutError, and close() flushes
-// what was written before destroying the socket.
+// what was written before destroying the socket. With a StreamBudget (accepted streams), every received
+// byte is charged to it until the connection closes; a chunk the budget refuses closes the connection.
 import type { Socket } from "node:net";
 import type { StreamConn } from "../transport/transport.ts";
 import type { Clock } from "../util/clock.ts";
+import type { StreamBudget } from "./stream-budget.ts";
 import { TransportClosedError, TransportTimeoutError } from "./transport-errors.ts";
 
 const DEFAULT_MAX_BUFFERED = 1 << 20;
 /** After close() ends our side, how long the peer gets to close its side before we destroy. */
 const LINGER_MS = 2_000;
+
+export interface SocketStreamConnOptions {
+  /** Unread bytes queued before the socket is paused (default 1 MiB). */
+  maxBufferedBytes?: number;
+  onClose?: () => void;
+  /** Charge received bytes to this budget until close (accepted streams). */
+  budget?: StreamBudget;
+  /** Called after the budget refused a chunk and the connection was closed. */
+  onOverBudget?: () => void;
+}
 
 export class SocketStreamConn implements StreamConn {
   readonly remote: string;
@@ -26,13 +38,18 @@ export class SocketStreamConn implements StreamConn {
   #timer: ReturnType<Clock["setTimeout"]> | undefined;
   #maxBuffered: number;
   #onClose: (() => void) | undefined;
+  #budget: StreamBudget | undefined;
+  #charged = 0;
+  #onOverBudget: (() => void) | undefined;
 
-  constructor(sock: Socket, remote: string, clock: Clock, opts: { maxBufferedBytes?: number; onClose?: () => void } = {}) {
+  constructor(sock: Socket, remote: string, clock: Clock, opts: SocketStreamConnOptions = {}) {
     this.remote = remote;
     this.#sock = sock;
     this.#clock = clock;
     this.#maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
     this.#onClose = opts.onClose;
+    this.#budget = opts.budget;
+    this.#onOverBudget = opts.onOverBudget;
     sock.on("data", (buf: Buffer) => this.#push(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)));
     sock.on("end", () => {
       this.#ended = true;
@@ -45,6 +62,7 @@ export class SocketStreamConn implements StreamConn {
     sock.on("close", () => {
       this.#ended = true;
       this.#closed = true;
+      this.#release();
       this.#wake();
       const cb = this.#onClose;
       this.#onClose = undefined;
@@ -60,6 +78,11 @@ export class SocketStreamConn implements StreamConn {
   }
 
   #push(chunk: Uint8Array): void {
+    if (this.#closed) return; // drained after close(): nobody reads it
+    if (this.#budget) {
+      if (!this.#budget.take(this.#charged, chunk.length)) return this.#overBudget();
+      this.#charged += chunk.length;
+    }
     if (this.#waiter && this.#queue.length === 0) {
       const w = this.#waiter;
       this.#clearWaiter();
@@ -69,6 +92,23 @@ export class SocketStreamConn implements StreamConn {
     this.#queue.push(chunk);
     this.#queued += chunk.length;
     if (this.#queued > this.#maxBuffered) this.#sock.pause();
+  }
+
+  /** The budget refused a chunk: drop what is queued, fail reads, destroy the socket. */
+  #overBudget(): void {
+    this.#error = new Error("inbound stream budget exhausted");
+    this.#closed = true; // no further chunk is charged, no write is attempted
+    this.#queue = [];
+    this.#queued = 0;
+    this.#release();
+    this.#sock.destroy();
+    this.#wake();
+    this.#onOverBudget?.();
+  }
+
+  #release(): void {
+    if (this.#budget && this.#charged > 0) this.#budget.release(this.#charged);
+    this.#charged = 0;
   }
 
   #wake(): void {
@@ -145,6 +185,7 @@ export class SocketStreamConn implements StreamConn {
     this.#closed = true;
     this.#queue = [];
     this.#queued = 0;
+    this.#release();
     const w = this.#waiter;
     this.#clearWaiter();
     w?.resolve(null);

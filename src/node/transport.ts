@@ -10,7 +10,8 @@
 //
 // Invariants: sendPacket never throws for network errors (logged at debug), accepted streams are capped
 // (excess connections are closed at once), an accepted stream that never sends its prefix is closed
-// after PREFIX_TIMEOUT_MS, and every socket is closed by close().
+// after PREFIX_TIMEOUT_MS, bytes received on accepted streams are charged to a process-wide StreamBudget
+// (a stream the budget refuses is closed; see stream-budget.ts), and every socket is closed by close().
 import dgram from "node:dgram";
 import net from "node:net";
 import os from "node:os";
@@ -21,6 +22,7 @@ import type { Clock } from "../util/clock.ts";
 import { systemClock } from "../util/clock.ts";
 import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "./addr.ts";
 import { SocketStreamConn } from "./stream-conn.ts";
+import { processStreamBudget, type StreamBudget, type StreamBudgetStats } from "./stream-budget.ts";
 import { TransportClosedError, TransportNetError, TransportTimeoutError } from "./transport-errors.ts";
 
 /** First byte of a pool-muxed datagram or stream (followed by the u8 pool id). */
@@ -38,6 +40,8 @@ export interface TransportOptions {
   clock?: Clock;
   /** Concurrent accepted streams before new connections are refused (default 256). */
   maxStreams?: number;
+  /** Budget for bytes buffered by inbound streams (default: processStreamBudget, shared process-wide). */
+  streamBudget?: StreamBudget;
 }
 
 /** A Transport that also reports its bound address and serves muxed pools on the same sockets. */
@@ -48,6 +52,8 @@ export interface NodeTransport extends Transport {
   udpRecvBufferSize(): number;
   /** A Transport for pool `id` (0–255) sharing this port: its packets and streams carry `FE id`. */
   pool(id: number): Transport;
+  /** The inbound stream budget this transport charges (shared: counts every transport using it). */
+  streamBudget(): StreamBudgetStats;
 }
 
 interface Handlers {
@@ -63,6 +69,7 @@ export async function createTransport(opts: TransportOptions): Promise<NodeTrans
   const fam = hostFamily(bindHost);
   if (fam === 0) throw new TransportNetError(`bind host must be an IP literal, got ${JSON.stringify(bind.host)}`);
   const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
+  const budget = opts.streamBudget ?? processStreamBudget;
 
   const native: Handlers = {};
   const pools = new Map<number, Handlers>();
@@ -128,7 +135,13 @@ export async function createTransport(opts: TransportOptions): Promise<NodeTrans
     openStreams.add(sock);
     sock.setNoDelay(true);
     const remote = formatHostPort(sock.remoteAddress ?? "0.0.0.0", sock.remotePort ?? 0);
-    const conn = new SocketStreamConn(sock, remote, clock, { onClose: () => openStreams.delete(sock) });
+    const conn = new SocketStreamConn(sock, remote, clock, {
+      onClose: () => openStreams.delete(sock),
+      budget,
+      onOverBudget: () => {
+        if (budget.firstRefusal()) log.warn({ remote, ...budget.stats() }, "inbound stream budget exhausted: closing streams that need more until it frees");
+      },
+    });
     void routeAccepted(conn, remote).catch((err: unknown) => {
       log.debug({ remote, err: (err as Error).message }, "stream closed before routing");
       conn.close();
@@ -226,6 +239,7 @@ export async function createTransport(opts: TransportOptions): Promise<NodeTrans
     advertise: () => ({ ...adv }),
     bound: () => ({ host: bindHost, port }),
     udpRecvBufferSize: () => recvBuf,
+    streamBudget: () => budget.stats(),
     sendPacket: (to, buf) => send(to, buf),
     dialStream: (to, timeoutMs) => dial(to, timeoutMs),
     onPacket: (h) => {

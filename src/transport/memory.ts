@@ -1,7 +1,7 @@
 // In-memory network for unit tests and simulation: many Transport endpoints on one simulated wire, with
 // configurable loss, latency + jitter, partitions and crashed nodes, all driven by an injected clock (a
 // SimClock for deterministic runs). Packets are delivered by clock timers straight into the receiver's
-// handler (no copies, no promises), so large clusters simulate cheaply. Streams deliver ordered chunks;
+// handler (one copy, no promises), so large clusters simulate cheaply. Streams deliver ordered chunks;
 // data across a partition is silently lost (the reader then hits its deadline), like a black-holed TCP.
 import type { Clock, Random, TimerHandle } from "../util/clock.ts";
 import type { Packet, StreamConn, Transport } from "./transport.ts";
@@ -44,6 +44,7 @@ export class MemoryNetwork {
   private readonly down = new Set<string>();
   private groupOf: Map<string, number> | null = null;
   private readonly slow = new Map<string, number>();
+  private readonly udpBlocked = new Set<string>();
   readonly stats: NetworkStats = { packetsSent: 0, packetsDelivered: 0, packetsLost: 0, bytesSent: 0 };
 
   constructor(clock: Clock, opts: MemoryNetworkOptions = {}) {
@@ -88,6 +89,12 @@ export class MemoryNetwork {
     else this.slow.delete(address);
   }
 
+  /** Drop every packet (not stream) to and from `address`: a member behind a UDP-hostile firewall. */
+  setUdpBlocked(address: string, blocked: boolean): void {
+    if (blocked) this.udpBlocked.add(address);
+    else this.udpBlocked.delete(address);
+  }
+
   reachable(from: string, to: string): boolean {
     if (this.down.has(from) || this.down.has(to)) return false;
     if (!this.groupOf) return true;
@@ -109,10 +116,12 @@ export class MemoryNetwork {
       this.stats.packetsLost++;
       return;
     }
-    if (!this.reachable(from, to)) {
+    if (!this.reachable(from, to) || (this.udpBlocked.size > 0 && (this.udpBlocked.has(from) || this.udpBlocked.has(to)))) {
       this.stats.packetsLost++;
       return;
     }
+    // A copy, as a real socket would make: receivers and senders never share (mutable) buffers.
+    const data = buf.slice();
     this.clock.setTimeout(() => {
       const dst = this.endpoints.get(to);
       if (!dst || dst.closed || !dst.packetHandler || !this.reachable(from, to)) {
@@ -120,7 +129,7 @@ export class MemoryNetwork {
         return;
       }
       this.stats.packetsDelivered++;
-      dst.packetHandler({ buf, from, timestamp: this.clock.now() });
+      dst.packetHandler({ buf: data, from, timestamp: this.clock.now() });
     }, this.slow.size > 0 ? this.delay() + (this.slow.get(to) ?? 0) : this.delay());
   }
 

@@ -73,6 +73,30 @@ describe("membership", () => {
     await c.shutdown();
   });
 
+  it("local profile, 3 members: suspect -> dead after exactly SuspicionMult x interval (k = 0)", async () => {
+    const c = new SimCluster({ profile: "local" });
+    await c.startJoined(3);
+    await c.run(3_000);
+    c.net.setDown(simAddress(2), true);
+    await c.members[2]!.shutdown();
+    const suspectAt = new Map<number, number>();
+    const gapOf = new Map<number, number>();
+    for (let t = 0; t < 30_000 && gapOf.size < 2; t += 5) {
+      await c.run(5);
+      for (const i of [0, 1]) {
+        const st = stateOf(c, i, 2);
+        if (st === "suspect" && !suspectAt.has(i)) suspectAt.set(i, c.clock.now());
+        if (st === "dead" && suspectAt.has(i) && !gapOf.has(i)) gapOf.set(i, c.clock.now() - suspectAt.get(i)!);
+      }
+    }
+    const gaps = [...gapOf.values()];
+    expect(gaps).toHaveLength(2);
+    // The first accuser's own timer: 3 x max(1, log10 3) x 1 s = 3 s; the other may hear the dead earlier.
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(3_000 - 5);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(3_000 + 5);
+    await c.shutdown();
+  });
+
   it("refutes a false suspicion: incarnation goes up, nobody declares it dead", async () => {
     const c = new SimCluster();
     await c.startJoined(6);

@@ -183,7 +183,7 @@ describe("UDP entry point under fuzzing", () => {
 });
 
 // ---- TCP
-const STREAM_BOMB = cat(Uint8Array.of(9), mpEncode({ Algo: 0, Buf: lzwCompress(new Uint8Array(64 << 20)) })); // > 40 MiB limit
+const STREAM_BOMB = cat(Uint8Array.of(9), mpEncode({ Algo: 0, Buf: lzwCompress(new Uint8Array(64 << 20)) })); // > the 16 MiB stream message cap
 const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 const tcpInput = fc.oneof(
   { weight: 3, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 4096 }) },

@@ -68,6 +68,13 @@ describe("POST /v1/gossip/decode", () => {
     );
   });
 
+  it("refuses bodies over 1 MiB with 413", async () => {
+    const big = `{"type":2,"payload":{"container_id":"${"x".repeat(1 << 20)}"}}`;
+    const { status, json } = await decode(big);
+    expect(status).toBe(413);
+    expect(json.error.code).toBe("gossip.decode.too_large");
+  });
+
   it("rejects other methods", async () => {
     const r = await SELF.fetch("http://x/v1/gossip/decode");
     expect(r.status).toBe(405);

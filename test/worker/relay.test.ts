@@ -173,6 +173,23 @@ describe("worker relay: hibernation and health checks", () => {
     a.c.close();
   });
 
+  it("answers a text 'ping' with 'pong' through the auto-response, without closing the relay socket", async () => {
+    const ws = await connect({ shard: 2 });
+    await whenOpen(ws);
+    const got: unknown[] = [];
+    ws.addEventListener("message", (ev: { data: unknown }) => {
+      got.push(ev.data);
+    });
+    ws.send("ping" as unknown as Uint8Array);
+    await waitFor(() => got.length > 0, "the auto-response");
+    expect(got[0]).toBe("pong");
+    // still a relay socket: it can authenticate afterwards
+    const id = await peerIdFromPublicKey("auto-response-test");
+    const c = await RelayClient.connect(ws, { peerId: id, token: await issueToken(env.RELAY_AUTH_SECRET), serverSilenceMs: false });
+    expect(c.instanceUrl).toBe(env.RELAY_INSTANCE_URL);
+    c.close();
+  });
+
   it("pings from the alarm; the client echoes; a silent socket is closed after 45 s", async () => {
     const a = await newPeer(0);
     expect(await runDurableObjectAlarm(shardStub(0))).toBe(true);
@@ -188,5 +205,11 @@ describe("worker relay: hibernation and health checks", () => {
     await runDurableObjectAlarm(shardStub(0));
     const closed = await a.c.closed;
     expect(closed.code).toBe(4001);
+    // gone for good: not a peer of the shard any more (no phantom rebuilt from its attachment), and
+    // the directory forgot it
+    const dir = env.PEER_DIRECTORY.getByName("dir-0");
+    await waitFor(async () => (await dir.locate(a.key)) === null, "unregistration");
+    const still = await runInDurableObject(shardStub(0), (obj: RelayShard) => (obj as unknown as { core: { has(k: string): boolean } }).core.has(a.key));
+    expect(still).toBe(false);
   });
 });

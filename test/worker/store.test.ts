@@ -161,6 +161,24 @@ describe("store API: watch stream", () => {
     ws.close(1000, "done");
   });
 
+  it("keeps streaming after the store object is evicted (hibernated watch socket)", async () => {
+    const res = await SELF.fetch("http://x/v1/watch", { headers: { ...auth, Upgrade: "websocket" } });
+    const ws = res.webSocket!;
+    const frames: any[] = [];
+    ws.addEventListener("message", (ev) => {
+      frames.push(JSON.parse(String(ev.data)));
+    });
+    ws.accept();
+    const end = Date.now() + 5000;
+    while (frames.length < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    await evictDurableObject(store());
+    await post(mapping("after-evict", 1));
+    while (frames.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    expect(frames[1]?.type).toBe("changes");
+    expect(frames[1].changes.map((c: any) => c.key)).toEqual(["after-evict"]);
+    ws.close(1000, "done");
+  });
+
   it("requires a WebSocket upgrade", async () => {
     expect((await get("/v1/watch")).status).toBe(426);
   });

@@ -20,7 +20,7 @@ export type { StreamMessage, StreamReadOptions } from "./stream.ts";
 export { encodeLabelHeader, addLabelHeader } from "./label.ts";
 export { encodeCompressed, decodeCompressed } from "./compress.ts";
 export { lzwCompress, lzwDecompress } from "./lzw.ts";
-export { DEFAULT_LIMITS, resolveLimits } from "./limits.ts";
+export { DEFAULT_LIMITS, STREAM_MESSAGE_BYTES, resolveLimits } from "./limits.ts";
 export type { DecodeLimits } from "./limits.ts";
 export { ipToString, parseIp, formatAddr } from "./addr.ts";
 export { overhead } from "./overhead.ts";

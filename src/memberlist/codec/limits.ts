@@ -20,11 +20,17 @@ export interface DecodeLimits {
   maxUserMsgBytes?: number;
   /** Max encrypted stream length L (Go's maxPushStateBytes, 20 MiB). */
   maxEncryptedStreamBytes?: number;
-  /** Max decompressed size of a stream message (latest master: 40 MiB). */
+  /**
+   * Max decompressed size of a stream message (latest master: 40 MiB). Default STREAM_MESSAGE_BYTES: the
+   * decompressed form is the same push/pull, and inflating is where a small input becomes large.
+   */
   maxStreamDecompressedBytes?: number;
   /** Max decompressed size of a packet (UDP datagrams are ≤ 64 KiB; legit payloads never get near). */
   maxPacketDecompressedBytes?: number;
-  /** Max bytes buffered for one stream message (after decryption/decompression the caps above apply). */
+  /**
+   * Max bytes buffered for one stream message (after decryption/decompression the caps above apply).
+   * Default STREAM_MESSAGE_BYTES (16 MiB); raise it for clusters far beyond 10k nodes.
+   */
   maxStreamBytes?: number;
   /** Max nesting of compound/compress layers inside one packet. */
   maxLayerDepth?: number;
@@ -36,6 +42,18 @@ export type ResolvedLimits = Required<DecodeLimits>;
 
 const MiB = 1024 * 1024;
 
+/**
+ * Default cap on one stream message, as read off the wire and as decompressed: 16 MiB.
+ * Why: a push/pull carries one msgpack pushNodeState per known node. Measured with encodePushPull for
+ * 10 000 nodes: 0.8 MiB (20-byte names, IPv4, no meta), 1.9 MiB (32-byte names, 100 bytes of Serf tags),
+ * 6.3 MiB in the worst case (64-byte names, IPv6, meta at memberlist's MetaMaxSize of 512 bytes), plus
+ * Serf's user state (an LTime per member, ~0.4 MiB). 16 MiB is over twice that worst case, and about
+ * 80 000 nodes at typical sizes. Go reads up to 20 MiB encrypted (maxPushStateBytes) and inflates up to
+ * 40 MiB; 128 push/pulls at those sizes is gigabytes, so we stay below them and the Node transport adds a
+ * process-wide budget for the bytes of in-flight inbound streams (src/node/stream-budget.ts).
+ */
+export const STREAM_MESSAGE_BYTES = 16 * MiB;
+
 export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   maxDepth: 32,
   maxFieldBytes: 1 * MiB,
@@ -44,9 +62,9 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   maxUserStateBytes: 20 * MiB,
   maxUserMsgBytes: 20 * MiB,
   maxEncryptedStreamBytes: 20 * MiB,
-  maxStreamDecompressedBytes: 40 * MiB,
+  maxStreamDecompressedBytes: STREAM_MESSAGE_BYTES,
   maxPacketDecompressedBytes: 1 * MiB,
-  maxStreamBytes: 64 * MiB,
+  maxStreamBytes: STREAM_MESSAGE_BYTES,
   maxLayerDepth: 4,
   maxPacketMessages: 8192,
 });

@@ -204,7 +204,8 @@ async function readStream(conn: StreamConn, opts: StreamReadOptions): Promise<St
 
 /**
  * A compressed stream message is one msgpack field (Buf) holding the whole LZW stream, so on streams a
- * field may be as large as an encrypted stream may be (20 MiB), not just maxFieldBytes.
+ * field may be as large as an encrypted stream may be (20 MiB), not just maxFieldBytes. (The whole
+ * message is still capped by maxStreamBytes, 16 MiB by default.)
  */
 function envelopeLimits(l: ResolvedLimits): ResolvedLimits {
   return l.maxFieldBytes >= l.maxEncryptedStreamBytes ? l : { ...l, maxFieldBytes: l.maxEncryptedStreamBytes };

@@ -4,6 +4,9 @@ import os from "node:os";
 import { startAgent, AGENT_DEFAULT_DELEGATE_VERSIONS, type AgentOptions } from "../agent.ts";
 import { createLogger, isLogLevel, type LogLevel } from "../log.ts";
 import type { ProfileName } from "../../memberlist/config.ts";
+import { parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
+
+export { UsageError };
 
 export const summary = "run a memberlist/Serf-compatible member (--node --bind --join --encrypt --tag --http ...)";
 
@@ -20,8 +23,6 @@ const USAGE = `usage: gossamer agent [flags]
   --delegate-versions MIN,MAX,CUR  default ${AGENT_DEFAULT_DELEGATE_VERSIONS.join(",")} (Serf); 0,0,0 for plain memberlist (GOSSAMER_DELEGATE_VERSIONS)
   --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL; default info)`;
 
-export class UsageError extends Error {}
-
 export interface ParsedAgentFlags {
   node: string;
   bind: string;
@@ -36,44 +37,38 @@ export interface ParsedAgentFlags {
   logLevel: LogLevel;
 }
 
-const REPEATABLE = new Set(["join", "tag"]);
-const KNOWN = new Set(["node", "bind", "advertise", "join", "encrypt", "label", "profile", "tag", "http", "delegate-versions", "log-level"]);
+const FLAGS: Record<string, FlagSpec> = {
+  node: { env: ["GOSSAMER_NODE"] },
+  bind: { env: ["GOSSAMER_BIND"] },
+  advertise: { env: ["GOSSAMER_ADVERTISE"] },
+  join: { env: ["GOSSAMER_JOIN"], repeatable: true },
+  encrypt: { env: ["GOSSAMER_ENCRYPT"] },
+  label: { env: ["GOSSAMER_LABEL"] },
+  profile: { env: ["GOSSAMER_PROFILE"] },
+  tag: { env: ["GOSSAMER_TAGS"], repeatable: true },
+  http: { env: ["GOSSAMER_HTTP"] },
+  "delegate-versions": { env: ["GOSSAMER_DELEGATE_VERSIONS"] },
+  "log-level": { env: ["GOSSAMER_LOG_LEVEL"] },
+};
 
 /** Parses flags over env defaults. Throws UsageError with a one-line reason. */
 export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedAgentFlags {
-  const single = new Map<string, string>();
-  const multi = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("-")) throw new UsageError(`unexpected argument ${JSON.stringify(a)}`);
-    const body = a.replace(/^--?/, "");
-    const eq = body.indexOf("=");
-    const name = eq >= 0 ? body.slice(0, eq) : body;
-    if (name === "help" || name === "h") throw new UsageError("");
-    if (!KNOWN.has(name)) throw new UsageError(`unknown flag --${name}`);
-    let value: string | undefined = eq >= 0 ? body.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`flag --${name} needs a value`);
-    if (REPEATABLE.has(name)) multi.set(name, [...(multi.get(name) ?? []), value]);
-    else single.set(name, value);
-  }
-  const pick = (flag: string, envName: string): string | undefined => single.get(flag) ?? (env[envName] || undefined);
-  const list = (flag: string, envName: string): string[] =>
-    multi.get(flag) ?? (env[envName] ? env[envName]!.split(",").map((s) => s.trim()).filter(Boolean) : []);
+  const f = parseFlags(argv, FLAGS, env);
 
-  const profile = pick("profile", "GOSSAMER_PROFILE") ?? "lan";
+  const profile = f.value("profile") ?? "lan";
   if (profile !== "lan" && profile !== "wan" && profile !== "local") throw new UsageError(`--profile must be lan, wan or local`);
-  const logLevel = pick("log-level", "GOSSAMER_LOG_LEVEL") ?? "info";
+  const logLevel = f.value("log-level") ?? "info";
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be debug, info, warn or error`);
 
   const tags: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const t of list("tag", "GOSSAMER_TAGS")) {
+  for (const t of f.list("tag")) {
     const eq = t.indexOf("=");
     if (eq <= 0) throw new UsageError(`--tag must be K=V, got ${JSON.stringify(t)}`);
     tags[t.slice(0, eq)] = t.slice(eq + 1);
   }
 
   let encrypt: Uint8Array | undefined;
-  const key = pick("encrypt", "GOSSAMER_ENCRYPT");
+  const key = f.value("encrypt");
   if (key !== undefined) {
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) throw new UsageError("--encrypt must be base64");
     encrypt = new Uint8Array(Buffer.from(key, "base64"));
@@ -81,7 +76,7 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
   }
 
   let delegateVersions = AGENT_DEFAULT_DELEGATE_VERSIONS;
-  const dv = pick("delegate-versions", "GOSSAMER_DELEGATE_VERSIONS");
+  const dv = f.value("delegate-versions");
   if (dv !== undefined) {
     const parts = dv.split(",").map((s) => Number(s.trim()));
     if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) {
@@ -90,16 +85,16 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     delegateVersions = parts as [number, number, number];
   }
 
-  const label = pick("label", "GOSSAMER_LABEL") ?? "";
+  const label = f.value("label") ?? "";
   if (Buffer.byteLength(label) > 255) throw new UsageError("--label must be at most 255 bytes");
 
-  const advertise = pick("advertise", "GOSSAMER_ADVERTISE");
-  const http = pick("http", "GOSSAMER_HTTP");
+  const advertise = f.value("advertise");
+  const http = f.value("http");
   return {
-    node: pick("node", "GOSSAMER_NODE") ?? os.hostname(),
-    bind: pick("bind", "GOSSAMER_BIND") ?? "0.0.0.0:7946",
+    node: f.value("node") ?? os.hostname(),
+    bind: f.value("bind") ?? "0.0.0.0:7946",
     ...(advertise ? { advertise } : {}),
-    join: list("join", "GOSSAMER_JOIN"),
+    join: f.list("join"),
     ...(encrypt ? { encrypt } : {}),
     label,
     profile,
@@ -115,11 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     flags = parseAgentFlags(argv);
   } catch (err) {
-    if (err instanceof UsageError) {
-      if (err.message) console.error(`agent: ${err.message}`);
-      console.error(USAGE);
-      return err.message ? 2 : 0;
-    }
+    if (err instanceof UsageError) return reportUsage(err, "agent", USAGE);
     throw err;
   }
   const logger = createLogger({ level: flags.logLevel, bindings: { node: flags.node } });

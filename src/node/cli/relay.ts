@@ -4,6 +4,9 @@
 import pino from "pino";
 import type { Logger } from "../../util/logger.ts";
 import { serveRelay, parseListen } from "../relay-server.ts";
+import { parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
+
+export { UsageError };
 
 export const summary = "run a NetBird-compatible relay (--listen --auth-secret --exposed-address ...)";
 
@@ -14,8 +17,6 @@ const USAGE = `usage: gossamer relay [flags]
                             (GOSSAMER_EXPOSED_ADDRESS or NB_EXPOSED_ADDRESS; default rel://<listen address>)
   --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL or NB_LOG_LEVEL; default info)`;
 
-export class UsageError extends Error {}
-
 export interface RelayFlags {
   listen: string;
   authSecret: string;
@@ -23,11 +24,11 @@ export interface RelayFlags {
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
-const FLAGS: Record<string, string[]> = {
-  listen: ["GOSSAMER_LISTEN", "NB_LISTEN_ADDRESS"],
-  "auth-secret": ["GOSSAMER_AUTH_SECRET", "NB_AUTH_SECRET"],
-  "exposed-address": ["GOSSAMER_EXPOSED_ADDRESS", "NB_EXPOSED_ADDRESS"],
-  "log-level": ["GOSSAMER_LOG_LEVEL", "NB_LOG_LEVEL"],
+const FLAGS: Record<string, FlagSpec> = {
+  listen: { env: ["GOSSAMER_LISTEN", "NB_LISTEN_ADDRESS"] },
+  "auth-secret": { env: ["GOSSAMER_AUTH_SECRET", "NB_AUTH_SECRET"] },
+  "exposed-address": { env: ["GOSSAMER_EXPOSED_ADDRESS", "NB_EXPOSED_ADDRESS"] },
+  "log-level": { env: ["GOSSAMER_LOG_LEVEL", "NB_LOG_LEVEL"] },
 };
 
 /** rel://host:port | rels://host:port | host:port -> instance URL. */
@@ -38,33 +39,20 @@ export function instanceUrlOf(exposed: string): string {
 }
 
 export function parseRelayFlags(argv: string[], env: Record<string, string | undefined> = process.env): RelayFlags {
-  const got = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("-")) throw new UsageError(`unexpected argument ${JSON.stringify(a)}`);
-    const body = a.replace(/^--?/, "");
-    const eq = body.indexOf("=");
-    const name = eq >= 0 ? body.slice(0, eq) : body;
-    if (name === "help" || name === "h") throw new UsageError("");
-    if (!(name in FLAGS)) throw new UsageError(`unknown flag --${name}`);
-    const value = eq >= 0 ? body.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`flag --${name} needs a value`);
-    got.set(name, value);
-  }
-  const pick = (flag: string): string | undefined => got.get(flag) ?? FLAGS[flag]!.map((e) => env[e]).find((v) => v !== undefined && v !== "");
-  const listen = pick("listen") ?? "127.0.0.1:8080";
+  const f = parseFlags(argv, FLAGS, env);
+  const listen = f.value("listen") ?? "127.0.0.1:8080";
   try {
     parseListen(listen);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const authSecret = pick("auth-secret");
+  const authSecret = f.value("auth-secret");
   if (!authSecret) throw new UsageError("--auth-secret is required");
-  const logLevel = pick("log-level") ?? "info";
+  const logLevel = f.value("log-level") ?? "info";
   if (logLevel !== "debug" && logLevel !== "info" && logLevel !== "warn" && logLevel !== "error") {
     throw new UsageError("--log-level must be debug, info, warn or error");
   }
-  const exposed = pick("exposed-address");
+  const exposed = f.value("exposed-address");
   return { listen, authSecret, logLevel, ...(exposed !== undefined ? { instanceUrl: instanceUrlOf(exposed) } : {}) };
 }
 
@@ -74,9 +62,7 @@ export async function run(argv: string[]): Promise<number | void> {
     flags = parseRelayFlags(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    if (e.message) console.error(`gossamer relay: ${e.message}`);
-    console.error(USAGE);
-    return e.message ? 2 : 0;
+    return reportUsage(e, "gossamer relay", USAGE);
   }
   const logger: Logger = pino(
     {

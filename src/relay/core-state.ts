@@ -1,0 +1,124 @@
+// RelayCore's shared state and connection bookkeeping, used by the handshake (core-auth.ts), the data
+// path (core-data.ts) and health checks (core-health.ts). Internal: not exported from index.ts.
+//
+// Invariants guarded here:
+// - `recs` holds every live connection (pending or authenticated); `peers` and `table` hold exactly the
+//   authenticated ones, at most one record per peer ID (the printable key and the raw-ID index agree).
+// - A connection that was failed or closed goes into `dead`, so a late event (error + close, or a
+//   message after close) never restores it from its attachment.
+// - teardown() runs once per record; it reports the peer offline only when asked (never for a
+//   replaced connection).
+import type { Clock } from "../util/clock.ts";
+import { systemClock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import { nullLogger } from "../util/logger.ts";
+import type { RelayAuthenticator } from "./auth.ts";
+import { encodeAuthResponse } from "./codec.ts";
+import type { RelayConn, RelayForwarder, RelayHooks } from "./conn.ts";
+import { CLOSED } from "./core-record.ts";
+import type { Rec, RelayCoreOptions } from "./core-record.ts";
+import { PeerTable } from "./peer-table.ts";
+import type { PeerIdString } from "./peer-id.ts";
+import { Presence } from "./presence.ts";
+import * as P from "./protocol.ts";
+import { RelayStats } from "./stats.ts";
+import type { RelayCloseReason } from "./stats.ts";
+
+export class RelayState {
+  readonly stats: RelayStats;
+  readonly auth: RelayAuthenticator;
+  readonly clock: Clock;
+  readonly wallNow: () => number;
+  readonly log: Logger;
+  forwarder: RelayForwarder | null;
+  readonly hooks: RelayHooks;
+  readonly health: { intervalMs: number; timeoutMs: number } | false;
+  readonly authTimeoutMs: number | false;
+  readonly maxBuffered: number;
+  readonly authResponse: Uint8Array;
+  readonly recs = new Map<RelayConn, Rec>();
+  /** Authenticated peers by printable ID (API, hooks) and by raw ID bytes (forwarding hot path). */
+  readonly peers = new Map<PeerIdString, Rec>();
+  readonly table = new PeerTable<Rec>();
+  readonly dead = new WeakSet<RelayConn>();
+  readonly presence: Presence;
+  /** Feeds a message through the core's dispatch (messages queued during auth are replayed with it). */
+  readonly dispatch: (conn: RelayConn, data: Uint8Array) => void;
+
+  constructor(opts: RelayCoreOptions, dispatch: (conn: RelayConn, data: Uint8Array) => void) {
+    this.authResponse = encodeAuthResponse(opts.instanceUrl);
+    this.auth = opts.auth;
+    this.clock = opts.clock ?? systemClock;
+    this.wallNow = opts.wallNow ?? Date.now;
+    this.log = opts.logger ?? nullLogger;
+    this.forwarder = opts.forwarder ?? null;
+    this.hooks = opts.hooks ?? {};
+    this.health = opts.healthCheck === undefined ? { intervalMs: P.HEALTH_INTERVAL_MS, timeoutMs: P.HEALTH_TIMEOUT_MS } : opts.healthCheck;
+    this.authTimeoutMs = opts.authTimeoutMs === undefined ? P.AUTH_TIMEOUT_MS : opts.authTimeoutMs;
+    this.maxBuffered = opts.maxBufferedBytes ?? 4 << 20;
+    this.stats = opts.stats ?? new RelayStats();
+    this.dispatch = dispatch;
+    this.presence = new Presence({
+      isLocal: (id) => this.peers.has(id),
+      forwarder: () => this.forwarder,
+      send: (rec, b) => this.trySend(rec, b),
+      hooks: this.hooks,
+    });
+  }
+
+  trySend(rec: Rec, b: Uint8Array): void {
+    try {
+      rec.conn.send(b);
+    } catch {
+      /* the close event will follow */
+    }
+  }
+
+  /** Closes a connection for `reason` (no relay-level reply) and forgets it. */
+  fail(rec: Rec, reason: RelayCloseReason, code: number, text: string): void {
+    this.stats.close(reason);
+    if (reason !== "replaced" && reason !== "shutdown") this.log.debug({ peer: rec.key || undefined, reason }, "relay connection closed");
+    this.teardown(rec, reason !== "replaced");
+    this.dead.add(rec.conn);
+    try {
+      rec.conn.close(code, text);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  teardown(rec: Rec, reportOffline: boolean): void {
+    if (rec.phase === CLOSED) return;
+    rec.phase = CLOSED;
+    rec.queued = undefined;
+    this.clearTimer(rec, "authTimer");
+    this.clearTimer(rec, "hcTimer");
+    if (this.recs.get(rec.conn) === rec) this.recs.delete(rec.conn);
+    this.presence.notifier.remove(rec);
+    if (rec.key && this.peers.get(rec.key) === rec) {
+      this.removePeer(rec);
+      if (reportOffline) {
+        this.presence.notifier.wentOffline(rec.key);
+        this.hooks.onPeerOffline?.(rec.key);
+      }
+    }
+  }
+
+  addPeer(rec: Rec): void {
+    this.peers.set(rec.key, rec);
+    this.table.add(rec);
+  }
+
+  removePeer(rec: Rec): void {
+    if (this.peers.get(rec.key) === rec) this.peers.delete(rec.key);
+    this.table.delete(rec);
+  }
+
+  clearTimer(rec: Rec, k: "authTimer" | "hcTimer"): void {
+    const t = rec[k];
+    if (t !== undefined) {
+      this.clock.clearTimeout(t);
+      rec[k] = undefined;
+    }
+  }
+}
