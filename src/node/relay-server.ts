@@ -20,6 +20,8 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { nullLogger } from "../util/logger.ts";
 import { registerRelayMetrics } from "./relay-metrics.ts";
+import { RelayCluster } from "./relay-cluster.ts";
+import type { RelayClusterOptions } from "./relay-cluster.ts";
 
 export interface ServeRelayOptions {
   /** "host:port" ("[::1]:8080" for IPv6); port 0 picks a free port. */
@@ -38,6 +40,8 @@ export interface ServeRelayOptions {
   authTimeoutMs?: number | false;
   /** Largest WebSocket message ws buffers before closing with 1009 (default 64 KiB; the core's limits are smaller). */
   maxPayload?: number;
+  /** Join other relay processes through the cluster fabric (src/node/relay-cluster.ts); replaces `forwarder`. */
+  cluster?: RelayClusterOptions;
 }
 
 export interface RelayServer {
@@ -49,6 +53,8 @@ export interface RelayServer {
   /** ws://host:port/relay */
   readonly url: string;
   readonly instanceUrl: string;
+  /** The cluster fabric, when `cluster` was given. */
+  readonly cluster?: RelayCluster;
   /** Graceful shutdown. */
   close(): Promise<void>;
 }
@@ -118,18 +124,28 @@ export async function serveRelay(opts: ServeRelayOptions): Promise<RelayServer> 
   const hostPart = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const instanceUrl = opts.instanceUrl ?? `rel://${hostPart}:${addr.port}`;
 
+  const cluster = opts.cluster ? new RelayCluster({ logger: log, ...opts.cluster }) : undefined;
+  const hooks = cluster ? mergeHooks(opts.hooks, cluster.fabric.hooks) : opts.hooks;
   core = new RelayCore({
     instanceUrl,
     auth: opts.auth ?? new TokenValidator(opts.authSecret),
     logger: log,
-    forwarder: opts.forwarder ?? null,
-    ...(opts.hooks ? { hooks: opts.hooks } : {}),
+    forwarder: cluster?.fabric ?? opts.forwarder ?? null,
+    ...(hooks ? { hooks } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.healthCheck !== undefined ? { healthCheck: opts.healthCheck } : {}),
     ...(opts.authTimeoutMs !== undefined ? { authTimeoutMs: opts.authTimeoutMs } : {}),
   });
   registry = registerRelayMetrics(core, opts.registry);
   const c = core;
+  if (cluster) {
+    try {
+      await cluster.start(c, registry);
+    } catch (e) {
+      await new Promise<void>((r) => http.close(() => r()));
+      throw e;
+    }
+  }
 
   wss.on("connection", (ws: WebSocket) => {
     const conn = new WsConn(ws);
@@ -151,9 +167,11 @@ export async function serveRelay(opts: ServeRelayOptions): Promise<RelayServer> 
     port: addr.port,
     url: `ws://${hostPart}:${addr.port}${RELAY_PATH}`,
     instanceUrl,
+    ...(cluster ? { cluster } : {}),
     close() {
       closing ??= (async () => {
         c.shutdown();
+        await cluster?.close();
         const deadline = setTimeout(() => {
           for (const ws of wss.clients) ws.terminate();
         }, 3000);
@@ -165,5 +183,15 @@ export async function serveRelay(opts: ServeRelayOptions): Promise<RelayServer> 
       })();
       return closing;
     },
+  };
+}
+
+/** Both hook sets, the caller's first. */
+function mergeHooks(a: RelayHooks | undefined, b: RelayHooks): RelayHooks {
+  if (!a) return b;
+  return {
+    ...a,
+    onPeerOnline: (id) => (a.onPeerOnline?.(id), b.onPeerOnline?.(id)),
+    onPeerOffline: (id) => (a.onPeerOffline?.(id), b.onPeerOffline?.(id)),
   };
 }

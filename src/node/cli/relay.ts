@@ -1,27 +1,43 @@
 // `gossamer relay`: the NetBird-compatible relay on Node. Flags win over env vars (GOSSAMER_*, with
 // upstream's NB_* names accepted as a fallback). JSON logs on stdout; SIGINT/SIGTERM shut down
-// gracefully (close to every peer); a second signal exits at once.
+// gracefully (close to every peer); a second signal exits at once. With --cluster-listen / --cluster-peers /
+// --cluster-headless, several relay processes join one cluster fabric (src/node/relay-cluster.ts).
 import pino from "pino";
 import type { Logger } from "../../util/logger.ts";
 import { serveRelay, parseListen } from "../relay-server.ts";
-import { parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
+import { parseFlags, reportUsage, UsageError, type FlagSpec, type ParsedFlags } from "./flags.ts";
+import { parseHostPort } from "../addr.ts";
+import type { RelayClusterOptions } from "../relay-cluster.ts";
+import { DEFAULT_CLUSTER_PORT } from "../../relay/fabric/protocol.ts";
 
 export { UsageError };
 
-export const summary = "run a NetBird-compatible relay (--listen --auth-secret --exposed-address ...)";
+export const summary = "run a NetBird-compatible relay (--listen --auth-secret --exposed-address --cluster-* ...)";
 
 const USAGE = `usage: gossamer relay [flags]
   --listen HOST:PORT        WebSocket listener, /relay + /healthz + /metrics (GOSSAMER_LISTEN or NB_LISTEN_ADDRESS; default 127.0.0.1:8080)
   --auth-secret S           shared secret for HMAC auth tokens (GOSSAMER_AUTH_SECRET or NB_AUTH_SECRET; required)
   --exposed-address URL     instance URL sent to peers: rel://host:port, rels://host:port or host:port
                             (GOSSAMER_EXPOSED_ADDRESS or NB_EXPOSED_ADDRESS; default rel://<listen address>)
-  --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL or NB_LOG_LEVEL; default info)`;
+  --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL or NB_LOG_LEVEL; default info)
+cluster fabric (several relays behind one load balancer act as one relay; openZro-compatible):
+  --cluster-listen HOST:PORT    cluster TCP listener (GOSSAMER_CLUSTER_LISTEN; default 0.0.0.0:7090 when
+                                --cluster-peers or --cluster-headless is given)
+  --cluster-peers H:P,H:P       other relays' announced cluster addresses, redialled every 10 s
+                                (repeatable; GOSSAMER_CLUSTER_PEERS, comma-separated)
+  --cluster-headless NAME       also dial the A records of this DNS name every 10 s (GOSSAMER_CLUSTER_HEADLESS or OZ_CLUSTER_HEADLESS)
+  --cluster-port PORT           port for DNS-discovered relays (GOSSAMER_CLUSTER_PORT; default: our cluster port)
+  --cluster-auth-secret S       shared secret signing HELLOs; all relays must agree (GOSSAMER_CLUSTER_AUTH_SECRET or OZ_CLUSTER_AUTH_SECRET)
+  --pod-address HOST:PORT       cluster address announced to the others (GOSSAMER_POD_ADDRESS; default: the
+                                cluster listener's address, required when it binds a wildcard)`;
 
 export interface RelayFlags {
   listen: string;
   authSecret: string;
   instanceUrl?: string;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Present when the cluster fabric is enabled. */
+  cluster?: RelayClusterOptions;
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -29,6 +45,12 @@ const FLAGS: Record<string, FlagSpec> = {
   "auth-secret": { env: ["GOSSAMER_AUTH_SECRET", "NB_AUTH_SECRET"] },
   "exposed-address": { env: ["GOSSAMER_EXPOSED_ADDRESS", "NB_EXPOSED_ADDRESS"] },
   "log-level": { env: ["GOSSAMER_LOG_LEVEL", "NB_LOG_LEVEL"] },
+  "cluster-listen": { env: ["GOSSAMER_CLUSTER_LISTEN"] },
+  "cluster-peers": { env: ["GOSSAMER_CLUSTER_PEERS"], repeatable: true },
+  "cluster-headless": { env: ["GOSSAMER_CLUSTER_HEADLESS", "OZ_CLUSTER_HEADLESS"] },
+  "cluster-port": { env: ["GOSSAMER_CLUSTER_PORT", "OZ_CLUSTER_PORT"] },
+  "cluster-auth-secret": { env: ["GOSSAMER_CLUSTER_AUTH_SECRET", "OZ_CLUSTER_AUTH_SECRET"] },
+  "pod-address": { env: ["GOSSAMER_POD_ADDRESS"] },
 };
 
 /** rel://host:port | rels://host:port | host:port -> instance URL. */
@@ -53,7 +75,39 @@ export function parseRelayFlags(argv: string[], env: Record<string, string | und
     throw new UsageError("--log-level must be debug, info, warn or error");
   }
   const exposed = f.value("exposed-address");
-  return { listen, authSecret, logLevel, ...(exposed !== undefined ? { instanceUrl: instanceUrlOf(exposed) } : {}) };
+  const cluster = parseClusterFlags(f);
+  return { listen, authSecret, logLevel, ...(exposed !== undefined ? { instanceUrl: instanceUrlOf(exposed) } : {}), ...(cluster ? { cluster } : {}) };
+}
+
+function parseClusterFlags(f: ParsedFlags): RelayClusterOptions | undefined {
+  const peers = f.list("cluster-peers").flatMap((p) => p.split(",")).map((p) => p.trim()).filter(Boolean);
+  const headless = f.value("cluster-headless");
+  let listen = f.value("cluster-listen");
+  if (listen === undefined && peers.length === 0 && headless === undefined) return undefined;
+  listen ??= `0.0.0.0:${DEFAULT_CLUSTER_PORT}`;
+  const hostPort = (flag: string, v: string) => {
+    try {
+      return parseHostPort(v);
+    } catch (e) {
+      throw new UsageError(`--${flag}: ${(e as Error).message}`);
+    }
+  };
+  const bound = hostPort("cluster-listen", listen);
+  for (const p of peers) hostPort("cluster-peers", p);
+  const announce = f.value("pod-address");
+  if (announce !== undefined) hostPort("pod-address", announce);
+  else if (bound.host === "0.0.0.0" || bound.host === "::") throw new UsageError("--pod-address is required when --cluster-listen binds a wildcard address");
+  const portFlag = f.value("cluster-port");
+  if (portFlag !== undefined && !/^\d{1,5}$/.test(portFlag)) throw new UsageError("--cluster-port must be a port number");
+  const secret = f.value("cluster-auth-secret");
+  return {
+    listen,
+    peers,
+    ...(announce !== undefined ? { announce } : {}),
+    ...(headless !== undefined ? { headless } : {}),
+    ...(portFlag !== undefined ? { clusterPort: Number(portFlag) } : {}),
+    ...(secret !== undefined ? { secret } : {}),
+  };
 }
 
 export async function run(argv: string[]): Promise<number | void> {
@@ -73,7 +127,13 @@ export async function run(argv: string[]): Promise<number | void> {
     },
     pino.destination({ fd: 1, sync: true }),
   );
-  const server = await serveRelay({ listen: flags.listen, authSecret: flags.authSecret, logger, ...(flags.instanceUrl ? { instanceUrl: flags.instanceUrl } : {}) });
+  const server = await serveRelay({
+    listen: flags.listen,
+    authSecret: flags.authSecret,
+    logger,
+    ...(flags.instanceUrl ? { instanceUrl: flags.instanceUrl } : {}),
+    ...(flags.cluster ? { cluster: flags.cluster } : {}),
+  });
   await new Promise<void>((resolve) => {
     let signals = 0;
     const stop = (sig: string) => {
