@@ -1,6 +1,7 @@
 // Bindings of the gossamer worker (wrangler.toml is the source of truth; keep the two in step).
 // Secrets (STORE_TOKEN, RELAY_AUTH_SECRET) come from [vars] in development and from
 // `wrangler secret put` in production; both arrive as plain strings on env.
+import { isLogLevel, type LogLevel } from "../src/util/logger.ts";
 import type { GossipStore } from "./store-object.ts";
 import type { PeerDirectory } from "./peer-directory.ts";
 import type { RelayShard } from "./relay-shard.ts";
@@ -18,20 +19,12 @@ export interface Env {
   LOG_LEVEL: string;
 }
 
+type GossamerEnv = Env;
+
+// The same bindings as the ambient Cloudflare.Env (what `env` from cloudflare:test and workers' globals see).
 declare global {
   namespace Cloudflare {
-    interface Env {
-      RELAY_SHARD: DurableObjectNamespace<RelayShard>;
-      PEER_DIRECTORY: DurableObjectNamespace<PeerDirectory>;
-      GOSSIP_STORE: DurableObjectNamespace<GossipStore>;
-      STORE_TOKEN: string;
-      RELAY_AUTH_SECRET: string;
-      RELAY_INSTANCE_URL: string;
-      RELAY_SHARDS: string;
-      DIRECTORY_SHARDS: string;
-      RELAY_BATCHING: string;
-      LOG_LEVEL: string;
-    }
+    interface Env extends GossamerEnv {}
   }
 }
 
@@ -41,7 +34,7 @@ export function intVar(v: string | undefined, def: number, max = 1024): number {
   return Number.isInteger(n) && n >= 1 && n <= max ? n : def;
 }
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
+/** LOG_LEVEL as a level; unset or unknown is "info". */
 export function logLevel(v: string | undefined): LogLevel {
-  return v === "debug" || v === "warn" || v === "error" ? v : "info";
+  return v !== undefined && isLogLevel(v) ? v : "info";
 }

@@ -25,6 +25,7 @@ import { TokenValidator } from "../src/relay/auth.ts";
 import { newConnState, type RelayConn, type RelayConnState } from "../src/relay/conn.ts";
 import { RelayCore } from "../src/relay/core.ts";
 import type { PeerIdString } from "../src/relay/peer-id.ts";
+import { relayFamilies } from "../src/relay/stats.ts";
 import { CLOSE_HEALTH_TIMEOUT, HEALTH_INTERVAL_MS, HEALTH_TIMEOUT_MS, MSG_HEALTH_CHECK, PROTOCOL_VERSION } from "../src/relay/protocol.ts";
 import { consoleJsonLogger, type Logger } from "../src/util/logger.ts";
 import type { Env } from "./env.ts";
@@ -33,7 +34,6 @@ import { readBatch } from "./forward-batch.ts";
 import { ShardForwarder } from "./forwarder.ts";
 import { MetricsRegistry, type MetricFamily } from "./metrics.ts";
 import { DIRECTORY_PREFIX, directoryFor } from "./placement.ts";
-import { relayFamilies } from "./relay-metrics.ts";
 import { SHARD_NAME_HEADER } from "./relay-route.ts";
 import type { PeerDirectory } from "./peer-directory.ts";
 

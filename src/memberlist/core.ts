@@ -16,6 +16,7 @@ import { localVsn } from "./config.ts";
 import { Awareness } from "./awareness.ts";
 import { TransmitLimitedQueue } from "./broadcast.ts";
 import { bytesToIp, ipToBytes, joinHostPort } from "./addr.ts";
+import { encryptOverhead, labelOverhead } from "./wire.ts";
 
 /** What a member is, as last advertised: shared (immutable) until the member changes it. */
 export interface NodeIdentity {
@@ -131,6 +132,10 @@ export class Core {
   readonly userBroadcasts: TransmitLimitedQueue;
   readonly awareness: Awareness;
   readonly packetOpts: PacketOptions;
+  /** packetOpts plus the hasCrc layer (for targets speaking protocol ≥ 5); built once, not per packet. */
+  readonly packetOptsCrc: PacketOptions;
+  /** Bytes of a UDP packet left for messages after the label and encryption overheads (fixed by config). */
+  readonly packetBudget: number;
   readonly stats: Stats = {
     packetsSent: 0,
     bytesSent: 0,
@@ -182,6 +187,9 @@ export class Core {
       skipInboundLabelCheck: config.skipInboundLabelCheck,
       ...(keyring ? { keyring } : {}),
     };
+    this.packetOptsCrc = { ...this.packetOpts, crc: true };
+    this.packetBudget =
+      config.udpBufferSize - labelOverhead(config.label) - (this.encrypted ? encryptOverhead(this.packetOpts.encryptionVersion ?? 1) : 0);
   }
 
   get encrypted(): boolean {

@@ -12,22 +12,8 @@ import {
   COMPOUND_OVERHEAD,
   USER_MSG_OVERHEAD,
   encodeCompound,
-  encryptOverhead,
-  labelOverhead,
   sealPacket,
 } from "./wire.ts";
-
-/** Bytes available for a packet's payload after label and encryption overheads (fixed per config). */
-const budgets = new WeakMap<Core, number>();
-function packetBudget(core: Core): number {
-  let avail = budgets.get(core);
-  if (avail === undefined) {
-    avail = core.config.udpBufferSize - labelOverhead(core.config.label);
-    if (core.encrypted) avail -= encryptOverhead(core.packetOpts.encryptionVersion ?? 1);
-    budgets.set(core, avail);
-  }
-  return avail;
-}
 
 /** Pending broadcasts that fit in `limit` bytes at `overhead` bytes each: ours first, then user ones. */
 export function getBroadcasts(core: Core, overhead: number, limit: number): Uint8Array[] {
@@ -35,26 +21,31 @@ export function getBroadcasts(core: Core, overhead: number, limit: number): Uint
   let used = 0;
   for (const m of out) used += overhead + m.length;
   const userOverhead = overhead + USER_MSG_OVERHEAD;
-  const pushUser = (payload: Uint8Array): void => {
+  if (core.userBroadcasts.numQueued() > 0 && limit - used > userOverhead) {
+    used = pushUser(out, used, overhead, core.userBroadcasts.getBroadcasts(userOverhead, limit - used));
+  }
+  const d = core.config.delegate;
+  if (d?.getBroadcasts && limit - used > userOverhead) {
+    pushUser(out, used, overhead, d.getBroadcasts(userOverhead, limit - used));
+  }
+  return out;
+}
+
+/** Appends user payloads as 08-prefixed messages; returns the bytes used so far. */
+function pushUser(out: Uint8Array[], used: number, overhead: number, payloads: Uint8Array[]): number {
+  for (const payload of payloads) {
     const b = new Uint8Array(payload.length + 1);
     b[0] = 8;
     b.set(payload, 1);
     out.push(b);
     used += overhead + b.length;
-  };
-  if (core.userBroadcasts.numQueued() > 0 && limit - used > userOverhead) {
-    for (const p of core.userBroadcasts.getBroadcasts(userOverhead, limit - used)) pushUser(p);
   }
-  const d = core.config.delegate;
-  if (d?.getBroadcasts && limit - used > userOverhead) {
-    for (const p of d.getBroadcasts(userOverhead, limit - used)) pushUser(p);
-  }
-  return out;
+  return used;
 }
 
 /** Send one encoded message, piggy-backing whatever gossip fits (memberlist sendMsg). */
 export function sendMsg(core: Core, to: string, msg: Uint8Array, node?: NodeState): void {
-  const avail = packetBudget(core) - msg.length - COMPOUND_HEADER_OVERHEAD;
+  const avail = core.packetBudget - msg.length - COMPOUND_HEADER_OVERHEAD;
   const extra = avail > COMPOUND_OVERHEAD ? getBroadcasts(core, COMPOUND_OVERHEAD, avail) : [];
   if (extra.length === 0) {
     rawSend(core, to, msg, node);
@@ -68,8 +59,7 @@ export function sendMsg(core: Core, to: string, msg: Uint8Array, node?: NodeStat
 export function rawSend(core: Core, to: string, buf: Uint8Array, node?: NodeState): void {
   if (core.closed) return;
   const crc = node !== undefined && node.vsn[1]! >= 5;
-  const opts = crc ? { ...core.packetOpts, crc: true } : core.packetOpts;
-  const sealed = sealPacket(buf, opts);
+  const sealed = sealPacket(buf, crc ? core.packetOptsCrc : core.packetOpts);
   if (sealed instanceof Promise) {
     core.hold(sealed).then(
       (b) => transmit(core, to, b),
@@ -103,7 +93,7 @@ export function gossip(core: Core): void {
         return true;
     }
   });
-  const avail = packetBudget(core) - COMPOUND_HEADER_OVERHEAD;
+  const avail = core.packetBudget - COMPOUND_HEADER_OVERHEAD;
   for (const peer of peers) {
     const msgs = getBroadcasts(core, COMPOUND_OVERHEAD, avail);
     if (msgs.length === 0) return;

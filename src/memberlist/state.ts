@@ -10,7 +10,7 @@ import type { Core } from "./core.ts";
 import type { Alive, Dead, PushNodeState, Suspect } from "./messages.ts";
 import { NodeStateType } from "./messages.ts";
 import { META_MAX_SIZE } from "./config.ts";
-import { EMPTY, bytesEqual } from "./addr.ts";
+import { EMPTY, bytesEqual } from "../util/bytes.ts";
 import { NodeState, makeIdentity } from "./core.ts";
 import { encodeMessage } from "./wire.ts";
 import { Suspicion, suspicionTimeout } from "./suspicion.ts";
@@ -220,34 +220,62 @@ export function mergeState(core: Core, remote: PushNodeState[]): void {
 /**
  * memberlist verifyProtocol: over alive nodes (ours and the remote's) find the overlapping protocol and
  * delegate ranges; every node's current versions must fall inside both. Returns an error text or null.
+ * It runs over both whole member lists on every push/pull, so one pass collects the ranges and the
+ * lowest/highest current versions together; names are only looked for when the check fails.
  */
 export function verifyProtocol(core: Core, remote: PushNodeState[]): string | null {
-  let maxPMin = 0, minPMax = 255, maxDMin = 0, minDMax = 255;
-  const widen = (v: Uint8Array): void => {
-    if (v.length < 5) return;
-    maxPMin = Math.max(maxPMin, v[0]!);
-    minPMax = Math.min(minPMax, v[1]!);
-    maxDMin = Math.max(maxDMin, v[3]!);
-    minDMax = Math.min(minDMax, v[4]!);
-  };
-  for (const r of remote) if (r.State === NodeStateType.alive) widen(r.Vsn);
-  for (const n of core.nodes) if (n.state === NodeStateType.alive) widen(n.vsn);
-  const check = (name: string, v: Uint8Array): string | null => {
-    const pcur = v.length >= 6 ? v[2]! : 0;
-    const dcur = v.length >= 6 ? v[5]! : 0;
-    if (pcur < maxPMin || pcur > minPMax) return `node '${name}' protocol version (${pcur}) is incompatible: [${maxPMin}, ${minPMax}]`;
-    if (dcur < maxDMin || dcur > minDMax) return `node '${name}' delegate protocol version (${dcur}) is incompatible: [${maxDMin}, ${minDMax}]`;
-    return null;
-  };
-  for (const r of remote) {
-    const e = check(r.Name, r.Vsn);
-    if (e) return e;
-  }
-  for (const n of core.nodes) {
-    const e = check(n.name, n.vsn);
-    if (e) return e;
-  }
+  const span = new VersionSpan();
+  for (const r of remote) span.add(r.Vsn, r.State === NodeStateType.alive);
+  for (const n of core.nodes) span.add(n.vsn, n.state === NodeStateType.alive);
+  if (span.allInRange()) return null;
+  for (const r of remote) if (!span.inRange(r.Vsn)) return span.incompatible(r.Name, r.Vsn);
+  for (const n of core.nodes) if (!span.inRange(n.vsn)) return span.incompatible(n.name, n.vsn);
   return null;
+}
+
+/** Vsn = [PMin, PMax, PCur, DMin, DMax, DCur]: the agreed ranges and the extremes of the current versions. */
+class VersionSpan {
+  maxPMin = 0;
+  minPMax = 255;
+  maxDMin = 0;
+  minDMax = 255;
+  loP = 255;
+  hiP = 0;
+  loD = 255;
+  hiD = 0;
+
+  /** Every node's current versions count (0 when unknown); only alive nodes narrow the ranges. */
+  add(v: Uint8Array, alive: boolean): void {
+    const six = v.length >= 6;
+    const p = six ? v[2]! : 0;
+    const d = six ? v[5]! : 0;
+    if (p < this.loP) this.loP = p;
+    if (p > this.hiP) this.hiP = p;
+    if (d < this.loD) this.loD = d;
+    if (d > this.hiD) this.hiD = d;
+    if (!alive || v.length < 5) return;
+    if (v[0]! > this.maxPMin) this.maxPMin = v[0]!;
+    if (v[1]! < this.minPMax) this.minPMax = v[1]!;
+    if (v[3]! > this.maxDMin) this.maxDMin = v[3]!;
+    if (v[4]! < this.minDMax) this.minDMax = v[4]!;
+  }
+
+  allInRange(): boolean {
+    return this.loP >= this.maxPMin && this.hiP <= this.minPMax && this.loD >= this.maxDMin && this.hiD <= this.minDMax;
+  }
+
+  inRange(v: Uint8Array): boolean {
+    const p = v.length >= 6 ? v[2]! : 0;
+    const d = v.length >= 6 ? v[5]! : 0;
+    return p >= this.maxPMin && p <= this.minPMax && d >= this.maxDMin && d <= this.minDMax;
+  }
+
+  incompatible(name: string, v: Uint8Array): string {
+    const p = v.length >= 6 ? v[2]! : 0;
+    const d = v.length >= 6 ? v[5]! : 0;
+    if (p < this.maxPMin || p > this.minPMax) return `node '${name}' protocol version (${p}) is incompatible: [${this.maxPMin}, ${this.minPMax}]`;
+    return `node '${name}' delegate protocol version (${d}) is incompatible: [${this.maxDMin}, ${this.minDMax}]`;
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Ping, PushNodeState, PushPull } from "./messages.ts";
 import type { StreamConn } from "../transport/transport.ts";
 import { MemberlistError, MemberlistErrorCode } from "./errors.ts";
 import { MembershipError } from "./membership-errors.ts";
-import { EMPTY } from "./addr.ts";
+import { EMPTY } from "../util/bytes.ts";
 import { mergeState, verifyProtocol } from "./state.ts";
 import {
   encodeMessage,

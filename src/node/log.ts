@@ -1,10 +1,9 @@
 // JSON-lines logging for the Node commands: pino behind the portable Logger seam (src/util/logger.ts).
 // One line per event on stdout (or the given fd); levels debug < info < warn < error.
 import pino from "pino";
-import type { Logger } from "../util/logger.ts";
+import type { Logger, LogLevel } from "../util/logger.ts";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
-export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+export { isLogLevel, type LogLevel } from "../util/logger.ts";
 
 export interface LogOptions {
   level?: LogLevel;
@@ -36,8 +35,4 @@ function wrap(p: pino.Logger): Logger {
     error: (o, m) => p.error(o, m),
     child: (b) => wrap(p.child(b)),
   };
-}
-
-export function isLogLevel(s: string): s is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(s);
 }

@@ -5,6 +5,7 @@
 // Web Crypto only, so it runs unchanged in Node and workerd.
 import { AUTH_ALGO_HMAC_SHA256, AUTH_MIN_PAYLOAD_SIZE, AUTH_SIGNATURE_SIZE, DEFAULT_TOKEN_TTL_S } from "./protocol.ts";
 import { RelayAuthError } from "./errors.ts";
+import { timingSafeEqual } from "../util/bytes.ts";
 
 const enc = new TextEncoder();
 
@@ -12,14 +13,6 @@ async function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
   const raw = typeof secret === "string" ? enc.encode(secret) : secret;
   const k = await crypto.subtle.digest("SHA-256", raw as BufferSource);
   return crypto.subtle.importKey("raw", k, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-}
-
-/** Constant-time equality of two byte strings of the same length (length is public). */
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
 }
 
 export interface TokenOptions {

@@ -1,6 +1,7 @@
 // RelayCore's options and its per-connection record. A record lives from open/restore until the
 // connection closes; it is at once the peer-table entry (raw-ID index), the subscription listener and
 // the holder of the connection's timers.
+import { EMPTY } from "../util/bytes.ts";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RelayAuthenticator } from "./auth.ts";
@@ -57,8 +58,6 @@ export interface Rec extends NotifierListener {
   /** Messages received while auth was being validated. */
   queued: Uint8Array[] | undefined;
 }
-
-const EMPTY = new Uint8Array(0);
 
 export function newRec(conn: RelayConn, now: number, phase: number): Rec {
   return {

@@ -72,9 +72,3 @@ export async function peerIdFromPublicKey(publicKeyBase64: string): Promise<Uint
 export function healthCheckAgentId(): Promise<Uint8Array> {
   return peerIdFromPublicKey("healthcheck-agent");
 }
-
-/** True when two 36-byte IDs are equal (not constant-time: IDs are not secrets). */
-export function peerIdEquals(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number): boolean {
-  for (let i = 0; i < PEER_ID_SIZE; i++) if (a[aOff + i] !== b[bOff + i]) return false;
-  return true;
-}

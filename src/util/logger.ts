@@ -8,11 +8,19 @@ export interface Logger {
   child(bindings: object): Logger;
 }
 
+/** Log levels, lowest first (pino's names; the Node CLI's --log-level and the worker's LOG_LEVEL). */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+export function isLogLevel(s: string): s is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(s);
+}
+
 const noop = (): void => {};
 export const nullLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => nullLogger };
 
 /** JSON-lines logger on console (used by the worker; workerd captures console output). */
-export function consoleJsonLogger(bindings: object = {}, level: "debug" | "info" | "warn" | "error" = "info"): Logger {
+export function consoleJsonLogger(bindings: object = {}, level: LogLevel = "info"): Logger {
   const order = { debug: 10, info: 20, warn: 30, error: 40 } as const;
   const emit = (lvl: keyof typeof order) => (obj: object, msg?: string) => {
     if (order[lvl] < order[level]) return;

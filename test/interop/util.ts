@@ -1,21 +1,11 @@
 // Shared helpers for the interop tests: in-process gossamer members on real sockets (so tests can reach
 // their delegate hooks), and log capture.
 import { startAgent, type Agent, type AgentOptions } from "../../src/node/agent.ts";
-import type { Logger } from "../../src/util/logger.ts";
 import type { MemberInfo } from "../../src/memberlist/config.ts";
 
-export interface LogLine {
-  level: string;
-  msg?: string;
-  [k: string]: unknown;
-}
+import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
 
-export function captureLogger(lines: LogLine[], bindings: Record<string, unknown> = {}): Logger {
-  const at = (level: string) => (obj: object, msg?: string) => {
-    lines.push({ level, ...bindings, ...(obj as Record<string, unknown>), ...(msg ? { msg } : {}) });
-  };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), child: (b) => captureLogger(lines, { ...bindings, ...b }) };
-}
+export { captureLogger, type LogLine };
 
 export interface TsNode {
   agent: Agent;

@@ -13,17 +13,9 @@ import { encode as mpEncode } from "@msgpack/msgpack";
 import { startAgent, type Agent } from "../../src/node/agent.ts";
 import { createTransport, type NodeTransport } from "../../src/node/transport.ts";
 import { encodeMessage, encodePushPull, lzwCompress, makeCompound, openPacket, readStreamMessage, writeStreamRequest } from "../../src/memberlist/codec/index.ts";
-import type { Logger } from "../../src/util/logger.ts";
+import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
+import { tcpPing as tcpPingMember, udpPing as udpPingMember } from "./member-probes.ts";
 
-interface Line {
-  level: string;
-  msg?: string;
-}
-function capture(lines: Line[]): Logger {
-  const at = (level: string) => (o: object, msg?: string) => void lines.push({ level, ...(o as object), ...(msg ? { msg } : {}) });
-  const l: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), child: () => l };
-  return l;
-}
 
 const LOOP = Uint8Array.of(127, 0, 0, 1);
 const NAMES = ["fuzz-target", "fuzz-peer"];
@@ -32,15 +24,15 @@ let peer: Agent;
 let client: NodeTransport;
 let raw: dgram.Socket;
 let targetPort = 0;
-const logs: Line[] = [];
+const logs: LogLine[] = [];
 let seq = 1_000;
 
 beforeAll(async () => {
   // Local profile timers, with a TCP timeout that tolerates a loaded 2-core machine.
   const base = { bind: "127.0.0.1:0", profile: "local", delegateVersions: [0, 0, 0], overrides: { tcpTimeout: 3_000 } } as const;
-  target = await startAgent({ ...base, delegateVersions: [0, 0, 0], node: "fuzz-target", logger: capture(logs) });
+  target = await startAgent({ ...base, delegateVersions: [0, 0, 0], node: "fuzz-target", logger: captureLogger(logs) });
   targetPort = target.transport.bound().port;
-  peer = await startAgent({ ...base, delegateVersions: [0, 0, 0], node: "fuzz-peer", logger: capture([]), join: [`127.0.0.1:${targetPort}`] });
+  peer = await startAgent({ ...base, delegateVersions: [0, 0, 0], node: "fuzz-peer", logger: captureLogger([]), join: [`127.0.0.1:${targetPort}`] });
   if (peer.joined?.error) throw new Error(`peer could not join the fuzz target: ${peer.joined.error}`);
   client = await createTransport({ bind: "127.0.0.1:0" });
   raw = dgram.createSocket("udp4");
@@ -54,42 +46,8 @@ afterAll(async () => {
 });
 
 const sendUdp = (b: Uint8Array) => new Promise<void>((r) => raw.send(b, targetPort, "127.0.0.1", () => r()));
-
-/** A ping from our raw socket; resolves true when an ack with the same SeqNo comes back. */
-async function udpPing(timeoutMs = 3_000): Promise<boolean> {
-  const s = ++seq;
-  return new Promise((resolve) => {
-    const onMsg = (m: Buffer) => {
-      const opened = openPacket(new Uint8Array(m), {});
-      if (opened instanceof Promise) return;
-      if (opened.messages.some((x) => x.type === "ackResp" && x.body.SeqNo === s)) {
-        clearTimeout(t);
-        raw.off("message", onMsg);
-        resolve(true);
-      }
-    };
-    const t = setTimeout(() => {
-      raw.off("message", onMsg);
-      resolve(false);
-    }, timeoutMs);
-    raw.on("message", onMsg);
-    void sendUdp(encodeMessage({ type: "ping", body: { SeqNo: s, Node: "fuzz-target" } }));
-  });
-}
-
-/** A TCP fallback ping (memberlist-wire §9.2): 00 + ping over a stream, reply 02 + ack. */
-async function tcpPing(): Promise<boolean> {
-  const s = ++seq;
-  const conn = await client.dialStream(`127.0.0.1:${targetPort}`, 2_000);
-  try {
-    conn.setDeadline(performance.now() + 3_000);
-    await writeStreamRequest(conn, encodeMessage({ type: "ping", body: { SeqNo: s, Node: "fuzz-target" } }), {});
-    const reply = await readStreamMessage(conn, { role: "dial" });
-    return reply.type === "ackResp" && reply.body.SeqNo === s;
-  } finally {
-    conn.close();
-  }
-}
+const udpPing = () => udpPingMember(raw, targetPort, "fuzz-target", ++seq);
+const tcpPing = () => tcpPingMember(client, targetPort, "fuzz-target", ++seq);
 
 const cat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

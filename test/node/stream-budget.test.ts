@@ -8,18 +8,10 @@ import net from "node:net";
 import { startAgent, type Agent } from "../../src/node/agent.ts";
 import { createTransport, type NodeTransport } from "../../src/node/transport.ts";
 import { FREE_BYTES_PER_STREAM, StreamBudget } from "../../src/node/stream-budget.ts";
-import { encodeMessage, encodePushPullHeader, openPacket, readStreamMessage, writeStreamRequest } from "../../src/memberlist/codec/index.ts";
-import type { Logger } from "../../src/util/logger.ts";
+import { encodePushPullHeader, readStreamMessage } from "../../src/memberlist/codec/index.ts";
+import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
+import { tcpPing as tcpPingMember, udpPing as udpPingMember } from "./member-probes.ts";
 
-interface Line {
-  level: string;
-  msg?: string;
-}
-function capture(lines: Line[]): Logger {
-  const at = (level: string) => (o: object, msg?: string) => void lines.push({ level, ...(o as object), ...(msg ? { msg } : {}) });
-  const l: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), child: () => l };
-  return l;
-}
 
 const BUDGET = 2 * 1024 * 1024;
 const PROMISED = 1024 * 1024; // each stream promises 1 MiB of push/pull user state
@@ -28,7 +20,7 @@ const SLOW = 16;
 const BUDGET_MSG = "inbound stream budget exhausted: closing streams that need more until it frees";
 
 const budget = new StreamBudget(BUDGET);
-const logs: Line[] = [];
+const logs: LogLine[] = [];
 let target: Agent;
 let client: NodeTransport;
 let raw: dgram.Socket;
@@ -43,7 +35,7 @@ beforeAll(async () => {
     delegateVersions: [0, 0, 0],
     overrides: { tcpTimeout: 8_000 },
     streamBudget: budget,
-    logger: capture(logs),
+    logger: captureLogger(logs),
   });
   port = target.transport.bound().port;
   client = await createTransport({ bind: "127.0.0.1:0" });
@@ -56,39 +48,8 @@ afterAll(async () => {
   await target?.shutdown();
 });
 
-async function udpPing(timeoutMs = 3_000): Promise<boolean> {
-  const s = ++seq;
-  return new Promise((resolve) => {
-    const onMsg = (m: Buffer) => {
-      const opened = openPacket(new Uint8Array(m), {});
-      if (opened instanceof Promise) return;
-      if (opened.messages.some((x) => x.type === "ackResp" && x.body.SeqNo === s)) {
-        clearTimeout(t);
-        raw.off("message", onMsg);
-        resolve(true);
-      }
-    };
-    const t = setTimeout(() => {
-      raw.off("message", onMsg);
-      resolve(false);
-    }, timeoutMs);
-    raw.on("message", onMsg);
-    raw.send(encodeMessage({ type: "ping", body: { SeqNo: s, Node: "budget-target" } }), port, "127.0.0.1");
-  });
-}
-
-async function tcpPing(): Promise<boolean> {
-  const s = ++seq;
-  const conn = await client.dialStream(`127.0.0.1:${port}`, 2_000);
-  try {
-    conn.setDeadline(performance.now() + 3_000);
-    await writeStreamRequest(conn, encodeMessage({ type: "ping", body: { SeqNo: s, Node: "budget-target" } }), {});
-    const reply = await readStreamMessage(conn, { role: "dial" });
-    return reply.type === "ackResp" && reply.body.SeqNo === s;
-  } finally {
-    conn.close();
-  }
-}
+const udpPing = () => udpPingMember(raw, port, "budget-target", ++seq);
+const tcpPing = () => tcpPingMember(client, port, "budget-target", ++seq);
 
 /** 06 + push/pull header (0 nodes, PROMISED bytes of user state): the node must buffer what follows. */
 const HEADER = new Uint8Array([6, ...encodePushPullHeader({ Join: false, Nodes: 0, UserStateLen: PROMISED })]);

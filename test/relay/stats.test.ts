@@ -1,5 +1,5 @@
-// RelayStats' portable Prometheus text (used by the worker's /metrics): upstream names, labels,
-// cumulative histogram buckets with the upstream bounds.
+// RelayStats' portable Prometheus text (relayFamilies rendered by src/util/prometheus.ts, the writer the
+// worker's /metrics uses too): upstream names, labels, cumulative histogram buckets with the upstream bounds.
 import { describe, expect, it } from "vitest";
 import { RelayStats } from "../../src/relay/stats.ts";
 

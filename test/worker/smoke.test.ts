@@ -1,3 +1,4 @@
+// Smoke test for the workerd pool: the worker boots, loads build/hotpath.wasm and reports one build id.
 import { SELF } from "cloudflare:test";
 import { expect, it } from "vitest";
 it("serves healthz from workerd with the wasm loaded", async () => {

@@ -46,13 +46,14 @@ export function parseIp(text: string): Uint8Array | null {
     head = s.slice(0, dbl);
     tail = s.slice(dbl + 2);
   }
-  const parts = (p: string): number[] | null => {
+  // A dotted IPv4 may only end the address: in the tail after "::", or in the head when there is none.
+  const parts = (p: string, mayEndInV4: boolean): number[] | null => {
     if (p === "") return [];
     const out: number[] = [];
     const items = p.split(":");
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      if (i === items.length - 1 && it.includes(".")) {
+      if (mayEndInV4 && i === items.length - 1 && it.includes(".")) {
         const q = parseV4(it);
         if (q === null) return null;
         out.push((q[0]! << 8) | q[1]!, (q[2]! << 8) | q[3]!);
@@ -63,8 +64,8 @@ export function parseIp(text: string): Uint8Array | null {
     }
     return out;
   };
-  const h = parts(head);
-  const t = parts(tail);
+  const h = parts(head, dbl < 0);
+  const t = parts(tail, true);
   if (h === null || t === null) return null;
   const fill = 8 - h.length - t.length;
   if (dbl >= 0 ? fill < 1 : fill !== 0) return null;

@@ -2,17 +2,12 @@
 // bytes; the primary key (always first) encrypts, every key is tried in order on decrypt. Key rotation:
 // addKey on every member, then useKey, then removeKey of the old one. The primary cannot be removed.
 import { MemberlistCryptoError, MemberlistErrorCode } from "../errors.ts";
+import { bytesEqual } from "../../util/bytes.ts";
 
 function validKey(k: Uint8Array): Uint8Array {
   if (!(k instanceof Uint8Array) || (k.length !== 16 && k.length !== 24 && k.length !== 32))
     throw new MemberlistCryptoError(MemberlistErrorCode.badKey, `key size must be 16, 24 or 32 bytes, got ${k?.length}`);
   return k.slice();
-}
-
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export class Keyring {
@@ -43,13 +38,13 @@ export class Keyring {
   /** Installs a key; a no-op if it is already installed. */
   addKey(k: Uint8Array): void {
     const key = validKey(k);
-    if (this.#keys.some((x) => sameKey(x, key))) return;
+    if (this.#keys.some((x) => bytesEqual(x, key))) return;
     this.#keys.push(key);
   }
 
   /** Makes an installed key the primary (encrypting) key. */
   useKey(k: Uint8Array): void {
-    const i = this.#keys.findIndex((x) => sameKey(x, k));
+    const i = this.#keys.findIndex((x) => bytesEqual(x, k));
     if (i < 0) throw new MemberlistCryptoError(MemberlistErrorCode.badKey, "requested key is not in the keyring");
     const [key] = this.#keys.splice(i, 1);
     this.#keys.unshift(key!);
@@ -57,8 +52,8 @@ export class Keyring {
 
   /** Removes a key; removing the primary key is not allowed. Removing an unknown key is a no-op. */
   removeKey(k: Uint8Array): void {
-    if (sameKey(this.#keys[0]!, k)) throw new MemberlistCryptoError(MemberlistErrorCode.badKey, "removing the primary key is not allowed");
-    this.#keys = this.#keys.filter((x) => !sameKey(x, k));
+    if (bytesEqual(this.#keys[0]!, k)) throw new MemberlistCryptoError(MemberlistErrorCode.badKey, "removing the primary key is not allowed");
+    this.#keys = this.#keys.filter((x) => !bytesEqual(x, k));
   }
 
   /** @internal WebCrypto keys in keyring order (primary first). */

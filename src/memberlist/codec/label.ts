@@ -4,15 +4,22 @@
 // counts as carrying the configured label and a labeled one is an error. The label is also GCM AAD.
 import { MemberlistEncodeError, MemberlistLabelError } from "../errors.ts";
 import { MessageType } from "../messages.ts";
+import { EMPTY, bytesEqual } from "../../util/bytes.ts";
 
 const utf8 = new TextEncoder();
-const EMPTY = new Uint8Array(0);
 
-/** The label's bytes ("" -> empty). Throws MemberlistEncodeError above 255 bytes. */
+/** The last label encoded: a node has one label, and every packet in and out needs its bytes. */
+let lastLabel = "";
+let lastBytes: Uint8Array = EMPTY;
+
+/** The label's bytes ("" -> empty; shared, do not mutate). Throws MemberlistEncodeError above 255 bytes. */
 export function labelBytes(label: string | undefined): Uint8Array {
   if (label === undefined || label === "") return EMPTY;
+  if (label === lastLabel) return lastBytes;
   const b = utf8.encode(label);
   if (b.length > 255) throw new MemberlistEncodeError(`label of ${b.length} bytes exceeds 255`);
+  lastLabel = label;
+  lastBytes = b;
   return b;
 }
 
@@ -50,12 +57,6 @@ export function parseLabelHeader(buf: Uint8Array): { label: Uint8Array; headerLe
   return { label: buf.subarray(2, 2 + size), headerLen: 2 + size };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Applies the inbound label policy; returns the label bytes to use as AAD. Throws MemberlistLabelError
  * ("discarding packet/stream with unacceptable label").
@@ -67,6 +68,6 @@ export function checkLabel(received: Uint8Array, configured: string | undefined,
     if (received.length > 0) throw new MemberlistLabelError("unexpected double label header", { offset: 0 });
     got = want;
   }
-  if (!sameBytes(got, want)) throw new MemberlistLabelError("discarding input with unacceptable label", { offset: 0 });
+  if (!bytesEqual(got, want)) throw new MemberlistLabelError("discarding input with unacceptable label", { offset: 0 });
   return got;
 }

@@ -65,6 +65,12 @@ export function decodeMessage(buf: Uint8Array, limits?: DecodeLimits | ResolvedL
   return { type: entry[0], body } as Message;
 }
 
+/**
+ * Size hint per encoded pushNodeState: 43 bytes of map header and keys plus ~28 of values with a 10-char
+ * name, IPv4 and no meta (71 measured), with room for longer names.
+ */
+const PUSH_NODE_STATE_BYTES = 96;
+
 /** 06 + pushPullHeader + one pushNodeState per state + raw user state. Nodes/UserStateLen come from the arrays. */
 export function encodePushPull(pp: PushPull, opts?: EncodeOptions): Uint8Array {
   const flavor = opts?.flavor ?? "0.2.2";
@@ -74,7 +80,7 @@ export function encodePushPull(pp: PushPull, opts?: EncodeOptions): Uint8Array {
     writeStruct(w, SCHEMAS.pushPullHeader, header, flavor);
     for (const s of pp.states) writeStruct(w, SCHEMAS.pushNodeState, s, flavor);
     w.raw(pp.userState);
-  });
+  }, PUSH_NODE_STATE_BYTES * pp.states.length + pp.userState.length + 64);
 }
 
 /** The msgpack pushPullHeader alone (no type byte), as in the deterministic header vectors. */

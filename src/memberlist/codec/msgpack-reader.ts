@@ -136,9 +136,22 @@ export class MsgpackReader {
   /** Unsigned Go field of `bits` width; nil is 0 (Go's zero value). */
   uint(bits: 8 | 16 | 32): number {
     const p = this.pos;
-    if (p < this.end && this.buf[p]! < 0x80) {
-      this.pos = p + 1;
-      return this.buf[p]!; // positive fixint: the common case
+    const b = this.buf;
+    if (p < this.end) {
+      const t = b[p]!;
+      if (t < 0x80) {
+        this.pos = p + 1;
+        return t; // positive fixint: the common case
+      }
+      // uint16 (ports) and uint32 (incarnations, sequence numbers) in full: no range check needed beyond width.
+      if (t === 0xcd && bits !== 8 && this.end - p >= 3) {
+        this.pos = p + 3;
+        return (b[p + 1]! << 8) | b[p + 2]!;
+      }
+      if (t === 0xce && bits === 32 && this.end - p >= 5) {
+        this.pos = p + 5;
+        return ((b[p + 1]! << 24) | (b[p + 2]! << 16) | (b[p + 3]! << 8) | b[p + 4]!) >>> 0;
+      }
     }
     const at = this.base + p;
     const v = this.intOrNil();
@@ -180,17 +193,18 @@ export class MsgpackReader {
     return n;
   }
 
-  /** A struct map key (any string or binary form): its position and length in `buf`, consumed. */
-  keyBytes(): { at: number; len: number } {
-    const at = this.offset;
+  /**
+   * A struct map key (any string or binary form), consumed: returns its length; its bytes are the `len`
+   * bytes before `pos` (no object per key: this runs for every field of every struct).
+   */
+  keyLength(): number {
     const b = this.peek();
     const isStr = (b & 0xe0) === 0xa0 || (b >= 0xd9 && b <= 0xdb) || (b >= 0xc4 && b <= 0xc6);
-    if (!isStr) throw new MemberlistDecodeError(MemberlistErrorCode.badMsgpack, "struct map key is not a string", { offset: at });
+    if (!isStr) throw new MemberlistDecodeError(MemberlistErrorCode.badMsgpack, "struct map key is not a string", { offset: this.offset });
     const n = this.rawLength("a key");
     this.need(n, "map key");
-    const key = { at: this.pos, len: n };
     this.pos += n;
-    return key;
+    return n;
   }
 
   /** Go string; nil is "". Bytes outside valid UTF-8 come back as U+DC80..U+DCFF (lossless, see gostring.ts). */
@@ -229,7 +243,10 @@ export class MsgpackReader {
     }
     const n = this.rawLength("bytes");
     if (n < 0) return null;
-    return this.take(n, "bytes").slice();
+    this.need(n, "bytes");
+    const p = this.pos;
+    this.pos = p + n;
+    return this.buf.slice(p, p + n);
   }
 
   mapHeader(): number {

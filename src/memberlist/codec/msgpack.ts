@@ -42,9 +42,18 @@ export class MsgpackWriter {
     this.buf[this.pos++] = v;
   }
   raw(b: Uint8Array): void {
-    this.ensure(b.length);
+    const n = b.length;
+    this.ensure(n);
+    if (n < 16) {
+      // Keys, addresses, Vsn: a loop beats TypedArray.set's fixed cost at these sizes.
+      const out = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) out[p++] = b[i]!;
+      this.pos = p;
+      return;
+    }
     this.buf.set(b, this.pos);
-    this.pos += b.length;
+    this.pos += n;
   }
   nil(): void {
     this.byte(0xc0);
@@ -147,10 +156,13 @@ let spare: MsgpackWriter | undefined;
  * Runs `fn` with a reusable writer and returns a copy of what it wrote. Encoding allocates one exact-size
  * array per message instead of a growable buffer each time (the simulation encodes millions). The writer is
  * taken while in use, so re-entrant calls get their own; buffers grown past 64 KiB are not kept.
+ * `sizeHint` (bytes expected) lets large messages (push/pull) start at about their size instead of
+ * doubling their way there.
  */
-export function encodeWith(fn: (w: MsgpackWriter) => void): Uint8Array {
-  const w = spare ?? new MsgpackWriter(1024);
-  spare = undefined;
+export function encodeWith(fn: (w: MsgpackWriter) => void, sizeHint = 0): Uint8Array {
+  let w = spare;
+  if (w === undefined || w.buf.length < sizeHint) w = new MsgpackWriter(Math.max(1024, sizeHint));
+  else spare = undefined;
   w.pos = 0;
   try {
     fn(w);

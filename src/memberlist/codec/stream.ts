@@ -17,7 +17,7 @@ import { decryptPayload, encryptedLength, encryptPayload } from "./aesgcm.ts";
 import { encodeCompressed, inflate, readCompressEnvelope } from "./compress.ts";
 import { checkLabel, encodeLabelHeader, labelBytes, parseLabelHeader } from "./label.ts";
 import { resolveLimits } from "./limits.ts";
-import type { DecodeLimits, ResolvedLimits } from "./limits.ts";
+import type { ResolvedLimits } from "./limits.ts";
 import { decodeMessage, decodePushPull, decodeStreamUser, readPushNodeState, readPushPullHeader, readUserMsgHeader } from "./message.ts";
 import { MsgpackReader } from "./msgpack-reader.ts";
 import { asMemberlistError } from "./packet.ts";
@@ -134,14 +134,13 @@ class StreamBuffer {
 }
 
 /**
- * Reads exactly one message from a stream. `limits` (optional) override opts.limits field by field.
- * Throws a MemberlistError: label (mismatch), crypto
+ * Reads exactly one message from a stream. Throws a MemberlistError: label (mismatch), crypto
  * (code encryption_not_configured deserves Go's errResp "Remote state is encrypted and encryption is not
  * configured"; code not_encrypted when a keyring is set and the peer sent plaintext), decode/limit, io.
  */
-export async function readStreamMessage(conn: StreamConn, opts: StreamReadOptions, limits?: DecodeLimits): Promise<StreamMessage> {
+export async function readStreamMessage(conn: StreamConn, opts: StreamReadOptions): Promise<StreamMessage> {
   try {
-    return await readStream(conn, limits === undefined ? opts : { ...opts, limits: { ...opts.limits, ...limits } });
+    return await readStream(conn, opts);
   } catch (e) {
     throw asMemberlistError(e);
   }
@@ -208,10 +207,22 @@ async function readStream(conn: StreamConn, opts: StreamReadOptions): Promise<St
  * message is still capped by maxStreamBytes, 16 MiB by default.)
  */
 function envelopeLimits(l: ResolvedLimits): ResolvedLimits {
-  return l.maxFieldBytes >= l.maxEncryptedStreamBytes ? l : { ...l, maxFieldBytes: l.maxEncryptedStreamBytes };
+  if (l.maxFieldBytes >= l.maxEncryptedStreamBytes) return l;
+  let e = envelopes.get(l);
+  if (e === undefined) {
+    e = Object.freeze({ ...l, maxFieldBytes: l.maxEncryptedStreamBytes });
+    envelopes.set(l, e);
+  }
+  return e;
 }
+/** envelopeLimits per resolved limits object (resolved limits are frozen, so the result never goes stale). */
+const envelopes = new WeakMap<ResolvedLimits, ResolvedLimits>();
 
-/** Push/pull straight off the wire: the header, then one node state at a time, then the user state. */
+/**
+ * Push/pull straight off the wire: the header, then one node state at a time, then the user state. One
+ * reader walks whatever is buffered; only when a state runs past the buffered bytes does it wait for more
+ * and re-read that state (a new reader, as the buffer may have moved).
+ */
 async function readPushPullIncrementally(sb: StreamBuffer, start: number, limits: ResolvedLimits): Promise<PushPull> {
   let at = start + 1;
   const header = await sb.parse((v) => {
@@ -221,15 +232,16 @@ async function readPushPullIncrementally(sb: StreamBuffer, start: number, limits
     return h;
   });
   const states: PushNodeState[] = [];
-  for (let i = 0; i < header.Nodes; i++) {
-    states.push(
-      await sb.parse((v) => {
-        const r = new MsgpackReader(v, limits, at);
-        const s = readPushNodeState(r);
-        at = r.pos;
-        return s;
-      }),
-    );
+  let r = new MsgpackReader(sb.view(), limits, at);
+  while (states.length < header.Nodes) {
+    try {
+      states.push(readPushNodeState(r));
+      at = r.pos;
+    } catch (e) {
+      if (!(e instanceof MemberlistDecodeError && e.code === MemberlistErrorCode.truncated)) throw e;
+      await sb.more();
+      r = new MsgpackReader(sb.view(), limits, at);
+    }
   }
   await sb.ensure(at + header.UserStateLen);
   return { header, states, userState: sb.buf.slice(at, at + header.UserStateLen) };
