@@ -19,7 +19,10 @@ export class Reporter {
   table(title: string, rows: Measurement[], higherIsBetter = true): void {
     for (const r of rows) {
       if (r.baselineValue !== undefined && r.ratio === undefined && r.baselineValue !== 0) {
-        r.ratio = higherIsBetter ? r.value / r.baselineValue : r.baselineValue / r.value;
+        const ratio = higherIsBetter ? r.value / r.baselineValue : r.baselineValue / r.value;
+        // A zero on the "better" side (e.g. no false positives against a baseline that had some) has no
+        // finite ratio: print it as such and leave the ratio out of the JSON record.
+        if (Number.isFinite(ratio)) r.ratio = ratio;
       }
       this.records.push(r);
     }
@@ -30,7 +33,7 @@ export class Reporter {
     for (const r of rows) {
       const base = r.baseline ? `${r.baseline}` : "";
       console.log(
-        `${r.name.padEnd(w)}  ${fmt(r.value).padStart(12)}  ${r.unit.padEnd(10)}  ${base.padEnd(24)}  ${r.ratio !== undefined ? r.ratio.toFixed(2) + "x" : ""}`,
+        `${r.name.padEnd(w)}  ${fmt(r.value).padStart(12)}  ${r.unit.padEnd(10)}  ${base.padEnd(24)}  ${r.ratio !== undefined ? r.ratio.toFixed(2) + "x" : r.baselineValue !== undefined && r.value === 0 ? "0 vs baseline" : ""}`,
       );
     }
   }

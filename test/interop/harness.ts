@@ -186,7 +186,7 @@ export class GoPeer extends JsonProc {
   readonly name: string;
   readonly host: string;
   constructor(name: string, args: string[], host = "127.0.0.1") {
-    super(`go:${name}`, peerBin, ["-name", name, "-bind", host, "-port", "0", "-duration", "150s", "-tcptimeout", "5s", ...args]);
+    super(`go:${name}`, peerBin, ["-name", name, "-bind", host, "-port", "0", "-duration", "300s", "-tcptimeout", "5s", ...args]);
     this.name = name;
     this.host = host;
   }

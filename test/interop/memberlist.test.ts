@@ -128,7 +128,7 @@ describe("a mixed cluster", () => {
     const all = [...gos.map((g) => g.name), ...tss.map((t) => t.name)];
     const tsSees = (t: TsNode, names: string[], state: string) => names.every((n) => t.member(n)?.state === state);
     const goSees = (g: GoPeer, names: string[]) => names.every((n) => g.members().some((m) => m.name === n && m.state === 0));
-    await waitFor("8 members everywhere", 20_000, () => tss.every((t) => tsSees(t, all, "alive")) && gos.every((g) => goSees(g, all)));
+    await waitFor("8 members everywhere", 40_000, () => tss.every((t) => tsSees(t, all, "alive")) && gos.every((g) => goSees(g, all)));
 
     await gos[1]!.kill("SIGKILL");
     await tss[1]!.agent.shutdown(); // no leave: looks like a crash to the others
@@ -139,7 +139,7 @@ describe("a mixed cluster", () => {
       [tss[0]!, tss[2]!, tss[3]!].every((t) => gone.every((n) => t.member(n) === undefined || t.member(n)!.state === "dead") && tsSees(t, live, "alive")) &&
       [gos[0]!, gos[2]!, gos[3]!].every((g) => goSees(g, live) && !g.members().some((m) => gone.includes(m.name))),
     );
-  }, 120_000);
+  }, 240_000);
 });
 
 describe("gossamer <-> Go over IPv6 loopback", () => {
