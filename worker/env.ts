@@ -1,6 +1,6 @@
 // Bindings of the gossamer worker (wrangler.toml is the source of truth; keep the two in step).
-// Secrets (STORE_TOKEN, RELAY_AUTH_SECRET) come from [vars] in development and from
-// `wrangler secret put` in production; both arrive as plain strings on env.
+// Secrets (STORE_TOKEN, RELAY_AUTH_SECRET, and the optional METRICS_TOKEN) come from [vars] in development
+// and from `wrangler secret put` in production; all arrive as plain strings on env.
 import { isLogLevel, type LogLevel } from "../src/util/logger.ts";
 import type { GossipStore } from "./store-object.ts";
 import type { PeerDirectory } from "./peer-directory.ts";
@@ -17,6 +17,8 @@ export interface Env {
   DIRECTORY_SHARDS: string;
   RELAY_BATCHING: string;
   LOG_LEVEL: string;
+  /** Optional bearer token for GET /metrics; unset or empty = /metrics is open (metrics-route.ts). */
+  METRICS_TOKEN?: string;
 }
 
 type GossamerEnv = Env;

@@ -4,7 +4,7 @@
 //   GET  /relay              NetBird relay WebSocket -> a relay shard (relay-route.ts)
 //   POST /v1/messages, GET /v1/state, GET /v1/route, GET /v1/watch
 //                            gossip state store (bearer STORE_TOKEN) -> the GossipStore object
-//   GET  /metrics            Prometheus text: relay shards, directory, store
+//   GET  /metrics            Prometheus text: relay shards, directory, store (bearer METRICS_TOKEN if set)
 // Anything else is 404, a known path with the wrong method 405; both as JSON { error: { code } }.
 import { Hono } from "hono";
 import type { Env } from "./env.ts";

@@ -17,6 +17,7 @@ import { Awareness } from "./awareness.ts";
 import { TransmitLimitedQueue } from "./broadcast.ts";
 import { bytesToIp, ipToBytes, joinHostPort } from "./addr.ts";
 import { encryptOverhead, labelOverhead } from "./wire.ts";
+import { GossamerError } from "../util/errors.ts";
 
 /** What a member is, as last advertised: shared (immutable) until the member changes it. */
 export interface NodeIdentity {
@@ -100,6 +101,50 @@ export interface Stats {
   deathsDeclared: number;
   /** Times this node refuted an accusation about itself. */
   refutations: number;
+  /**
+   * Messages sent, indexed by message type byte (MessageType; 0..15), counted per message (a compound
+   * counts each part; a broadcast counts each time it is piggy-backed), UDP and stream alike.
+   */
+  msgsSent: number[];
+  /** Encoded bytes of those messages (before compression, CRC, encryption and label), by type byte. */
+  msgBytesSent: number[];
+  /** Messages received and decoded, by type byte (UDP messages and stream requests/replies). */
+  msgsReceived: number[];
+  /** Push/pulls we dialled (join and periodic) that merged, and those that failed. */
+  pushPullOut: number;
+  pushPullOutFailed: number;
+  /** Push/pulls peers dialled to us that we answered and merged, and those that failed after the read. */
+  pushPullIn: number;
+  pushPullInFailed: number;
+  /** Push/pull node states skipped because their State is not 0..3 (Go skips them the same way). */
+  unknownNodeStates: number;
+  /** Malformed input dropped, by error code (MemberlistErrorCode, or "internal" for other exceptions). */
+  packetDrops: Record<string, number>;
+  /** Stream requests that could not be read, by error code. */
+  streamDrops: Record<string, number>;
+}
+
+/** Size of the per-type counter arrays (message type bytes 0..13 exist; 244 is a layer, never counted). */
+export const MSG_TYPE_SLOTS = 16;
+
+/** Count one outgoing message (its first byte is the type). Plain array increments: packet path safe. */
+export function countSent(stats: Stats, msg: Uint8Array): void {
+  const t = msg[0]!;
+  if (t < MSG_TYPE_SLOTS) {
+    stats.msgsSent[t]!++;
+    stats.msgBytesSent[t]! += msg.length;
+  }
+}
+
+/** Count one dropped input by its error's stable code (a GossamerError code, else "internal"). */
+export function countDrop(table: Record<string, number>, err: unknown): void {
+  const code = errorCode(err);
+  table[code] = (table[code] ?? 0) + 1;
+}
+
+/** Only our typed errors' codes become keys (a bounded set, safe as metric labels). */
+function errorCode(err: unknown): string {
+  return err instanceof GossamerError ? err.code : "internal";
 }
 
 interface SimHooks {
@@ -147,6 +192,16 @@ export class Core {
     suspicionsStarted: 0,
     deathsDeclared: 0,
     refutations: 0,
+    msgsSent: new Array<number>(MSG_TYPE_SLOTS).fill(0),
+    msgBytesSent: new Array<number>(MSG_TYPE_SLOTS).fill(0),
+    msgsReceived: new Array<number>(MSG_TYPE_SLOTS).fill(0),
+    pushPullOut: 0,
+    pushPullOutFailed: 0,
+    pushPullIn: 0,
+    pushPullInFailed: 0,
+    unknownNodeStates: 0,
+    packetDrops: Object.create(null) as Record<string, number>,
+    streamDrops: Object.create(null) as Record<string, number>,
   };
 
   seqNo = 0;

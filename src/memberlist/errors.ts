@@ -9,7 +9,7 @@ export const MemberlistErrorCode = {
   truncated: "memberlist.truncated",
   /** A msgpack value of the wrong kind for the field (e.g. a string where an int belongs). */
   wrongType: "memberlist.wrong_type",
-  /** A value out of range for its Go type (negative uint, port > 65535, NodeStateType > 255...). */
+  /** A value out of range for its Go type (negative uint, port > 65535, an int past 2^53...). */
   badValue: "memberlist.bad_value",
   /** Malformed msgpack (reserved byte 0xc1, non-string map key, ...). */
   badMsgpack: "memberlist.bad_msgpack",

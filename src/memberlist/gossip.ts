@@ -6,6 +6,7 @@
 //  - each gossip round picks GossipNodes peers that are alive, suspect, or dead for less than
 //    GossipToTheDeadTime, and hands each its own pull from the queues.
 import type { Core, NodeState } from "./core.ts";
+import { countSent } from "./core.ts";
 import { NodeStateType } from "./messages.ts";
 import {
   COMPOUND_HEADER_OVERHEAD,
@@ -47,10 +48,12 @@ function pushUser(out: Uint8Array[], used: number, overhead: number, payloads: U
 export function sendMsg(core: Core, to: string, msg: Uint8Array, node?: NodeState): void {
   const avail = core.packetBudget - msg.length - COMPOUND_HEADER_OVERHEAD;
   const extra = avail > COMPOUND_OVERHEAD ? getBroadcasts(core, COMPOUND_OVERHEAD, avail) : [];
+  countSent(core.stats, msg);
   if (extra.length === 0) {
     rawSend(core, to, msg, node);
     return;
   }
+  for (const m of extra) countSent(core.stats, m);
   extra.unshift(msg);
   for (const c of encodeCompound(extra)) rawSend(core, to, c, node);
 }
@@ -97,6 +100,7 @@ export function gossip(core: Core): void {
   for (const peer of peers) {
     const msgs = getBroadcasts(core, COMPOUND_OVERHEAD, avail);
     if (msgs.length === 0) return;
+    for (const m of msgs) countSent(core.stats, m);
     if (msgs.length === 1) rawSend(core, peer.address, msgs[0]!, peer);
     else for (const c of encodeCompound(msgs)) rawSend(core, peer.address, c, peer);
   }

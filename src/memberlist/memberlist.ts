@@ -13,7 +13,7 @@ import type { TransmitLimitedQueue } from "./broadcast.ts";
 import { systemClock, systemRandom } from "../util/clock.ts";
 import { nullLogger } from "../util/logger.ts";
 import { validateConfig } from "./config.ts";
-import { Core } from "./core.ts";
+import { Core, countSent } from "./core.ts";
 import { NodeStateType } from "./messages.ts";
 import { MembershipError } from "./membership-errors.ts";
 import { splitHostPort, joinHostPort } from "./addr.ts";
@@ -224,6 +224,7 @@ export class Memberlist {
     const buf = new Uint8Array(payload.length + 1);
     buf[0] = 8;
     buf.set(payload, 1);
+    countSent(c.stats, buf);
     rawSend(c, node.address, buf, node);
   }
 

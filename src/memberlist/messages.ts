@@ -29,6 +29,14 @@ export type MessageTypeValue = (typeof MessageType)[keyof typeof MessageType];
 export const NodeStateType = { alive: 0, suspect: 1, dead: 2, left: 3 } as const;
 export type NodeStateTypeValue = (typeof NodeStateType)[keyof typeof NodeStateType];
 
+/** True for the node states this implementation knows (0..3); a push/pull may carry others (Go keeps them). */
+export function isKnownNodeState(s: number): s is NodeStateTypeValue {
+  return s === 0 || s === 1 || s === 2 || s === 3;
+}
+
+/** Message type names by type byte (the inverse of MessageType, for logs and metrics labels). */
+export const MESSAGE_TYPE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(MessageType).map(([k, v]) => [v, k]));
+
 /** Vsn = [PMin, PMax, PCur, DMin, DMax, DCur], 6 bytes on the wire (a raw string). */
 export type Vsn = Uint8Array;
 
@@ -90,7 +98,12 @@ export interface PushNodeState {
   Port: number;
   Meta: Uint8Array | null;
   Incarnation: number;
-  State: NodeStateTypeValue;
+  /**
+   * A Go `NodeStateType` (an int): NodeStateType values 0..3, or any other integer a peer sent. Go decodes
+   * whatever int arrives and its mergeState ignores states it does not know, so the exchange survives;
+   * ours does the same (see isKnownNodeState and state.ts mergeState).
+   */
+  State: number;
   Vsn: Vsn;
 }
 export interface UserMsgHeader {

@@ -3,6 +3,8 @@
 // once per packet and dropped; parts that decoded cleanly are still handled (as Go handles the intact
 // parts of a truncated compound). Nothing here throws.
 import type { Core } from "./core.ts";
+import { countDrop } from "./core.ts";
+import { MessageType } from "./messages.ts";
 import type { Message } from "./messages.ts";
 import type { Packet } from "../transport/transport.ts";
 import type { OpenedPacket } from "./wire.ts";
@@ -31,6 +33,7 @@ export function ingestPacket(core: Core, p: Packet): void {
 
 function dropped(core: Core, p: Packet, err: unknown): void {
   core.stats.packetErrors++;
+  countDrop(core.stats.packetDrops, err);
   core.logger.warn({ from: p.from, err: err instanceof Error ? err.message : String(err) }, "dropping malformed packet");
 }
 
@@ -48,6 +51,7 @@ function dispatchAll(core: Core, p: Packet, o: OpenedPacket): void {
 }
 
 function dispatch(core: Core, m: Message, p: Packet): void {
+  core.stats.msgsReceived[MessageType[m.type]]!++;
   switch (m.type) {
     case "ping":
       return handlePing(core, m.body, p.from);

@@ -15,6 +15,7 @@ import { encodeMessage, encodeCompound } from "./wire.ts";
 import { rawSend, sendMsg } from "./gossip.ts";
 import { resetNodes, suspectNode } from "./state.ts";
 import { tcpPing } from "./stream.ts";
+import { countSent } from "./core.ts";
 
 /** Pick the next probe target round-robin (skipping self, dead, left) and probe it; `done` when finished. */
 export function probe(core: Core, done: () => void): void {
@@ -103,6 +104,8 @@ function probeNode(core: Core, node: NodeState, done: () => void): void {
     sendMsg(core, node.address, pingMsg);
   } else {
     const sus = encodeMessage({ type: "suspect", body: { Incarnation: inc, Node: node.name, From: core.name } });
+    countSent(core.stats, pingMsg);
+    countSent(core.stats, sus);
     for (const c of encodeCompound([pingMsg, sus])) rawSend(core, node.address, c, node);
   }
 

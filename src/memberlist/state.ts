@@ -197,7 +197,10 @@ export function refute(core: Core, me: NodeState, accusedInc: number): void {
   broadcastAbout(core, me.name, encodeMessage({ type: "alive", body: a }));
 }
 
-/** Apply a push/pull peer's view: alive as alive, left as dead-by-self, dead or suspect only as suspicion. */
+/**
+ * Apply a push/pull peer's view: alive as alive, left as dead-by-self, dead or suspect only as suspicion;
+ * entries with an unknown State are skipped (and counted), the rest still merge.
+ */
 export function mergeState(core: Core, remote: PushNodeState[]): void {
   for (const r of remote) {
     switch (r.State) {
@@ -212,6 +215,9 @@ export function mergeState(core: Core, remote: PushNodeState[]): void {
         suspectNode(core, { Incarnation: r.Incarnation, Node: r.Name, From: core.name });
         break;
       default:
+        // A State outside 0..3 (the codec keeps whatever int a peer sent, as Go does): skipped, like Go's
+        // mergeState switch, and counted so an operator can see a peer speaking a newer dialect.
+        core.stats.unknownNodeStates++;
         break;
     }
   }

@@ -3,7 +3,8 @@
 // one reply, then both sides close. Replies never carry a label header. A request we cannot read gets an
 // errResp (except a label mismatch or a dropped connection: those are closed silently, as Go does).
 import type { Core } from "./core.ts";
-import { NodeState, makeIdentity } from "./core.ts";
+import { NodeState, countDrop, countSent, makeIdentity } from "./core.ts";
+import { MessageType, isKnownNodeState } from "./messages.ts";
 import type { Ping, PushNodeState, PushPull } from "./messages.ts";
 import type { StreamConn } from "../transport/transport.ts";
 import { MemberlistError, MemberlistErrorCode } from "./errors.ts";
@@ -25,6 +26,17 @@ const MAX_PUSH_PULL_REQUESTS = 128;
 type Dial = (to: string, timeoutMs: number) => Promise<StreamConn>;
 type Wrap = (c: StreamConn) => StreamConn;
 
+/** Count a decoded stream message by its type (the received-messages counters cover streams too). */
+function countReceived(core: Core, type: keyof typeof MessageType): void {
+  core.stats.msgsReceived[MessageType[type]]!++;
+}
+
+/** Encode-once helper: count the message, return it for writing. */
+function counted(core: Core, msg: Uint8Array): Uint8Array {
+  countSent(core.stats, msg);
+  return msg;
+}
+
 async function dial(core: Core, d: Dial, wrap: Wrap, addr: string, timeoutMs: number): Promise<StreamConn> {
   core.stats.streamsOpened++;
   const conn = wrap(await d(addr, timeoutMs));
@@ -41,8 +53,9 @@ async function tcpPingOn(core: Core, d: Dial, w: Wrap, addr: string, ping: Ping,
   const conn = await dial(core, d, w, addr, Math.max(1, deadline - core.clock.now()));
   try {
     conn.setDeadline(deadline);
-    await writeStreamRequest(conn, encodeMessage({ type: "ping", body: ping }), core.packetOpts);
+    await writeStreamRequest(conn, counted(core, encodeMessage({ type: "ping", body: ping })), core.packetOpts);
     const reply = await readStreamMessage(conn, { ...core.packetOpts, role: "dial" });
+    countReceived(core, reply.type);
     if (reply.type !== "ackResp") {
       core.logger.warn({ addr, type: reply.type }, "unexpected reply to TCP ping");
       return false;
@@ -73,8 +86,12 @@ export function mergeRemote(core: Core, pp: PushPull, join: boolean): void {
   const err = verifyProtocol(core, pp.states);
   if (err) throw new MembershipError("incompatible_version", err);
   if (join && core.config.merge) {
-    const peers = pp.states.map((s) =>
-      core.memberInfo(new NodeState(makeIdentity(s.Name, s.Addr, s.Port, s.Meta ?? EMPTY, s.Vsn), s.Incarnation, s.State, 0)),
+    // Go hands the delegate every entry; ours has no way to show a state outside 0..3, so those are left
+    // out (the merge below skips them anyway).
+    const peers = pp.states.flatMap((s) =>
+      isKnownNodeState(s.State)
+        ? [core.memberInfo(new NodeState(makeIdentity(s.Name, s.Addr, s.Port, s.Meta ?? EMPTY, s.Vsn), s.Incarnation, s.State, 0))]
+        : [],
     );
     const veto = core.config.merge.notifyMerge(peers);
     if (veto !== null) throw new MembershipError("merge_rejected", veto);
@@ -85,18 +102,27 @@ export function mergeRemote(core: Core, pp: PushPull, join: boolean): void {
 
 /** One push/pull with `addr` (join or periodic anti-entropy). Throws MembershipError on failure. */
 export function pushPullNode(core: Core, addr: string, join: boolean): Promise<void> {
-  return core.exchange((d, w) => pushPullOn(core, d, w, addr, join));
+  return core.exchange((d, w) => pushPullOn(core, d, w, addr, join)).then(
+    () => {
+      core.stats.pushPullOut++;
+    },
+    (err: unknown) => {
+      core.stats.pushPullOutFailed++;
+      throw err;
+    },
+  );
 }
 
 async function pushPullOn(core: Core, d: Dial, w: Wrap, addr: string, join: boolean): Promise<void> {
   const conn = await dial(core, d, w, addr, core.config.tcpTimeout);
   let reply;
   try {
-    await writeStreamRequest(conn, encodePushPull(localState(core, join)), core.packetOpts);
+    await writeStreamRequest(conn, counted(core, encodePushPull(localState(core, join))), core.packetOpts);
     reply = await readStreamMessage(conn, { ...core.packetOpts, role: "dial" });
   } finally {
     conn.close();
   }
+  countReceived(core, reply.type);
   if (reply.type === "err") throw new MembershipError("remote_error", `remote error: ${reply.body.Error}`);
   if (reply.type !== "pushPull") throw new MembershipError("bad_reply", `unexpected reply type ${reply.type} to push/pull`);
   mergeRemote(core, reply.body, join);
@@ -107,7 +133,7 @@ export function sendUserStream(core: Core, addr: string, payload: Uint8Array): P
   return core.exchange(async (d, w) => {
     const conn = await dial(core, d, w, addr, core.config.tcpTimeout);
     try {
-      await writeStreamRequest(conn, encodeStreamUser(payload), core.packetOpts);
+      await writeStreamRequest(conn, counted(core, encodeStreamUser(payload)), core.packetOpts);
     } finally {
       conn.close();
     }
@@ -127,36 +153,41 @@ async function serve(core: Core, conn: StreamConn): Promise<void> {
       msg = await readStreamMessage(conn, { ...core.packetOpts, role: "accept" });
     } catch (err) {
       core.stats.streamErrors++;
+      countDrop(core.stats.streamDrops, err);
       const code = err instanceof MemberlistError ? err.code : undefined;
       core.logger.warn({ err: String(err), code, from: conn.remote }, "failed to read stream request");
       if (code !== MemberlistErrorCode.label && code !== MemberlistErrorCode.io && code !== MemberlistErrorCode.truncated) {
         const text = err instanceof Error ? err.message : String(err);
-        await writeStreamReply(conn, encodeMessage({ type: "err", body: { Error: text } }), core.packetOpts).catch(() => {});
+        await writeStreamReply(conn, counted(core, encodeMessage({ type: "err", body: { Error: text } })), core.packetOpts).catch(() => {});
       }
       return;
     }
+    countReceived(core, msg.type);
     switch (msg.type) {
       case "ping":
         if (msg.body.Node !== "" && msg.body.Node !== core.name) {
           core.logger.warn({ node: msg.body.Node, from: conn.remote }, "got TCP ping for unexpected node");
           return;
         }
-        await writeStreamReply(conn, encodeMessage({ type: "ackResp", body: { SeqNo: msg.body.SeqNo, Payload: null } }), core.packetOpts);
+        await writeStreamReply(conn, counted(core, encodeMessage({ type: "ackResp", body: { SeqNo: msg.body.SeqNo, Payload: null } })), core.packetOpts);
         return;
       case "user":
         core.config.delegate?.notifyMsg?.(msg.body);
         return;
       case "pushPull": {
         if (core.pushPullActive >= MAX_PUSH_PULL_REQUESTS) {
+          core.stats.pushPullInFailed++;
           core.logger.error({ from: conn.remote }, "too many pending push/pull requests");
           return;
         }
         core.pushPullActive++;
         try {
           const join = msg.body.header.Join;
-          await writeStreamReply(conn, encodePushPull(localState(core, join)), core.packetOpts);
+          await writeStreamReply(conn, counted(core, encodePushPull(localState(core, join))), core.packetOpts);
           mergeRemote(core, msg.body, join);
+          core.stats.pushPullIn++;
         } catch (err) {
+          core.stats.pushPullInFailed++;
           core.logger.error({ err: String(err), from: conn.remote }, "failed push/pull merge");
         } finally {
           core.pushPullActive--;

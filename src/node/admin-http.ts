@@ -1,4 +1,5 @@
-// The agent's HTTP admin API (node:http): GET /v1/members and GET /healthz, JSON only, read-only.
+// The agent's HTTP admin API (node:http), read-only: GET /v1/members and GET /healthz (JSON), and
+// GET /metrics (Prometheus text, when the source has metrics; names in agent-metrics.ts).
 // Meta is returned as base64 plus the Serf tags it decodes to (memberlist-wire §14), versions as the
 // memberlist protocol range/current and the delegate (Serf) range/current.
 import http from "node:http";
@@ -13,6 +14,8 @@ export interface AdminSource {
   localMember(): MemberInfo;
   /** Lifeguard awareness score, if the core exposes it. */
   healthScore?(): number;
+  /** Prometheus exposition for GET /metrics (404 when absent). */
+  metrics?(): Promise<{ contentType: string; body: string }>;
 }
 
 export interface AdminServer {
@@ -59,6 +62,19 @@ export async function serveAdmin(listen: string, src: AdminSource, logger: Logge
           members: members.length,
           healthScore: src.healthScore?.() ?? null,
         });
+      }
+      if (url.pathname === "/metrics" && src.metrics) {
+        src.metrics().then(
+          ({ contentType, body }) => {
+            res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
+            res.end(req.method === "HEAD" ? undefined : body);
+          },
+          (err: unknown) => {
+            log.error({ err: (err as Error).message }, "metrics collection failed");
+            send(500, { error: "internal error" });
+          },
+        );
+        return;
       }
       return send(404, { error: "not found" });
     } catch (err) {

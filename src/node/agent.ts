@@ -1,7 +1,8 @@
 // The gossamer agent runtime: one memberlist member on the Node UDP/TCP transport, Serf-compatible by
 // default (tags as Serf meta, delegate versions inside Serf's 2..5, a Serf leave intent before the
-// memberlist leave so Serf shows "left"), plus the HTTP admin API. The CLI (cli/agent.ts) only parses
-// flags; tests may start agents in-process through startAgent().
+// memberlist leave so Serf shows "left"), plus the HTTP admin API with Prometheus /metrics (names in
+// agent-metrics.ts). The CLI (cli/agent.ts) only parses flags; tests may start agents in-process
+// through startAgent().
 //
 // Invariants: shutdown() closes every socket it opened (transport, HTTP); leave() is idempotent and
 // bounded by its timeout; user data received is never logged (only its length).
@@ -11,6 +12,7 @@ import { Keyring } from "../memberlist/wire.ts";
 import type { Logger } from "../util/logger.ts";
 import { createTransport, type NodeTransport } from "./transport.ts";
 import { serveAdmin, type AdminServer } from "./admin-http.ts";
+import { registerAgentMetrics } from "./agent-metrics.ts";
 import type { StreamBudget } from "./stream-budget.ts";
 import { encodeSerfLeaveIntent, encodeSerfTags, serfLTime } from "./serf-compat.ts";
 
@@ -112,9 +114,15 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   let http: AdminServer | undefined;
   if (o.http) {
     try {
+      const registry = registerAgentMetrics({ memberlist, streamBudget: () => transport.streamBudget() });
       http = await serveAdmin(
         o.http,
-        { members: () => memberlist.members(), localMember: () => memberlist.localMember(), healthScore: () => memberlist.healthScore() },
+        {
+          members: () => memberlist.members(),
+          localMember: () => memberlist.localMember(),
+          healthScore: () => memberlist.healthScore(),
+          metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+        },
         log,
       );
     } catch (err) {

@@ -14,7 +14,8 @@ import { EMPTY } from "../../util/bytes.ts";
  * - bytesNil: Go []byte that may be nil (null <-> c0; a zero-length raw decodes to null, as in Go)
  * - bytesOmit: omitempty []byte (undefined when absent; omitted when empty)
  * - u16 / u32: unsigned; u16Omit: omitempty uint16
- * - int: Go int (flavour-dependent encoding); state: NodeStateType int limited to 0..3
+ * - int: Go int (flavour-dependent encoding); state: NodeStateType, any Go int (0..3 known; others kept
+ *   for the merge to skip, as Go does)
  * - bool
  */
 export type FieldKind =
@@ -361,10 +362,15 @@ export function readStruct<T>(r: MsgpackReader, def: StructDef): T {
         v[fi] = r.int();
         break;
       case K_STATE: {
-        const at = r.offset;
-        const s = r.int();
-        if (s < 0 || s > 3) throw new MemberlistDecodeError(MemberlistErrorCode.badValue, `node state ${s} is not 0..3`, { offset: at });
-        v[fi] = s;
+        // Go decodes any int into NodeStateType and mergeState skips states it does not know, so an
+        // unknown state must not fail the push/pull: keep the number (the merge ignores it). A 64-bit
+        // value beyond 2^53 is still just "unknown": read it lossily rather than reject it.
+        const b = r.peek();
+        if (b === 0xcf || b === 0xd3) {
+          const raw = r.take(9, "int64");
+          const dv = new DataView(raw.buffer, raw.byteOffset + 1, 8);
+          v[fi] = Number(b === 0xcf ? dv.getBigUint64(0) : dv.getBigInt64(0));
+        } else v[fi] = r.int();
         break;
       }
       case K_BOOL:

@@ -5,6 +5,8 @@ import { startAgent, AGENT_DEFAULT_DELEGATE_VERSIONS, type AgentOptions } from "
 import { createLogger, isLogLevel, type LogLevel } from "../log.ts";
 import type { ProfileName } from "../../memberlist/config.ts";
 import { parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
+import { Keyring } from "../../memberlist/codec/keyring.ts";
+import { MemberlistError } from "../../memberlist/errors.ts";
 
 export { UsageError };
 
@@ -19,7 +21,7 @@ const USAGE = `usage: gossamer agent [flags]
   --label L                memberlist label (GOSSAMER_LABEL; not understood by memberlist < 0.3.0)
   --profile lan|wan|local  timing profile (GOSSAMER_PROFILE; default lan)
   --tag K=V                node tag, Serf format; repeatable (GOSSAMER_TAGS, comma-separated)
-  --http HOST:PORT         admin API: GET /v1/members, GET /healthz (GOSSAMER_HTTP)
+  --http HOST:PORT         admin API: GET /v1/members, /healthz, /metrics (Prometheus) (GOSSAMER_HTTP)
   --delegate-versions MIN,MAX,CUR  default ${AGENT_DEFAULT_DELEGATE_VERSIONS.join(",")} (Serf); 0,0,0 for plain memberlist (GOSSAMER_DELEGATE_VERSIONS)
   --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL; default info)`;
 
@@ -70,9 +72,13 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
   let encrypt: Uint8Array | undefined;
   const key = f.value("encrypt");
   if (key !== undefined) {
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) throw new UsageError("--encrypt must be base64");
-    encrypt = new Uint8Array(Buffer.from(key, "base64"));
-    if (![16, 24, 32].includes(encrypt.length)) throw new UsageError(`--encrypt key must decode to 16, 24 or 32 bytes (got ${encrypt.length})`);
+    // The codec's own parser (serf -encrypt / gossamer keygen format): strict base64, 16/24/32 bytes.
+    try {
+      encrypt = Keyring.fromBase64(key).primaryKey();
+    } catch (err) {
+      if (err instanceof MemberlistError) throw new UsageError(`--encrypt: ${err.message}`);
+      throw err;
+    }
   }
 
   let delegateVersions = AGENT_DEFAULT_DELEGATE_VERSIONS;
