@@ -11,7 +11,7 @@ import type { Env } from "./env.ts";
 import { logLevel } from "./env.ts";
 import { hotpathHealth } from "./health.ts";
 import { decodeRoute } from "./decode-route.ts";
-import { relayUpgrade } from "./relay-route.ts";
+import { serveRelay } from "./relay-route.ts";
 import { storeAuth, storeForward } from "./store-route.ts";
 import { metricsRoute } from "./metrics-route.ts";
 import { consoleJsonLogger } from "../src/util/logger.ts";
@@ -27,7 +27,7 @@ app.get("/healthz", (c) => {
   return c.json({ ok: hp.loaded, buildId: hp.buildId, hotpath: hp }, hp.loaded ? 200 : 503);
 });
 app.post("/v1/gossip/decode", decodeRoute);
-app.get("/relay", relayUpgrade);
+app.get("/relay", serveRelay);
 
 app.use("/v1/messages", storeAuth);
 app.use("/v1/state", storeAuth);

@@ -8,7 +8,8 @@ import { chooseShard } from "./placement.ts";
 
 export const SHARD_NAME_HEADER = "x-gossamer-shard-name";
 
-export function relayUpgrade(c: Context<{ Bindings: Env }>): Response | Promise<Response> {
+/** The relay endpoint (same name as the Node adapter's `serveRelay` in src/node/relay-server.ts). */
+export function serveRelay(c: Context<{ Bindings: Env }>): Response | Promise<Response> {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     return c.json({ error: { code: "upgrade_required", message: "the relay speaks WebSocket only" } }, 426);
   }
