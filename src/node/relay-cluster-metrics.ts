@@ -7,19 +7,12 @@ import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import { HELLO_REJECT_REASONS } from "../relay/fabric/errors.ts";
 import type { ClusterFabric } from "../relay/fabric/fabric.ts";
+import { scrapedByLabel, scrapedTotal } from "./prom-scrape.ts";
 
 export function registerClusterMetrics(fabric: ClusterFabric, registry: Registry): void {
   const s = fabric.stats;
-  new Counter({
-    name: "relay_cluster_forwards_total",
-    help: "Transport messages forwarded to other relay pods, by result.",
-    labelNames: ["result"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [result, v] of Object.entries(s.forwards)) this.inc({ result }, v);
-    },
-  });
+  scrapedByLabel(registry, "relay_cluster_forwards_total", "Transport messages forwarded to other relay pods, by result.", "result", () => s.forwards);
+  // Not scrapedByLabel: every reason of the fixed list is exported, 0 until it first happens.
   new Counter({
     name: "relay_cluster_hello_rejects_total",
     help: "Cluster streams rejected at HELLO, by reason.",
@@ -38,16 +31,7 @@ export function registerClusterMetrics(fabric: ClusterFabric, registry: Registry
       this.set(fabric.streamCount);
     },
   });
-  const total = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
+  const total = (name: string, help: string, read: () => number) => scrapedTotal(registry, name, help, read);
   total("relay_cluster_pings_sent_total", "Cluster PINGs sent (defined upstream; nothing sends them yet).", () => s.pingsSent);
   total("relay_cluster_pings_lost_total", "Cluster PINGs without a PONG (defined upstream; nothing sends them yet).", () => s.pingsLost);
   total("relay_cluster_forwarded_in_total", "FWD frames received from other pods.", () => s.forwardedIn);

@@ -1,9 +1,10 @@
 // Prometheus metrics of the Node relay (prom-client), with upstream's relay metric names. The core keeps
 // plain counters (RelayStats); these collectors read them at scrape time, so the forwarding path never
 // calls into prom-client. Only the auth-time histogram observes per event (one per authentication).
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Gauge, Histogram, Registry } from "prom-client";
 import type { RelayCore } from "../relay/core.ts";
 import { AUTH_TIME_BUCKETS_MS } from "../relay/stats.ts";
+import { scrapedByLabel, scrapedTotal } from "./prom-scrape.ts";
 
 export function registerRelayMetrics(core: RelayCore, registry: Registry = new Registry()): Registry {
   const s = core.stats;
@@ -32,32 +33,14 @@ export function registerRelayMetrics(core: RelayCore, registry: Registry = new R
       this.set(core.activity().idle);
     },
   });
-  const total = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
+  const total = (name: string, help: string, read: () => number) => scrapedTotal(registry, name, help, read);
   total("relay_transfer_sent_bytes_total", "Bytes of transport messages sent to peers.", () => s.sentBytes);
   total("relay_transfer_received_bytes_total", "Bytes of transport messages received from peers.", () => s.receivedBytes);
   total("relay_peer_reconnections_total", "Connections replaced by a newer connection of the same peer.", () => s.reconnections);
   total("relay_forwarded_out_total", "Transport messages handed to the cross-shard forwarder.", () => s.forwardedOut);
   total("relay_forwarded_in_total", "Transport messages delivered from the cross-shard forwarder.", () => s.forwardedIn);
   const byReason = (name: string, help: string, read: () => Partial<Record<string, number>>) =>
-    new Counter({
-      name,
-      help,
-      labelNames: ["reason"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [reason, v] of Object.entries(read())) this.inc({ reason }, v ?? 0);
-      },
-    });
+    scrapedByLabel(registry, name, help, "reason", read);
   byReason("relay_dropped_packets_total", "Transport messages dropped, by reason.", () => s.drops);
   byReason("relay_connection_closes_total", "Connections closed, by reason.", () => s.closes);
   const authTime = new Histogram({
