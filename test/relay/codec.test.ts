@@ -15,18 +15,8 @@ import {
 import type { PeerListKind } from "../../src/relay/codec.ts";
 import { RelayDecodeError } from "../../src/relay/errors.ts";
 import * as P from "../../src/relay/protocol.ts";
+import { arbId, id } from "./ids.ts";
 
-const id = (fill: number) => {
-  const b = new Uint8Array(36).fill(fill);
-  b.set([0x73, 0x68, 0x61, 0x2d]); // "sha-"
-  return b;
-};
-const arbId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((h) => {
-  const b = new Uint8Array(36);
-  b.set([0x73, 0x68, 0x61, 0x2d]);
-  b.set(h, 4);
-  return b;
-});
 
 function decodeErr(buf: Uint8Array): RelayDecodeError {
   try {

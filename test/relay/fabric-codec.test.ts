@@ -19,18 +19,8 @@ import { FabricDecodeError } from "../../src/relay/fabric/errors.ts";
 import * as F from "../../src/relay/fabric/protocol.ts";
 import { encodeTransport } from "../../src/relay/codec.ts";
 import { peerIdToString } from "../../src/relay/peer-id.ts";
+import { arbId, id } from "./ids.ts";
 
-const id = (fill: number) => {
-  const b = new Uint8Array(36).fill(fill);
-  b.set([0x73, 0x68, 0x61, 0x2d]); // "sha-"
-  return b;
-};
-const arbId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((h) => {
-  const b = new Uint8Array(36);
-  b.set([0x73, 0x68, 0x61, 0x2d]);
-  b.set(h, 4);
-  return b;
-});
 
 function decodeErr(fn: () => unknown): FabricDecodeError {
   try {
