@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import type { Env } from "./env.ts";
 import { intVar } from "./env.ts";
 import { bearerMatches } from "./auth.ts";
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, withLabels, type MetricFamily } from "./metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, withLabels, type MetricFamily } from "../src/util/metrics.ts";
 import { DIRECTORY_PREFIX, shardName } from "./placement.ts";
 import { STORE_OBJECT_NAME } from "./store-route.ts";
 

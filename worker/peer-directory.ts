@@ -15,7 +15,7 @@
 //   semantics stay in each shard's core; the directory only fans out events.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "./env.ts";
-import { MetricsRegistry, type MetricFamily } from "./metrics.ts";
+import { MetricsRegistry, type MetricFamily } from "../src/util/metrics.ts";
 
 export interface Location {
   peer: string;

@@ -32,7 +32,7 @@ import type { Env } from "./env.ts";
 import { intVar, logLevel } from "./env.ts";
 import { readBatch } from "./forward-batch.ts";
 import { ShardForwarder } from "./forwarder.ts";
-import { MetricsRegistry, type MetricFamily } from "./metrics.ts";
+import { MetricsRegistry, type MetricFamily } from "../src/util/metrics.ts";
 import { DIRECTORY_PREFIX, directoryFor } from "./placement.ts";
 import { SHARD_NAME_HEADER } from "./relay-route.ts";
 import type { PeerDirectory } from "./peer-directory.ts";

@@ -12,7 +12,7 @@ import type { Context } from "hono";
 import { GossipDecodeError } from "../src/gossip/errors.ts";
 import { StateRejectError, type StateStore } from "../src/state/index.ts";
 import { GossamerError } from "../src/util/errors.ts";
-import type { MetricsRegistry } from "./metrics.ts";
+import type { MetricsRegistry } from "../src/util/metrics.ts";
 
 export const MAX_MESSAGES_BODY = 4 << 20;
 

@@ -17,7 +17,7 @@ import { consoleJsonLogger } from "../src/util/logger.ts";
 import type { Env } from "./env.ts";
 import { logLevel } from "./env.ts";
 import { hotpathModule } from "./hotpath.ts";
-import { MetricsRegistry, type MetricFamily } from "./metrics.ts";
+import { MetricsRegistry, type MetricFamily } from "../src/util/metrics.ts";
 import { SqlStateStorage } from "./sql-storage.ts";
 import { storeApi, type StoreHost } from "./store-api.ts";
 

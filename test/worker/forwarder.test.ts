@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { readBatch } from "../../worker/forward-batch.ts";
 import { ShardForwarder, type ShardTarget } from "../../worker/forwarder.ts";
-import { MetricsRegistry } from "../../worker/metrics.ts";
+import { MetricsRegistry } from "../../src/util/metrics.ts";
 
 interface Call {
   shard: string;

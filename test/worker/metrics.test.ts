@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { issueToken } from "../../src/relay/auth.ts";
 import { RelayClient, whenOpen, type WebSocketLike } from "../../src/relay/client.ts";
 import { peerIdFromPublicKey } from "../../src/relay/peer-id.ts";
-import { MetricsRegistry, renderPrometheus, withLabels } from "../../worker/metrics.ts";
+import { MetricsRegistry, renderPrometheus, withLabels } from "../../src/util/metrics.ts";
 
 const LINE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/;
 
