@@ -1,57 +1,50 @@
-// StateStorage (src/state/storage.ts) on Durable Object SQLite. Synchronous like the seam: every
-// commit is one ctx.storage.transactionSync, so a store change lands whole or not at all, and the
+// StateStorage (src/state/storage.ts) on Durable Object SQLite, with the SQL layout of src/state/sql.ts
+// (the same tables and statements the Node agent's node:sqlite adapter runs). Synchronous like the seam:
+// every commit is one ctx.storage.transactionSync, so a store change lands whole or not at all, and the
 // Durable Object output gate holds the HTTP response until the write is durable (write before ack).
-import type { RowKey, StateStorage, StoredMeta, StoredRow } from "../src/state/storage.ts";
-import type { RecordKind } from "../src/state/storage.ts";
+import { checkRow, stateSql as Q } from "../src/state/index.ts";
+import type { CursorStorage, RecordKind, RowKey, SqlRow, StateStorage, StoredMeta, StoredRow } from "../src/state/index.ts";
 
-type RowRecord = { kind: string; key: string; cursor: number; at: number; state: string; value: string | null };
-
-export class SqlStateStorage implements StateStorage {
+export class SqlStateStorage implements StateStorage, CursorStorage {
   private readonly storage: DurableObjectStorage;
   private readonly sql: SqlStorage;
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
     this.sql = storage.sql;
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS gossip_rows (kind TEXT NOT NULL, key TEXT NOT NULL, cursor INTEGER NOT NULL,
-         at INTEGER NOT NULL, state TEXT NOT NULL, value TEXT, PRIMARY KEY (kind, key)) WITHOUT ROWID`,
-    );
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS gossip_meta (id INTEGER PRIMARY KEY CHECK (id = 1), cursor INTEGER NOT NULL,
-         min_cursor INTEGER NOT NULL)`,
-    );
+    this.sql.exec(Q.SQL_CREATE_ROWS);
+    this.sql.exec(Q.SQL_CREATE_META);
+    this.sql.exec(Q.SQL_CREATE_CURSORS);
   }
 
   load(): { rows: Iterable<StoredRow>; meta: StoredMeta | null } {
     const rows = this.sql
-      .exec<RowRecord>(`SELECT kind, key, cursor, at, state, value FROM gossip_rows`)
+      .exec<Record<keyof SqlRow, SqlStorageValue>>(Q.SQL_SELECT_ROWS)
       .toArray()
-      .map((r) => ({ kind: r.kind as RecordKind, key: r.key, cursor: r.cursor, at: r.at, state: r.state, value: r.value }));
-    const m = this.sql.exec<{ cursor: number; min_cursor: number }>(`SELECT cursor, min_cursor FROM gossip_meta WHERE id = 1`).toArray()[0];
+      .map((r) => ({ kind: r.kind as RecordKind, key: r.key as string, cursor: r.cursor as number, at: r.at as number, state: r.state as string, value: r.value as string | null }));
+    const m = this.sql.exec<{ cursor: number; min_cursor: number }>(Q.SQL_SELECT_META).toArray()[0];
     return { rows, meta: m ? { cursor: m.cursor, minCursor: m.min_cursor } : null };
   }
 
   commit(put: readonly StoredRow[], del: readonly RowKey[], meta: StoredMeta): void {
+    for (const r of put) checkRow(r);
     this.storage.transactionSync(() => {
-      for (const d of del) this.sql.exec(`DELETE FROM gossip_rows WHERE kind = ? AND key = ?`, d.kind, d.key);
-      for (const r of put) {
-        this.sql.exec(
-          `INSERT OR REPLACE INTO gossip_rows (kind, key, cursor, at, state, value) VALUES (?, ?, ?, ?, ?, ?)`,
-          r.kind,
-          r.key,
-          r.cursor,
-          r.at,
-          r.state,
-          r.value,
-        );
-      }
-      this.sql.exec(`INSERT OR REPLACE INTO gossip_meta (id, cursor, min_cursor) VALUES (1, ?, ?)`, meta.cursor, meta.minCursor);
+      for (const d of del) this.sql.exec(Q.SQL_DELETE_ROW, d.kind, d.key);
+      for (const r of put) this.sql.exec(Q.SQL_UPSERT_ROW, r.kind, r.key, r.cursor, r.at, r.state, r.value);
+      this.sql.exec(Q.SQL_UPSERT_META, meta.cursor, meta.minCursor);
     });
+  }
+
+  loadCursors(): Map<string, string> {
+    return new Map(this.sql.exec<{ name: string; value: string }>(Q.SQL_SELECT_CURSORS).toArray().map((r) => [r.name, r.value]));
+  }
+
+  saveCursor(name: string, value: string): void {
+    this.sql.exec(Q.SQL_UPSERT_CURSOR, name, value);
   }
 
   /** Rows on disk (metrics). */
   rowCount(): number {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM gossip_rows`).one().n;
+    return this.sql.exec<{ n: number }>(Q.SQL_COUNT_ROWS).one().n;
   }
 }

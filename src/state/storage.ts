@@ -1,7 +1,9 @@
 // Storage seam of the gossip state store: SYNCHRONOUS on purpose, because a Durable Object's SQLite
 // (`ctx.storage.sql.exec`) is synchronous and a sync interface keeps apply() atomic with no awaits.
-// Implementations: MemoryStorage (here: tests, simulation, Node agent without persistence) and the
-// Durable Object SQLite adapter (worker/). The store never keeps anything it has not committed here.
+// Implementations: MemoryStorage (here: tests, simulation, Node agent without persistence), the
+// Durable Object SQLite adapter (worker/sql-storage.ts) and the node:sqlite adapter
+// (src/node/sqlite-storage.ts), both on the one SQL layout of sql.ts. The store never keeps anything it
+// has not committed here. test/state/storage-conformance.ts checks every implementation the same way.
 //
 // Data model: one row per record plus one meta record.
 //   row  = (kind, key) primary key; kind is "endpoint" | "nat" | "vip" | "route", key is the record key
@@ -12,11 +14,7 @@
 //          state  TEXT     merge state, JSON (CrdtRecord, see merge.ts); opaque to the adapter
 //          value  TEXT?    visible value as last published, JSON, or NULL (deleted/invisible)
 //   meta = cursor (last issued), minCursor (deltas since a cursor < minCursor need a full resync).
-// A suggested SQLite layout:
-//   CREATE TABLE IF NOT EXISTS gossip_rows (kind TEXT NOT NULL, key TEXT NOT NULL, cursor INTEGER NOT NULL,
-//     at INTEGER NOT NULL, state TEXT NOT NULL, value TEXT, PRIMARY KEY (kind, key)) WITHOUT ROWID;
-//   CREATE TABLE IF NOT EXISTS gossip_meta (id INTEGER PRIMARY KEY CHECK (id = 1), cursor INTEGER NOT NULL,
-//     min_cursor INTEGER NOT NULL);
+// The SQLite layout: sql.ts.
 //
 // Contract:
 // - load() returns exactly what the commits so far left (rows in any order, meta or null when empty).
@@ -52,9 +50,32 @@ export interface StateStorage {
   commit(put: readonly StoredRow[], del: readonly RowKey[], meta: StoredMeta): void;
 }
 
-/** In-memory storage. Rows are copied in and out, so it behaves like a real store (no aliasing). */
-export class MemoryStorage implements StateStorage {
+/**
+ * Small named positions kept beside the state (the agent's edge-link cursors), in the same storage so a
+ * restart finds them with the rows. save() is durable when it returns; values are opaque text.
+ */
+export interface CursorStorage {
+  loadCursors(): Map<string, string>;
+  saveCursor(name: string, value: string): void;
+}
+
+const KINDS: ReadonlySet<string> = new Set(["endpoint", "nat", "vip", "route"]);
+
+/** Throws StateStorageError-like TypeError when a row would not fit the SQL layout (sql.ts). */
+export function checkRow(r: StoredRow): void {
+  if (!KINDS.has(r.kind) || typeof r.key !== "string" || typeof r.state !== "string" || (r.value !== null && typeof r.value !== "string")) {
+    throw new TypeError(`row ${JSON.stringify(r.kind)}/${JSON.stringify(r.key)} does not fit the storage layout`);
+  }
+  if (!Number.isSafeInteger(r.cursor) || !Number.isSafeInteger(r.at)) throw new TypeError(`row ${JSON.stringify(r.key)}: cursor and at must be safe integers`);
+}
+
+/**
+ * In-memory storage. Rows are copied in and out, so it behaves like a real store (no aliasing); a commit
+ * with a row that would not fit the SQL layout throws before changing anything, like the SQL adapters.
+ */
+export class MemoryStorage implements StateStorage, CursorStorage {
   private readonly rows = new Map<string, StoredRow>();
+  private readonly cursors = new Map<string, string>();
   private meta: StoredMeta | null = null;
   /** Number of commits so far (tests assert rejected input commits nothing). */
   commits = 0;
@@ -64,10 +85,20 @@ export class MemoryStorage implements StateStorage {
   }
 
   commit(put: readonly StoredRow[], del: readonly RowKey[], meta: StoredMeta): void {
+    for (const r of put) checkRow(r);
+    if (!Number.isSafeInteger(meta.cursor) || !Number.isSafeInteger(meta.minCursor)) throw new TypeError("meta cursors must be safe integers");
     for (const d of del) this.rows.delete(`${d.kind}\u0000${d.key}`);
     for (const r of put) this.rows.set(`${r.kind}\u0000${r.key}`, { ...r });
     this.meta = { ...meta };
     this.commits++;
+  }
+
+  loadCursors(): Map<string, string> {
+    return new Map(this.cursors);
+  }
+
+  saveCursor(name: string, value: string): void {
+    this.cursors.set(name, value);
   }
 
   /** Number of stored rows. */
