@@ -1,13 +1,15 @@
 // Gossip state store Durable Object: the portable StateStore (src/state/) on this object's SQLite
 // (sql-storage.ts), with the Wasm LPM table for route lookups. The worker has already checked the
-// bearer token; this object serves the store API itself (store-api.ts) and the watch stream.
+// bearer token; this object serves the portable store API itself (src/api/store-api.ts, the same module
+// the Node agent serves) and the watch stream (frames: src/api/watch.ts).
 //
 // Durability: StateStore.apply commits through SqlStateStorage (one transactionSync) before it
 // returns, and the output gate holds the HTTP response until SQLite has it, so everything
 // acknowledged survives an eviction or restart; the constructor rebuilds the store from the rows.
 //
-// Watch stream: hibernatable WebSockets tagged "watch". One store subscription (re-made in the
-// constructor after every wake-up) broadcasts each commit's changes as a JSON text frame.
+// Watch stream: hibernatable WebSockets tagged "watch" and with their frame format ("format:changes" or
+// "format:envelopes"). One store subscription (re-made in the constructor after every wake-up) sends each
+// commit's changes as one JSON text frame per format in use.
 // An alarm sweeps expiries (VIP owners, NAT TTLs, garbage collection) every minute while watchers exist,
 // so they see expiries without waiting for the next write.
 import { DurableObject } from "cloudflare:workers";
@@ -19,7 +21,8 @@ import { logLevel } from "./env.ts";
 import { hotpathModule } from "./hotpath.ts";
 import { MetricsRegistry, type MetricFamily } from "../src/util/metrics.ts";
 import { SqlStateStorage } from "./sql-storage.ts";
-import { storeApi, type StoreHost } from "./store-api.ts";
+import { catchUpFrame, changesFrame, helloFrame, storeApi, type StoreHost, type WatchFormat } from "../src/api/index.ts";
+import type { Context } from "hono";
 
 export const WATCH_TAG = "watch";
 const SWEEP_INTERVAL_MS = 60_000;
@@ -48,16 +51,12 @@ export class GossipStore extends DurableObject<Env> implements StoreHost {
   }
 
   /** Accepts a watch socket; sends hello, then (with ?since=) the deltas or a reset. */
-  acceptWatch(since: number | null): Response {
+  acceptWatch(_c: Context, since: number | null, format: WatchFormat): Response {
     const pair = new WebSocketPair();
     const server = pair[1];
-    this.ctx.acceptWebSocket(server, [WATCH_TAG]);
-    const cursor = this.store.cursor;
-    server.send(JSON.stringify({ type: "hello", cursor }));
-    if (since !== null) {
-      const d = this.store.deltas(since);
-      server.send(JSON.stringify(d.reset ? { type: "reset", cursor: d.cursor } : { type: "changes", cursor: d.cursor, changes: d.changes }));
-    }
+    this.ctx.acceptWebSocket(server, [WATCH_TAG, `format:${format}`]);
+    server.send(helloFrame(this.store.cursor));
+    if (since !== null) server.send(catchUpFrame(this.store, format, since));
     this.metrics.counter("store_watch_connections_total", "Watch streams opened.").inc();
     void this.armSweep();
     return new Response(null, { status: 101, webSocket: pair[0] });
@@ -108,14 +107,17 @@ export class GossipStore extends DurableObject<Env> implements StoreHost {
   }
 
   private broadcast(changes: readonly Change[], cursor: number): void {
-    const watchers = this.ctx.getWebSockets(WATCH_TAG);
-    if (watchers.length === 0 || changes.length === 0) return;
-    const frame = JSON.stringify({ type: "changes", cursor, changes });
-    for (const ws of watchers) {
-      try {
-        ws.send(frame);
-      } catch {
-        /* closing; its close event cleans up */
+    if (changes.length === 0) return;
+    for (const format of ["changes", "envelopes"] as const) {
+      const watchers = this.ctx.getWebSockets(`format:${format}`);
+      if (watchers.length === 0) continue;
+      const frame = changesFrame(this.store, format, changes, cursor);
+      for (const ws of watchers) {
+        try {
+          ws.send(frame);
+        } catch {
+          /* closing; its close event cleans up */
+        }
       }
     }
   }

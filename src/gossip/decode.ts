@@ -367,3 +367,26 @@ export function decodeBatch(input: Uint8Array | string, opts?: DecodeOptions): D
   }
   return out;
 }
+
+/**
+ * Decodes a JSON array of envelopes element by element: each element is its message or the
+ * GossipDecodeError it raised (so one bad record does not hide the rest, e.g. in a push/pull state).
+ * Input that is not JSON, or not an array, throws as decodeBatch does.
+ */
+export function decodeEach(input: Uint8Array | string, opts?: DecodeOptions): (DecodedMessage | GossipDecodeError)[] {
+  const { t, bytes, root } = prepare(input, opts);
+  const start = skipWs(t, 0);
+  if (!Array.isArray(root)) return [decodeEnvelope({ t, bytes, fixSurrogates: SURROGATE_HINT.test(t), prefix: "" }, root, start)];
+  const fixSurrogates = SURROGATE_HINT.test(t);
+  const spans = arrayElements(t, start);
+  const out: (DecodedMessage | GossipDecodeError)[] = new Array(root.length);
+  for (let i = 0; i < root.length; i++) {
+    try {
+      out[i] = decodeEnvelope({ t, bytes, fixSurrogates, prefix: `[${i}].` }, root[i], spans[2 * i]!);
+    } catch (e) {
+      if (!(e instanceof GossipDecodeError)) throw e;
+      out[i] = e;
+    }
+  }
+  return out;
+}

@@ -4,6 +4,6 @@ export * from "./wire.ts";
 export * from "./schema.ts";
 export type * from "./types.ts";
 export * from "./errors.ts";
-export { decode, decodeBatch, type DecodeOptions } from "./decode.ts";
+export { decode, decodeBatch, decodeEach, type DecodeOptions } from "./decode.ts";
 export { encode, encodeToString, encodePayload, forwardEnvelope, goQuote } from "./encode.ts";
 export { compareGoStrings } from "./json-scan.ts";

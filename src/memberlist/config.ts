@@ -5,6 +5,7 @@
 // Invariant: profile values are memberlist's, field for field; the only non-upstream knob is `lifeguard`
 // (false = plain SWIM, used as the same-run baseline in the simulation benchmark).
 import type { Keyring } from "./wire.ts";
+import type { DecodeLimits } from "./codec/limits.ts";
 
 export type ProfileName = "lan" | "wan" | "local";
 
@@ -103,6 +104,9 @@ export interface MemberlistConfig {
   reapLeftNodes: boolean;
   /** Lifeguard (local health awareness, nacks, dynamic suspicion, buddy pings). false = plain SWIM. */
   lifeguard: boolean;
+  /** Limits on untrusted input (default DEFAULT_LIMITS in codec/limits.ts); the agent raises the stream
+   * and user-state caps to carry its Gravity state in push/pull. */
+  limits?: DecodeLimits;
 
   delegate?: Delegate;
   events?: EventDelegate;

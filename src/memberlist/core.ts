@@ -241,6 +241,7 @@ export class Core {
       verifyOutgoing: config.gossipVerifyOutgoing,
       skipInboundLabelCheck: config.skipInboundLabelCheck,
       ...(keyring ? { keyring } : {}),
+      ...(config.limits ? { limits: config.limits } : {}),
     };
     this.packetOptsCrc = { ...this.packetOpts, crc: true };
     this.packetBudget =

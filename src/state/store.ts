@@ -8,7 +8,7 @@
 // last change. deltas(since) returns each record changed after `since` once, with its current value
 // (null = deleted/expired). Garbage collection of long-invisible records raises `minCursor`; a client
 // whose cursor is older (or newer than ours: another incarnation) gets `reset: true` and must re-snapshot.
-import { decode, decodeBatch } from "../gossip/decode.ts";
+import { decode, decodeBatch, type DecodeOptions } from "../gossip/decode.ts";
 import { GossipDecodeError } from "../gossip/errors.ts";
 import { compareGoStrings } from "../gossip/json-scan.ts";
 import type { DecodedMessage, EndpointMapping, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/types.ts";
@@ -22,6 +22,7 @@ import { planMessage, type Op } from "./plan.ts";
 import { RouteIndex, type RouteMatch } from "./routes.ts";
 import { MemoryStorage, type RecordKind, type RowKey, type StateStorage, type StoredMeta, type StoredRow } from "./storage.ts";
 import { endpointTombstone, visibleValue, type Expiry, type VisibleValue } from "./visible.ts";
+import { recordEnvelope } from "./envelopes.ts";
 
 export type { StateStoreOptions, Change, ApplyResult, StateSnapshot, DeltaResult, SchemaMismatchCount, StoreInput } from "./types.ts";
 
@@ -33,6 +34,8 @@ interface Entry {
   at: number;
   value: VisibleValue | null;
   valueJson: string | null;
+  /** Cached Go-encoded envelope of this entry (envelopes.ts); undefined = not computed yet. */
+  env?: string | null;
 }
 
 const id = (kind: RecordKind, key: string): string => `${kind}\u0000${key}`;
@@ -131,9 +134,9 @@ export class StateStore {
    * Applies a batch atomically: a JSON array of envelopes (or one envelope) as text/bytes, or a list of
    * inputs. One bad message rejects the whole batch (error carries its index) and changes nothing.
    */
-  applyBatch(input: Uint8Array | string | readonly StoreInput[]): ApplyResult {
+  applyBatch(input: Uint8Array | string | readonly StoreInput[], opts?: DecodeOptions): ApplyResult {
     let msgs: DecodedMessage[];
-    if (typeof input === "string" || input instanceof Uint8Array) msgs = this.decodeOne(() => decodeBatch(input));
+    if (typeof input === "string" || input instanceof Uint8Array) msgs = this.decodeOne(() => decodeBatch(input, opts));
     else {
       msgs = input.map((x, i) => {
         if (typeof x !== "string" && !(x instanceof Uint8Array)) return x;
@@ -180,7 +183,7 @@ export class StateStore {
       if (e === undefined) {
         const cur = this.entries.get(k);
         e = cur
-          ? { ...cur, rec: cloneRecord(cur.rec) }
+          ? { ...cur, rec: cloneRecord(cur.rec), env: undefined }
           : { kind: op.kind, key: op.key, rec: emptyRecord(op.kind === "vip"), cursor: 0, at: now, value: null, valueJson: null };
         work.set(k, e);
       }
@@ -318,7 +321,7 @@ export class StateStore {
       }
       const value = visibleValue(e.kind, e.key, rec, nowSec, this.exp);
       const valueJson = value === null ? null : JSON.stringify(value);
-      if (rec !== e.rec || valueJson !== e.valueJson) work.set(k, { ...e, rec });
+      if (rec !== e.rec || valueJson !== e.valueJson) work.set(k, { ...e, rec, env: undefined });
     }
     return this.commit(work, del, now);
   }
@@ -364,6 +367,40 @@ export class StateStore {
       if (e !== undefined && e.cursor === c) changes.push({ cursor: c, kind: e.kind, key: e.key, value: e.value } as Change);
     }
     return { cursor, reset: false, changes };
+  }
+
+  /**
+   * The record's current state as one Gravity envelope (Go's Encode text, see envelopes.ts), or null when
+   * it has none (unknown key, expired VIP). Cached until the record changes.
+   */
+  envelope(kind: RecordKind, key: string): string | null {
+    const e = this.entries.get(id(kind, key));
+    return e === undefined ? null : this.entryEnvelope(e);
+  }
+
+  private entryEnvelope(e: Entry): string | null {
+    if (e.env === undefined) e.env = recordEnvelope(e.kind, e.key, e.rec, e.value);
+    return e.env;
+  }
+
+  /**
+   * Every live record and tombstone as envelopes (push/pull anti-entropy, edge snapshots), in no
+   * particular order. `from`/`limit` page through a stable order (entry insertion order) for states too
+   * large for one message; `next` is the index to continue from, or 0 after the last page.
+   */
+  envelopes(from = 0, maxBytes = Infinity): { envelopes: string[]; bytes: number; next: number } {
+    const out: string[] = [];
+    let bytes = 2;
+    let i = 0;
+    for (const e of this.entries.values()) {
+      if (i++ < from) continue;
+      const env = this.entryEnvelope(e);
+      if (env === null) continue;
+      if (bytes + env.length + 1 > maxBytes && out.length > 0) return { envelopes: out, bytes, next: i - 1 };
+      out.push(env);
+      bytes += env.length + 1;
+    }
+    return { envelopes: out, bytes, next: 0 };
   }
 
   /** Calls `fn` after every commit that changed visible state. Returns the unsubscribe function. */
