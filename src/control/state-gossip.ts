@@ -17,11 +17,12 @@
 // - Budget: a state larger than maxStateBytes is sent in pages, one page per push/pull, rotating through
 //   the records, so every record still reaches every peer (after ceil(size / budget) exchanges). One
 //   warning is logged when paging starts; gossamer_state_pushpull_pages shows the page count.
-import { decodeEach, GossipDecodeError, type DecodedMessage } from "../gossip/index.ts";
+import { GossipDecodeError } from "../gossip/index.ts";
 import { StateRejectError, type Change, type StateStore } from "../state/index.ts";
 import type { Logger } from "../util/logger.ts";
 import type { MetricsRegistry } from "../util/metrics.ts";
 import type { Broadcast } from "../memberlist/index.ts";
+import { applyLenient } from "./apply.ts";
 
 /** What state gossip needs of memberlist's user broadcast queue. */
 export interface BroadcastQueue {
@@ -186,27 +187,7 @@ export class StateGossip {
   }
 
   private mergeArray(buf: Uint8Array): void {
-    const opts = { maxBytes: this.maxRemoteStateBytes };
-    try {
-      this.store.applyBatch(buf, opts); // fast path: the whole array in one commit
-      return;
-    } catch (e) {
-      if (!(e instanceof GossipDecodeError || e instanceof StateRejectError)) throw e;
-      if (e instanceof GossipDecodeError && (e.reason === "malformed_json" || e.reason === "too_large")) throw e;
-    }
-    // Slow path: skip the elements that fail to decode or are rejected; apply the rest in one commit.
-    let msgs = decodeEach(buf, opts).filter((m): m is DecodedMessage => !(m instanceof GossipDecodeError));
-    let skipped = 0;
-    for (;;) {
-      try {
-        this.store.applyBatch(msgs);
-        break;
-      } catch (e) {
-        if (!(e instanceof StateRejectError) || e.index === undefined) throw e;
-        msgs = msgs.filter((_, j) => j !== e.index);
-        skipped++;
-      }
-    }
-    this.log.debug({ skipped }, "push/pull state had rejected records");
+    const r = applyLenient(this.store, buf, this.maxRemoteStateBytes);
+    if (r.skipped > 0) this.log.debug({ skipped: r.skipped }, "push/pull state had rejected records");
   }
 }

@@ -1,23 +1,32 @@
-// The gossamer agent runtime: one memberlist member on the Node UDP/TCP transport, Serf-compatible by
-// default (tags as Serf meta, delegate versions inside Serf's 2..5, a Serf leave intent before the
-// memberlist leave so Serf shows "left"), plus the HTTP admin API with Prometheus /metrics (names in
-// agent-metrics.ts). The CLI (cli/agent.ts) only parses flags; tests may start agents in-process
-// through startAgent().
+// The gossamer agent runtime: one memberlist member on the Node UDP/TCP transport holding the Gravity
+// state (control.ts: the StateStore on node:sqlite under --data-dir or in memory, state gossip with the
+// cluster, the optional edge link), plus the HTTP listener (agent-http.ts: the store API shared with the
+// worker, /v1/members, /healthz, Prometheus /metrics). Plain memberlist by default (delegate versions
+// 0,0,0, as Gravity ions run); `serf: true` is Serf mode (tags as Serf meta, delegate versions inside
+// Serf's 2..5, a Serf leave intent before the memberlist leave so Serf shows "left"). The CLI
+// (cli/agent.ts) only parses flags; tests may start agents in-process through startAgent().
 //
-// Invariants: shutdown() closes every socket it opened (transport, HTTP); leave() is idempotent and
-// bounded by its timeout; user data received is never logged (only its length).
+// Start-up order: the state is opened (and served over HTTP) BEFORE the agent joins anyone, so a
+// restarted agent answers with its full persisted state at once.
+//
+// Invariants: shutdown() closes every socket and file it opened (transport, HTTP, edge link, database);
+// leave() is idempotent and bounded by its timeout; user data received is never logged (only its length).
 import { Memberlist } from "../memberlist/memberlist.ts";
 import { defaultConfig, type MemberInfo, type MemberlistConfig, type ProfileName } from "../memberlist/config.ts";
 import { Keyring } from "../memberlist/wire.ts";
 import type { Logger } from "../util/logger.ts";
 import { createTransport, type NodeTransport } from "./transport.ts";
-import { serveAdmin, type AdminServer } from "./admin-http.ts";
+import { serveAgentHttp, type AgentHttpServer } from "./agent-http.ts";
 import { registerAgentMetrics } from "./agent-metrics.ts";
 import type { StreamBudget } from "./stream-budget.ts";
 import { encodeSerfLeaveIntent, encodeSerfTags, serfLTime } from "./serf-compat.ts";
+import { openControl, versionMismatchHint, type Control, type ControlOptions } from "./control.ts";
+import { renderPrometheus } from "../util/metrics.ts";
 
-/** Serf 0.9.x accepts members whose delegate range overlaps 2..5; 2,5,4 is the verified choice (§11). */
-export const AGENT_DEFAULT_DELEGATE_VERSIONS: [number, number, number] = [2, 5, 4];
+/** Plain memberlist (Gravity ions, ckit, most Go memberlist apps): the default. */
+export const AGENT_DEFAULT_DELEGATE_VERSIONS: [number, number, number] = [0, 0, 0];
+/** --serf: Serf 0.9.x accepts members whose delegate range overlaps 2..5; 2,5,4 is the verified choice (§11). */
+export const SERF_DELEGATE_VERSIONS: [number, number, number] = [2, 5, 4];
 
 export interface AgentOptions {
   node: string;
@@ -29,11 +38,17 @@ export interface AgentOptions {
   label?: string;
   profile?: ProfileName;
   tags?: Record<string, string>;
-  /** "host:port" for the admin API; omitted = no HTTP. */
+  /** "host:port" for the HTTP API (store API, members, health, metrics); omitted = no HTTP. */
   http?: string;
-  /** [min, max, cur]; default Serf-compatible 2,5,4. Use 0,0,0 for a plain memberlist cluster. */
+  /** Bearer token for the store routes; unset = read-only store API (writes answer 401). */
+  httpToken?: string;
+  /** Serf mode: delegate versions 2,5,4 and a Serf leave intent (default: plain memberlist). */
+  serf?: boolean;
+  /** [min, max, cur]; default 0,0,0 (plain), or 2,5,4 with `serf`. An expert override. */
   delegateVersions?: [number, number, number];
-  /** Push/pull user state to send (default none, so Serf never parses it). */
+  /** Gravity state: data directory, edge link, budgets (control.ts). */
+  state?: ControlOptions;
+  /** Push/pull user state to send instead of the Gravity state (tests of raw memberlist interop). */
   userState?: Uint8Array;
   /** Send a Serf leave intent before leaving (default: when delegate min >= 2, i.e. Serf mode). */
   serfLeaveIntent?: boolean;
@@ -49,7 +64,9 @@ export interface AgentOptions {
 export interface Agent {
   readonly memberlist: Memberlist;
   readonly transport: NodeTransport;
-  readonly http: AdminServer | undefined;
+  readonly http: AgentHttpServer | undefined;
+  /** The Gravity state, its gossip and the edge link. */
+  readonly control: Control;
   /** Queue a user broadcast (payload without the 0x08 type byte). */
   broadcast(payload: Uint8Array): void;
   /** Result of the start-up join: nodes contacted, or the error. */
@@ -60,13 +77,21 @@ export interface Agent {
 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
   const log = o.logger;
-  const transport = await createTransport({
+  const serf = o.serf ?? false;
+  const control = openControl({ ...(o.state ?? {}), logger: log });
+  let transport: NodeTransport;
+  try {
+    transport = await createTransport({
     bind: o.bind,
     ...(o.advertise ? { advertise: o.advertise } : {}),
     ...(o.streamBudget ? { streamBudget: o.streamBudget } : {}),
     logger: log,
   });
-  const [dmin, dmax, dcur] = o.delegateVersions ?? AGENT_DEFAULT_DELEGATE_VERSIONS;
+  } catch (err) {
+    await control.close();
+    throw err;
+  }
+  const [dmin, dmax, dcur] = o.delegateVersions ?? (serf ? SERF_DELEGATE_VERSIONS : AGENT_DEFAULT_DELEGATE_VERSIONS);
   const serfMode = o.serfLeaveIntent ?? dmin >= 2;
   const meta = encodeSerfTags(o.tags ?? {});
   let maxSerfLTime = 0;
@@ -81,18 +106,21 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     delegateProtocolVersion: dcur,
     label: o.label ?? "",
     ...(o.encryptKey ? { keyring: new Keyring(o.encryptKey) } : {}),
+    limits: control.memberlistLimits,
     ...(o.overrides ?? {}),
     delegate: {
       nodeMeta: () => meta,
       notifyMsg: (buf) => {
         log.debug({ len: buf.length }, "user message");
-        noteSerf(buf);
+        if (serfMode) noteSerf(buf);
+        control.gossip?.notifyMsg(buf);
         o.onUserMessage?.(buf);
       },
-      localState: () => o.userState ?? new Uint8Array(0),
+      localState: (join) => o.userState ?? control.gossip?.localState(join) ?? new Uint8Array(0),
       mergeRemoteState: (buf, join) => {
         log.debug({ len: buf.length, join }, "remote state");
-        noteSerf(buf);
+        if (serfMode) noteSerf(buf);
+        control.gossip?.mergeRemoteState(buf, join);
         o.onRemoteState?.(buf, join);
       },
     },
@@ -108,29 +136,40 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     memberlist = await Memberlist.create(config, { transport, logger: log });
   } catch (err) {
     await transport.close();
+    await control.close();
     throw err;
   }
+  control.attach(memberlist.broadcasts);
 
-  let http: AdminServer | undefined;
+  let http: AgentHttpServer | undefined;
   if (o.http) {
     try {
       const registry = registerAgentMetrics({ memberlist, streamBudget: () => transport.streamBudget() });
-      http = await serveAdmin(
+      http = await serveAgentHttp(
         o.http,
         {
           members: () => memberlist.members(),
           localMember: () => memberlist.localMember(),
           healthScore: () => memberlist.healthScore(),
-          metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+          metrics: async () => ({
+            contentType: registry.contentType,
+            body: (await registry.metrics()) + renderPrometheus(control.metrics.snapshot()),
+          }),
+          store: control.store,
+          registry: control.metrics,
+          token: o.httpToken || undefined,
+          health: () => control.health(),
         },
         log,
       );
     } catch (err) {
       await memberlist.shutdown();
       await transport.close();
+      await control.close();
       throw err;
     }
   }
+  control.startEdge();
 
   let joined: Agent["joined"];
   if (o.join && o.join.length > 0) {
@@ -140,7 +179,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       log.info({ contacted, join: o.join }, "joined cluster");
     } catch (err) {
       joined = { contacted: 0, error: (err as Error).message };
-      log.error({ join: o.join, err: (err as Error).message }, "join failed");
+      const hint = versionMismatchHint(err, serfMode);
+      if (hint) log.error({ join: o.join, err: hint.detail }, hint.line);
+      else log.error({ join: o.join, err: (err as Error).message }, "join failed");
     }
   }
 
@@ -150,6 +191,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     memberlist,
     transport,
     http,
+    control,
     joined,
     broadcast: (payload) => memberlist.broadcasts.queue(payload),
     async leave(timeoutMs = 5_000) {
@@ -174,9 +216,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     async shutdown() {
       if (down) return;
       down = true;
+      await control.stopEdge();
       await memberlist.shutdown();
       await http?.close();
       await transport.close();
+      await control.close();
     },
   };
   return agent;

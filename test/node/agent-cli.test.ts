@@ -53,7 +53,19 @@ describe("flag parsing", () => {
     );
     expect(f).toMatchObject({ node: "n1", bind: "127.0.0.1:7000", advertise: "10.0.0.1:7000", join: ["a:1", "b:2"], profile: "wan", label: "L", http: "127.0.0.1:0", logLevel: "debug" });
     expect({ ...f.tags }).toEqual({ role: "x", dc: "eu" });
-    expect(f.delegateVersions).toEqual([2, 5, 4]);
+    expect(f.delegateVersions).toEqual([0, 0, 0]); // plain memberlist by default (Gravity ions)
+    expect(f.serf).toBe(false);
+    const serf = parseAgentFlags(["--serf", "--node", "s"], {});
+    expect(serf).toMatchObject({ serf: true, node: "s", delegateVersions: [2, 5, 4] });
+    expect(parseAgentFlags([], { GOSSAMER_SERF: "1" }).delegateVersions).toEqual([2, 5, 4]);
+    expect(parseAgentFlags(["--serf=false"], { GOSSAMER_SERF: "1" }).serf).toBe(false);
+    const st = parseAgentFlags(["--data-dir", "/tmp/x", "--http-token", "t", "--edge", "http://127.0.0.1:8787", "--edge-token", "e"], {});
+    expect(st).toMatchObject({ dataDir: "/tmp/x", httpToken: "t", edge: { url: "http://127.0.0.1:8787", token: "e" } });
+    expect(parseAgentFlags([], { GOSSAMER_DATA_DIR: "/d", GOSSAMER_EDGE: "https://e.example", GOSSAMER_EDGE_TOKEN: "k", GOSSAMER_HTTP_TOKEN: "h" })).toMatchObject({
+      dataDir: "/d",
+      httpToken: "h",
+      edge: { url: "https://e.example", token: "k" },
+    });
   });
 
   it("env vars mirror the flags, and flags win", () => {
@@ -76,6 +88,10 @@ describe("flag parsing", () => {
       ["--tag", "novalue"],
       ["--log-level", "loud"],
       ["--delegate-versions", "1,2"],
+      ["--edge", "http://127.0.0.1:1"],
+      ["--edge", "ftp://x", "--edge-token", "t"],
+      ["--edge-token", "t"],
+      ["--serf=maybe"],
       ["--frobnicate", "1"],
       ["--node"],
       ["stray"],
@@ -122,7 +138,7 @@ describe("gossamer agent processes", () => {
     expect(seen.tags).toEqual({ role: "second" });
     expect(seen.address).toBe("127.0.0.1");
     expect(seen.protocol).toEqual({ min: 1, max: 5, cur: 2 });
-    expect(seen.delegate).toEqual({ min: 2, max: 5, cur: 4 });
+    expect(seen.delegate).toEqual({ min: 0, max: 0, cur: 0 }); // plain memberlist unless --serf
     expect(seen.incarnation).toBeGreaterThanOrEqual(1);
     const self = (await members(httpA)).find((m) => m.name === "cli-a")!;
     expect(self).toMatchObject({ port: portA, state: "alive", tags: { role: "first" } });

@@ -1,7 +1,7 @@
 // `gossamer agent`: serf-style flags (and GOSSAMER_* env vars mirroring them; flags win) -> startAgent().
 // Leaves gracefully on SIGINT/SIGTERM (a second signal exits at once).
 import os from "node:os";
-import { startAgent, AGENT_DEFAULT_DELEGATE_VERSIONS, type AgentOptions } from "../agent.ts";
+import { startAgent, AGENT_DEFAULT_DELEGATE_VERSIONS, SERF_DELEGATE_VERSIONS, type AgentOptions } from "../agent.ts";
 import { createLogger, isLogLevel, type LogLevel } from "../log.ts";
 import type { ProfileName } from "../../memberlist/config.ts";
 import { parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
@@ -10,7 +10,7 @@ import { MemberlistError } from "../../memberlist/errors.ts";
 
 export { UsageError };
 
-export const summary = "run a memberlist/Serf-compatible member (--node --bind --join --encrypt --tag --http ...)";
+export const summary = "run a memberlist member holding the Gravity state (--node --bind --join --data-dir --http --edge --serf ...)";
 
 const USAGE = `usage: gossamer agent [flags]
   --node NAME              node name (GOSSAMER_NODE; default: hostname)
@@ -21,8 +21,17 @@ const USAGE = `usage: gossamer agent [flags]
   --label L                memberlist label (GOSSAMER_LABEL; not understood by memberlist < 0.3.0)
   --profile lan|wan|local  timing profile (GOSSAMER_PROFILE; default lan)
   --tag K=V                node tag, Serf format; repeatable (GOSSAMER_TAGS, comma-separated)
-  --http HOST:PORT         admin API: GET /v1/members, /healthz, /metrics (Prometheus) (GOSSAMER_HTTP)
-  --delegate-versions MIN,MAX,CUR  default ${AGENT_DEFAULT_DELEGATE_VERSIONS.join(",")} (Serf); 0,0,0 for plain memberlist (GOSSAMER_DELEGATE_VERSIONS)
+  --http HOST:PORT         HTTP API: the store API (POST /v1/messages, GET /v1/state, /v1/route, /v1/watch),
+                           GET /v1/members, /healthz, /metrics (Prometheus) (GOSSAMER_HTTP)
+  --http-token TOKEN       bearer token every store route then needs; unset: store routes are read-only
+                           (GOSSAMER_HTTP_TOKEN)
+  --data-dir DIR           persist the Gravity state in DIR/state.sqlite (node:sqlite); unset: memory only
+                           (GOSSAMER_DATA_DIR)
+  --edge URL               keep the edge's store (the gossamer worker) in step with this agent, both ways
+                           (GOSSAMER_EDGE); needs --edge-token TOKEN (GOSSAMER_EDGE_TOKEN)
+  --serf                   Serf mode: delegate versions ${SERF_DELEGATE_VERSIONS.join(",")}, Serf tags, leave intent (GOSSAMER_SERF=1);
+                           default: plain memberlist (delegate versions ${AGENT_DEFAULT_DELEGATE_VERSIONS.join(",")}, as Gravity ions)
+  --delegate-versions MIN,MAX,CUR  expert override of the delegate versions (GOSSAMER_DELEGATE_VERSIONS)
   --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL; default info)`;
 
 export interface ParsedAgentFlags {
@@ -35,6 +44,10 @@ export interface ParsedAgentFlags {
   profile: ProfileName;
   tags: Record<string, string>;
   http?: string;
+  httpToken?: string;
+  dataDir?: string;
+  edge?: { url: string; token: string };
+  serf: boolean;
   delegateVersions: [number, number, number];
   logLevel: LogLevel;
 }
@@ -49,6 +62,11 @@ const FLAGS: Record<string, FlagSpec> = {
   profile: { env: ["GOSSAMER_PROFILE"] },
   tag: { env: ["GOSSAMER_TAGS"], repeatable: true },
   http: { env: ["GOSSAMER_HTTP"] },
+  "http-token": { env: ["GOSSAMER_HTTP_TOKEN"] },
+  "data-dir": { env: ["GOSSAMER_DATA_DIR"] },
+  edge: { env: ["GOSSAMER_EDGE"] },
+  "edge-token": { env: ["GOSSAMER_EDGE_TOKEN"] },
+  serf: { env: ["GOSSAMER_SERF"], boolean: true },
   "delegate-versions": { env: ["GOSSAMER_DELEGATE_VERSIONS"] },
   "log-level": { env: ["GOSSAMER_LOG_LEVEL"] },
 };
@@ -81,7 +99,13 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     }
   }
 
-  let delegateVersions = AGENT_DEFAULT_DELEGATE_VERSIONS;
+  const serfFlag = f.value("serf");
+  let serf = false;
+  if (serfFlag !== undefined) {
+    if (!/^(1|true|yes|on|0|false|no|off)$/i.test(serfFlag)) throw new UsageError("--serf takes no value (GOSSAMER_SERF=1|0)");
+    serf = /^(1|true|yes|on)$/i.test(serfFlag);
+  }
+  let delegateVersions = serf ? SERF_DELEGATE_VERSIONS : AGENT_DEFAULT_DELEGATE_VERSIONS;
   const dv = f.value("delegate-versions");
   if (dv !== undefined) {
     const parts = dv.split(",").map((s) => Number(s.trim()));
@@ -96,6 +120,20 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
 
   const advertise = f.value("advertise");
   const http = f.value("http");
+  const httpToken = f.value("http-token");
+  const dataDir = f.value("data-dir");
+  const edgeUrl = f.value("edge");
+  const edgeToken = f.value("edge-token");
+  if (edgeUrl !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(edgeUrl);
+    } catch {
+      throw new UsageError(`--edge must be an http(s) URL, got ${JSON.stringify(edgeUrl)}`);
+    }
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError("--edge must be an http(s) URL");
+    if (!edgeToken) throw new UsageError("--edge needs --edge-token (GOSSAMER_EDGE_TOKEN)");
+  } else if (edgeToken !== undefined) throw new UsageError("--edge-token needs --edge URL");
   return {
     node: f.value("node") ?? os.hostname(),
     bind: f.value("bind") ?? "0.0.0.0:7946",
@@ -106,6 +144,10 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     profile,
     tags,
     ...(http ? { http } : {}),
+    ...(httpToken ? { httpToken } : {}),
+    ...(dataDir ? { dataDir } : {}),
+    ...(edgeUrl ? { edge: { url: edgeUrl, token: edgeToken! } } : {}),
+    serf,
     delegateVersions,
     logLevel,
   };
@@ -130,7 +172,13 @@ export async function run(argv: string[]): Promise<number> {
     profile: flags.profile,
     tags: flags.tags,
     ...(flags.http ? { http: flags.http } : {}),
+    ...(flags.httpToken ? { httpToken: flags.httpToken } : {}),
+    serf: flags.serf,
     delegateVersions: flags.delegateVersions,
+    state: {
+      ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+      ...(flags.edge ? { edge: flags.edge } : {}),
+    },
     logger,
   };
   let agent;
@@ -142,7 +190,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const a = agent.transport.advertise();
   logger.info(
-    { bind: flags.bind, advertise: `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`, port: agent.transport.bound().port, http: agent.http?.address() ?? null, profile: flags.profile },
+    { bind: flags.bind, advertise: `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`, port: agent.transport.bound().port, http: agent.http?.address() ?? null, profile: flags.profile, serf: flags.serf, records: agent.control.store.size, cursor: agent.control.store.cursor },
     "agent running",
   );
 

@@ -13,6 +13,8 @@ export interface FlagSpec {
   env: readonly string[];
   /** Every occurrence is kept (value list); the env var is comma-separated. */
   repeatable?: boolean;
+  /** A switch: `--name` alone means "1" (the next argument is not consumed); `--name=false` is allowed. */
+  boolean?: boolean;
 }
 
 export interface ParsedFlags {
@@ -35,7 +37,7 @@ export function parseFlags(argv: readonly string[], specs: Readonly<Record<strin
     if (name === "help" || name === "h") throw new UsageError("");
     const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec) throw new UsageError(`unknown flag --${name}`);
-    const value = eq >= 0 ? body.slice(eq + 1) : argv[++i];
+    const value = eq >= 0 ? body.slice(eq + 1) : spec.boolean ? "1" : argv[++i];
     if (value === undefined) throw new UsageError(`flag --${name} needs a value`);
     if (spec.repeatable) multi.set(name, [...(multi.get(name) ?? []), value]);
     else single.set(name, value);

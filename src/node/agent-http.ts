@@ -1,0 +1,128 @@
+// The agent's HTTP listener (--http): one Hono app served by @hono/node-server, with the SAME store API
+// module the worker's Durable Object mounts (src/api/store-api.ts) next to the agent's own routes:
+//   GET /v1/members   members with Serf tags and versions      GET /healthz   liveness + counts
+//   GET /metrics      Prometheus text (memberlist collectors + the platform registry: state, gossip, edge)
+//   POST /v1/messages, GET /v1/state, /v1/route, /v1/watch (WebSocket via the ws package)
+// Store routes: with --http-token every one needs the bearer token; without it they are read-only and
+// writes answer 401 saying so (src/api/auth-policy.ts). Errors use {"error":{"code","message"}}.
+import type { AddressInfo } from "node:net";
+import { serve, upgradeWebSocket, type ServerType } from "@hono/node-server";
+import { Hono, type Context } from "hono";
+import { WebSocketServer } from "ws";
+import type { WebSocket as WsSocket } from "ws";
+import { storeApi, storeAuthPolicy, WatchHub, type StoreHost, type WatchFormat, type WatchSocket } from "../api/index.ts";
+import type { MemberInfo } from "../memberlist/config.ts";
+import type { StateStore } from "../state/index.ts";
+import type { Logger } from "../util/logger.ts";
+import type { MetricsRegistry } from "../util/metrics.ts";
+import { memberJson } from "./admin-http.ts";
+import { formatHostPort, parseHostPort } from "./addr.ts";
+
+export interface AgentHttpSource {
+  members(): MemberInfo[];
+  localMember(): MemberInfo;
+  healthScore?(): number;
+  /** Prometheus exposition for GET /metrics. */
+  metrics(): Promise<{ contentType: string; body: string }>;
+  store: StateStore;
+  registry: MetricsRegistry;
+  /** Bearer token for the store routes; undefined = read-only store API. */
+  token: string | undefined;
+  /** Extra fields for /healthz (edge link state, storage). */
+  health?(): Record<string, unknown>;
+}
+
+export interface AgentHttpServer {
+  address(): { host: string; port: number };
+  readonly watchers: number;
+  close(): Promise<void>;
+}
+
+export async function serveAgentHttp(listen: string, src: AgentHttpSource, logger: Logger): Promise<AgentHttpServer> {
+  const log = logger.child({ component: "http" });
+  const hub = new WatchHub(src.store);
+  const host: StoreHost = {
+    store: src.store,
+    metrics: src.registry,
+    acceptWatch(c: Context, since: number | null, format: WatchFormat) {
+      let sock: WatchSocket | null = null;
+      return upgradeWebSocket(c, {
+        onOpen(_evt, ws) {
+          const raw = ws.raw as WsSocket;
+          sock = {
+            send: (t) => raw.send(t),
+            close: (code, reason) => raw.close(code, reason),
+            get bufferedAmount() {
+              return raw.bufferedAmount;
+            },
+          };
+          hub.add(sock, format, since);
+        },
+        onMessage(evt, ws) {
+          // Read-only stream; "ping" is answered like the Durable Object's auto-response.
+          if (evt.data === "ping") ws.send("pong");
+          else ws.close(1003, "the watch stream is read-only");
+        },
+        onClose() {
+          if (sock) hub.remove(sock);
+        },
+      });
+    },
+  };
+
+  const app = new Hono();
+  app.get("/v1/members", (c) => c.json({ self: src.localMember().name, members: src.members().map(memberJson) }));
+  app.get("/healthz", (c) => {
+    const members = src.members();
+    return c.json({
+      status: "ok",
+      node: src.localMember().name,
+      alive: members.filter((m) => m.state === "alive").length,
+      members: members.length,
+      healthScore: src.healthScore?.() ?? null,
+      state: { records: src.store.size, cursor: src.store.cursor },
+      ...(src.health?.() ?? {}),
+    });
+  });
+  app.get("/metrics", async (c) => {
+    const { contentType, body } = await src.metrics();
+    return c.body(body, 200, { "content-type": contentType });
+  });
+  const auth = storeAuthPolicy({ token: src.token, tokenSetting: "--http-token (GOSSAMER_HTTP_TOKEN)" });
+  for (const p of ["/v1/messages", "/v1/state", "/v1/route", "/v1/watch"]) app.use(p, auth);
+  app.route("/", storeApi(host));
+  const known = ["/v1/members", "/healthz", "/metrics", "/v1/messages", "/v1/state", "/v1/route", "/v1/watch"];
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    if (known.includes(path)) return c.json({ error: { code: "method_not_allowed", message: `${c.req.method} not allowed on ${path}` } }, 405);
+    return c.json({ error: { code: "not_found", message: "no such route" } }, 404);
+  });
+  app.onError((err, c) => {
+    log.error({ err: err.message, path: new URL(c.req.url).pathname }, "request failed");
+    return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+  });
+
+  const { host: h, port } = parseHostPort(listen);
+  const wss = new WebSocketServer({ noServer: true });
+  const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: h, port, websocket: { server: wss } }, () => resolve(s));
+    s.once("error", reject);
+  });
+  server.on("clientError", (_err: unknown, sock: { destroy(): void }) => sock.destroy());
+  const a = server.address() as AddressInfo;
+  log.info({ listen: formatHostPort(a.address, a.port) }, "http listening");
+  return {
+    address: () => ({ host: a.address, port: a.port }),
+    get watchers() {
+      return hub.size;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        hub.close();
+        for (const c of wss.clients) c.terminate();
+        const hs = server as import("node:http").Server;
+        hs.closeAllConnections?.();
+        hs.close(() => r());
+      }),
+  };
+}
