@@ -429,7 +429,7 @@ export class EdgeLink {
 
   private backoff(failures: number): number {
     const base = Math.min(this.maxMs, this.minMs * 2 ** Math.min(20, failures - 1));
-    return base / 2 + (this.o.random.next() * base) / 2;
+    return Math.round(base / 2 + (this.o.random.next() * base) / 2);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -8,8 +8,8 @@
 // Data model: one row per record plus one meta record.
 //   row  = (kind, key) primary key; kind is "endpoint" | "nat" | "vip" | "route", key is the record key
 //          (container_id, NAT key, VIP, subnet as canonical address text + "/len", host bits kept).
-//          cursor INTEGER  cursor of the record's last visible change (0: never visible, e.g. a tombstone
-//                          for an unknown container)
+//          cursor INTEGER  cursor of the record's last change of what it gossips: its visible value, or
+//                          its tombstone while invisible (0: none, e.g. a NAT entry that arrived expired)
 //          at     INTEGER  wall-clock ms of that change, or of the record's creation (for garbage collection)
 //          state  TEXT     merge state, JSON (CrdtRecord, see merge.ts); opaque to the adapter
 //          value  TEXT?    visible value as last published, JSON, or NULL (deleted/invisible)

@@ -40,6 +40,10 @@ interface Entry {
 
 const id = (kind: RecordKind, key: string): string => `${kind}\u0000${key}`;
 
+function sameStamp(a: readonly [number, number, string] | null, b: readonly [number, number, string] | null): boolean {
+  return a === b || (a !== null && b !== null && a[0] === b[0] && a[1] === b[1] && a[2] === b[2]);
+}
+
 function cloneRecord(r: CrdtRecord): CrdtRecord {
   const c: CrdtRecord = { l: r.l, t: r.t, f: { ...r.f } };
   if (r.o !== undefined) c.o = Object.assign(Object.create(null) as Record<string, number>, r.o);
@@ -80,7 +84,9 @@ export class StateStore {
 
   constructor(opts: StateStoreOptions) {
     this.storage = opts.storage ?? new MemoryStorage();
-    this.now = opts.now ?? Date.now;
+    // Whole milliseconds: row timestamps are SQL INTEGERs (a simulated wall clock may be fractional).
+    const now = opts.now ?? Date.now;
+    this.now = () => Math.floor(now());
     this.exp = { ownerTtlSeconds: opts.ownerTtlSeconds ?? 60, natTtlSeconds: opts.natTtlSeconds ?? 0 };
     this.gcAfterMs = (opts.gcAfterSeconds ?? 86400) * 1000;
     this.sweepIntervalMs = opts.sweepIntervalMs ?? 5000;
@@ -224,7 +230,10 @@ export class StateStore {
       const state = JSON.stringify(e.rec);
       const value = visibleValue(e.kind, e.key, e.rec, nowSec, this.exp);
       const valueJson = value === null ? null : JSON.stringify(value);
-      const visibleChanged = valueJson !== (prev?.valueJson ?? null);
+      // A visible change, or a deletion that moved while invisible (a newer tombstone or remove for a
+      // record that is already gone or was never seen): both change what the record gossips, so both get
+      // a cursor and reach watchers, re-gossip and the edge link (as a change with value null).
+      const visibleChanged = valueJson !== (prev?.valueJson ?? null) || (valueJson === null && !sameStamp(prev?.rec.t ?? null, e.rec.t));
       if (visibleChanged) {
         e.cursor = ++meta.cursor;
         e.at = now;
