@@ -88,7 +88,9 @@ export class MemoryStorage implements StateStorage, CursorStorage {
     for (const r of put) checkRow(r);
     if (!Number.isSafeInteger(meta.cursor) || !Number.isSafeInteger(meta.minCursor)) throw new TypeError("meta cursors must be safe integers");
     for (const d of del) this.rows.delete(`${d.kind}\u0000${d.key}`);
-    for (const r of put) this.rows.set(`${r.kind}\u0000${r.key}`, { ...r });
+    // Rows handed to commit belong to the storage from then on (the store builds them fresh per commit and
+    // never touches them again), so they are kept as they are; load() hands out copies.
+    for (const r of put) this.rows.set(`${r.kind}\u0000${r.key}`, r);
     this.meta = { ...meta };
     this.commits++;
   }
