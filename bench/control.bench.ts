@@ -239,6 +239,11 @@ async function edgePath(r: Reporter): Promise<void> {
       }
       lat.push(performance.now() - t);
     }
+    // Baseline: the edge's own ingest rate, 8000-envelope POSTs straight to it.
+    const rawT = performance.now();
+    const direct = envelopes(40_000, 2_000_000);
+    for (let i = 0; i < direct.length; i += 8_000) await (await fetch(`${edge.url}/v1/messages`, { method: "POST", body: `[${direct.slice(i, i + 8_000).join(",")}]`, headers: auth })).arrayBuffer();
+    const raw = (direct.length / (performance.now() - rawT)) * 1000;
     // Throughput: 50k envelopes POSTed to the agent in 5k batches; time until the edge acknowledged all.
     const total = 50_000;
     const all = envelopes(total, 1_000_000);
@@ -263,13 +268,16 @@ async function edgePath(r: Reporter): Promise<void> {
         { name: "edge /healthz round trip p50 (baseline)", unit: "ms", value: quantile(rtt, 0.5) },
         { name: "route broadcast -> /v1/route p50", unit: "ms", value: quantile(lat, 0.5), baseline: "goal p50 200 ms", baselineValue: 200 },
         { name: "route broadcast -> /v1/route p99", unit: "ms", value: quantile(lat, 0.99), baseline: "goal p99 1 s", baselineValue: 1000 },
-        { name: "agent -> edge sustained", unit: "env/s", value: rate, baseline: "goal 5k env/s", baselineValue: 5000 },
       ].map((x) => ({ ...x, group: "control-edge" })),
       false,
     );
-    // env/s: higher is better; the table is oriented for latencies, so fix that record's ratio.
-    const rec = r.records[r.records.length - 1]!;
-    rec.ratio = rate / 5000;
+    r.table(
+      "control-edge-throughput: envelopes/s one agent sustains into the edge (POSTed to the agent, acknowledged by the edge)",
+      [
+        { name: "edge raw ingest, 8000-envelope POSTs (baseline)", unit: "env/s", value: raw },
+        { name: "agent -> edge sustained", unit: "env/s", value: rate, baseline: "goal 5k env/s", baselineValue: 5000 },
+      ].map((x) => ({ ...x, group: "control-edge-throughput" })),
+    );
   } finally {
     await killAll();
     await edge.dispose();

@@ -126,8 +126,8 @@ export class EdgeLink {
   constructor(o: EdgeLinkOptions) {
     this.o = o;
     this.log = o.logger;
-    this.maxBatchMessages = o.maxBatchMessages ?? 2000;
-    this.maxBatchBytes = o.maxBatchBytes ?? 1 << 20;
+    this.maxBatchMessages = o.maxBatchMessages ?? 8000;
+    this.maxBatchBytes = o.maxBatchBytes ?? 3 << 20; // under the store API's 4 MiB body limit
     this.coalesceMs = o.coalesceMs ?? 20;
     this.minMs = o.backoffMinMs ?? 100;
     this.maxMs = o.backoffMaxMs ?? 30_000;
