@@ -237,6 +237,7 @@ export class EdgeLink {
     if (this.pumpTimer) return;
     this.pumpTimer = this.o.clock.setTimeout(() => {
       this.pumpTimer = null;
+      this.noteAsync();
       void this.pump();
     }, ms);
   }
@@ -253,7 +254,10 @@ export class EdgeLink {
       this.log.error({ err: String(e) }, "edge link: up direction failed");
     } finally {
       this.pumping = false;
-      if (this.upCursor >= this.o.store.cursor) this.upBehindSince = null;
+      if (this.upCursor >= this.o.store.cursor) {
+        this.upBehindSince = null;
+        if (this.upFailures === 0 && !this.stopped) this.upState = "connected"; // in step
+      }
       this.wakeIdle();
     }
   }
@@ -327,6 +331,7 @@ export class EdgeLink {
 
   private openDown(): void {
     if (this.stopped) return;
+    this.noteAsync();
     this.downState = this.downFailures > 0 ? "retrying" : "connecting";
     void this.connectDown();
   }
@@ -427,6 +432,11 @@ export class EdgeLink {
 
   // ---- helpers ----
 
+  /** A simulated clock must let promise chains settle before time moves on (no-op on real clocks). */
+  private noteAsync(): void {
+    (this.o.clock as { markAsync?: () => void }).markAsync?.();
+  }
+
   private backoff(failures: number): number {
     const base = Math.min(this.maxMs, this.minMs * 2 ** Math.min(20, failures - 1));
     return Math.round(base / 2 + (this.o.random.next() * base) / 2);
@@ -437,6 +447,7 @@ export class EdgeLink {
       const s = { h: null as unknown as TimerHandle, resolve };
       s.h = this.o.clock.setTimeout(() => {
         this.sleeps.delete(s);
+        this.noteAsync();
         resolve();
       }, ms);
       this.sleeps.add(s);
