@@ -15,8 +15,25 @@ import type { MemberInfo } from "../memberlist/config.ts";
 import type { StateStore } from "../state/index.ts";
 import type { Logger } from "../util/logger.ts";
 import type { MetricsRegistry } from "../util/metrics.ts";
-import { memberJson } from "./admin-http.ts";
 import { formatHostPort, parseHostPort } from "./addr.ts";
+import { decodeSerfTags } from "./serf-compat.ts";
+
+/** A member as /v1/members shows it: meta as base64 plus the Serf tags it decodes to (memberlist-wire
+ * §14), versions as the memberlist protocol range/current and the delegate range/current. */
+export function memberJson(m: MemberInfo): Record<string, unknown> {
+  const meta = m.meta ?? new Uint8Array(0);
+  return {
+    name: m.name,
+    address: m.addr,
+    port: m.port,
+    state: m.state,
+    incarnation: m.incarnation,
+    meta: Buffer.from(meta).toString("base64"),
+    tags: decodeSerfTags(meta) ?? null,
+    protocol: { min: m.vsn[0], max: m.vsn[1], cur: m.vsn[2] },
+    delegate: { min: m.vsn[3], max: m.vsn[4], cur: m.vsn[5] },
+  };
+}
 
 export interface AgentHttpSource {
   members(): MemberInfo[];
