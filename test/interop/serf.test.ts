@@ -1,7 +1,8 @@
 // A `gossamer agent` process inside a REAL Debian `serf agent` cluster (serf 0.9.4 on memberlist 0.2.2):
 // it shows as alive with its tags in `serf members`, sees Serf's tags itself, and on SIGTERM leaves
 // gracefully so Serf lists it as `left` (not `failed`). Also pins our Serf tag meta bytes to what Go's
-// go-msgpack writes for the same tags.
+// go-msgpack writes for the same tags. The agent runs with --serf; without it (plain memberlist, the
+// default) a join is refused and the agent logs one line naming --serf.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,8 +49,18 @@ describe("gossamer agent in a serf cluster", () => {
 
   let agent: AgentProc;
 
+  it("without --serf, the join is refused and one log line names --serf", async () => {
+    const plain = new AgentProc("ts-plain", ["--bind", "127.0.0.1:0", "--join", `127.0.0.1:${serfPort}`, "--profile", "local"]);
+    const line = await plain.waitLine("version hint", 15_000, (l) => String(l["msg"]).includes("--serf"));
+    expect(line["msg"]).toContain("start the agent with --serf");
+    expect(String(line["err"])).toMatch(/delegate protocol version/);
+    expect(plain.lines.filter((l) => String(l["msg"]).includes("--serf"))).toHaveLength(1);
+    await plain.kill();
+  });
+
   it("joins, and `serf members` shows it alive with its tags", async () => {
     agent = await new AgentProc("ts-serf", [
+      "--serf",
       "--bind", "127.0.0.1:0",
       "--join", `127.0.0.1:${serfPort}`,
       "--profile", "local",
@@ -84,7 +95,7 @@ describe("gossamer agent in a serf cluster", () => {
   });
 
   it("a killed agent shows as `failed`", async () => {
-    const a2: JsonProc = await new AgentProc("ts-serf-2", ["--bind", "127.0.0.1:0", "--join", `127.0.0.1:${serfPort}`, "--profile", "local"]).running(15_000);
+    const a2: JsonProc = await new AgentProc("ts-serf-2", ["--serf", "--bind", "127.0.0.1:0", "--join", `127.0.0.1:${serfPort}`, "--profile", "local"]).running(15_000);
     await waitFor("serf lists ts-serf-2 alive", 15_000, () => serfMembers(rpc).some((x) => x.name === "ts-serf-2" && x.status === "alive"));
     await a2.kill("SIGKILL");
     await waitFor("serf shows ts-serf-2 failed", 40_000, () => serfMembers(rpc).find((x) => x.name === "ts-serf-2")?.status === "failed");
@@ -100,9 +111,9 @@ describe("gossamer agent in an encrypted serf cluster", () => {
     const enc = spawn("serf", ["agent", "-node", "serf-enc", `-bind=127.0.0.1:${port}`, `-rpc-addr=${rpcEnc}`, "-profile", "local", "-encrypt", key], { stdio: "ignore" });
     try {
       await waitFor("encrypted serf agent up", 15_000, () => serfMembers(rpcEnc).some((m) => m.name === "serf-enc"));
-      const good = await new AgentProc("ts-enc", ["--bind", "127.0.0.1:0", "--join", `127.0.0.1:${port}`, "--profile", "local", "--encrypt", key, "--tag", "enc=yes"]).running(15_000);
+      const good = await new AgentProc("ts-enc", ["--serf", "--bind", "127.0.0.1:0", "--join", `127.0.0.1:${port}`, "--profile", "local", "--encrypt", key, "--tag", "enc=yes"]).running(15_000);
       await waitFor("serf lists ts-enc alive", 15_000, () => serfMembers(rpcEnc).some((m) => m.name === "ts-enc" && m.status === "alive" && m.tags["enc"] === "yes"));
-      const bad = await new AgentProc("ts-badkey", ["--bind", "127.0.0.1:0", "--join", `127.0.0.1:${port}`, "--profile", "local", "--encrypt", randomBytes(32).toString("base64")]).running(15_000);
+      const bad = await new AgentProc("ts-badkey", ["--serf", "--bind", "127.0.0.1:0", "--join", `127.0.0.1:${port}`, "--profile", "local", "--encrypt", randomBytes(32).toString("base64")]).running(15_000);
       expect(bad.lines.some((l) => l["msg"] === "join failed")).toBe(true);
       await new Promise((r) => setTimeout(r, 1_000));
       expect(serfMembers(rpcEnc).some((m) => m.name === "ts-badkey")).toBe(false);
