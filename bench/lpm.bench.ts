@@ -11,7 +11,7 @@
 // @ts-ignore: cidr-matcher ships no type declarations
 import CidrMatcherUntyped from "cidr-matcher";
 import ipaddr from "ipaddr.js";
-import { formatIp } from "../src/hotpath/ip.ts";
+import { formatIp } from "../src/net/index.ts";
 import { createTsLpm, createWasmLpm, NO_ROUTE, type LpmTable } from "../src/hotpath/lpm.ts";
 import { hotpathModule } from "../src/node/hotpath.ts";
 import type { Measurement, Reporter } from "./report.ts";

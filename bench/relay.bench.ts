@@ -48,7 +48,9 @@ const HELLO_OK = Buffer.from([1, 7]);
 
 async function serveNodeRelay(): Promise<number> {
   const { serveRelay } = await import("../src/node/relay-server.ts");
-  const s = await serveRelay({ listen: "127.0.0.1:0", authSecret: SECRET });
+  const { nodePlatform } = await import("../src/node/platform.ts");
+  const { nullLogger } = await import("../src/util/index.ts");
+  const s = await serveRelay(nodePlatform({ logger: nullLogger }), { listen: "127.0.0.1:0", authSecret: SECRET });
   return s.port;
 }
 

@@ -2,9 +2,9 @@
 // whether its schema V matches ours. Stateless, unauthenticated (nothing is stored). Typed decode
 // errors become 400 JSON { error: { code, message, offset?, field? } }; bodies over 1 MiB are 413.
 import type { Context } from "hono";
-import { decode, localV } from "../src/gossip/index.ts";
-import { GossipDecodeError } from "../src/gossip/errors.ts";
+import { GossipDecodeError, createGossipSchema, decode } from "../src/gossip/index.ts";
 import type { Env } from "./env.ts";
+import { platformFor } from "./platform.ts";
 
 export const MAX_DECODE_BODY = 1 << 20;
 
@@ -12,13 +12,14 @@ export async function decodeRoute(c: Context<{ Bindings: Env }>): Promise<Respon
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > MAX_DECODE_BODY) return c.json({ error: { code: "gossip.decode.too_large", message: "body over 1 MiB" } }, 413);
   const body = new Uint8Array(await c.req.arrayBuffer());
+  const ours = createGossipSchema(platformFor(c.env));
   try {
-    const m = decode(body, { maxBytes: MAX_DECODE_BODY });
+    const m = decode(body, { maxBytes: MAX_DECODE_BODY, schema: ours });
     const { raw: _raw, schema, mismatches, ...message } = m;
     const remoteV = (m.payload as { v?: number }).v ?? 0;
     return c.json({
       message,
-      v: { remote: remoteV, local: localV(m.type), matches: schema === "current" && mismatches.length === 0, status: schema },
+      v: { remote: remoteV, local: ours.localV(m.type), matches: schema === "current" && mismatches.length === 0, status: schema },
       mismatches,
     });
   } catch (e) {

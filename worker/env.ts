@@ -1,15 +1,14 @@
 // Bindings of the gossamer worker (wrangler.toml is the source of truth; keep the two in step).
 // Secrets (STORE_TOKEN, RELAY_AUTH_SECRET, and the optional METRICS_TOKEN) come from [vars] in development
-// and from `wrangler secret put` in production; all arrive as plain strings on env.
-import { isLogLevel, type LogLevel } from "../src/util/logger.ts";
-import type { GossipStore } from "./store-object.ts";
-import type { PeerDirectory } from "./peer-directory.ts";
-import type { RelayShard } from "./relay-shard.ts";
+// and from `wrangler secret put` in production; all arrive as plain strings on env. Their parsed form,
+// with the defaults, is worker/config.ts (the one place that reads them). The Durable Object namespaces
+// are typed by their RPC interfaces (rpc.ts), so this module depends on no object.
+import type { GossipStoreRpc, PeerDirectoryRpc, RelayShardRpc } from "./rpc.ts";
 
 export interface Env {
-  RELAY_SHARD: DurableObjectNamespace<RelayShard>;
-  PEER_DIRECTORY: DurableObjectNamespace<PeerDirectory>;
-  GOSSIP_STORE: DurableObjectNamespace<GossipStore>;
+  RELAY_SHARD: DurableObjectNamespace<RelayShardRpc>;
+  PEER_DIRECTORY: DurableObjectNamespace<PeerDirectoryRpc>;
+  GOSSIP_STORE: DurableObjectNamespace<GossipStoreRpc>;
   STORE_TOKEN: string;
   RELAY_AUTH_SECRET: string;
   RELAY_INSTANCE_URL: string;
@@ -28,15 +27,4 @@ declare global {
   namespace Cloudflare {
     interface Env extends GossamerEnv {}
   }
-}
-
-/** Parses a positive integer var, falling back to `def` when unset or invalid. */
-export function intVar(v: string | undefined, def: number, max = 1024): number {
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 1 && n <= max ? n : def;
-}
-
-/** LOG_LEVEL as a level; unset or unknown is "info". */
-export function logLevel(v: string | undefined): LogLevel {
-  return v !== undefined && isLogLevel(v) ? v : "info";
 }

@@ -8,7 +8,7 @@
 //
 // Relay messages are at most 8820 bytes, so u16 is enough. Append-only: never change the layout
 // without renaming the RPC method that carries it.
-import { GossamerError } from "../src/util/errors.ts";
+import { GossamerError } from "../src/util/index.ts";
 
 export const FWD_MAX_MESSAGE = 0xffff;
 export const FWD_MAX_KEY = 0xff;

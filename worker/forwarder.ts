@@ -14,8 +14,8 @@
 // own RPC (kept only to measure the difference).
 //
 // Packets are never retried (a relay is lossy like the network under it); drops are counted by reason.
-import type { RelayForwarder } from "../src/relay/conn.ts";
-import type { Counter } from "../src/util/metrics.ts";
+import type { RelayForwarder } from "../src/relay/index.ts";
+import type { Counter } from "../src/util/index.ts";
 import { BatchWriter } from "./forward-batch.ts";
 
 /** The far side of a forward: another shard's deliver RPC, returning the destinations it did not hold. */

@@ -1,10 +1,6 @@
-// The hot path as the worker sees it: one instance per isolate, created on first use from the module
-// wrangler bundled (Workers cannot compile Wasm from bytes). /healthz reports whether it loaded.
-import { instantiateHotpath, type HotpathExports } from "../src/hotpath/wasm.ts";
-import { hotpathModule } from "./hotpath.ts";
-
-let instance: HotpathExports | null = null;
-let failure: string | null = null;
+// /healthz's view of the hot path: whether the platform's Wasm routines loaded (the module wrangler
+// bundled, instantiated once per isolate through the platform) and their build id.
+import type { Platform } from "../src/platform/index.ts";
 
 export interface HotpathHealth {
   loaded: boolean;
@@ -12,15 +8,8 @@ export interface HotpathHealth {
   error?: string;
 }
 
-export function hotpathHealth(): HotpathHealth {
-  if (!instance && !failure) {
-    try {
-      instance = instantiateHotpath(hotpathModule());
-    } catch (e) {
-      failure = e instanceof Error ? e.message : String(e);
-    }
-  }
-  if (!instance) return { loaded: false, buildId: null, error: failure ?? "not loaded" };
-  const buildId = instance.buildId;
-  return { loaded: true, buildId: typeof buildId === "function" ? (buildId as () => number)() : null };
+export function hotpathHealth(platform: Platform): HotpathHealth {
+  const hp = platform.hotpath.wasm;
+  if (!hp) return { loaded: false, buildId: null, error: platform.hotpath.wasmError ?? "not loaded" };
+  return { loaded: true, buildId: hp.buildId };
 }

@@ -1,33 +1,46 @@
-// Worker entry: the Hono app in front of the Durable Objects.
+// Worker entry: the Hono app in front of the Durable Objects. It imports a platform (platform.ts, one per
+// isolate for the stateless routes; each object builds its own) and the adapters, nothing deeper.
 //   GET  /healthz            hot path loaded + build id (no auth)
 //   POST /v1/gossip/decode   decode one Gravity envelope, report whether its V matches ours (no auth)
-//   GET  /relay              NetBird relay WebSocket -> a relay shard (relay-route.ts)
+//   GET  /relay              NetBird relay WebSocket -> a relay shard (serveRelay, relay-route.ts)
 //   POST /v1/messages, GET /v1/state, GET /v1/route, GET /v1/watch
 //                            gossip state store (bearer STORE_TOKEN) -> the GossipStore object
 //   GET  /metrics            Prometheus text: relay shards, directory, store (bearer METRICS_TOKEN if set)
 // Anything else is 404, a known path with the wrong method 405; both as JSON { error: { code } }.
 import { Hono } from "hono";
-import type { Env } from "./env.ts";
-import { logLevel } from "./env.ts";
-import { hotpathHealth } from "./health.ts";
+import type { RelayService } from "../src/relay/index.ts";
+import { workerConfig } from "./config.ts";
 import { decodeRoute } from "./decode-route.ts";
+import type { Env } from "./env.ts";
+import { hotpathHealth } from "./health.ts";
+import { metricsRoute } from "./metrics-route.ts";
+import { platformFor } from "./platform.ts";
 import { serveRelay } from "./relay-route.ts";
 import { storeAuth, storeForward } from "./store-route.ts";
-import { metricsRoute } from "./metrics-route.ts";
-import { consoleJsonLogger } from "../src/util/logger.ts";
 
 export { RelayShard } from "./relay-shard.ts";
 export { PeerDirectory } from "./peer-directory.ts";
 export { GossipStore } from "./store-object.ts";
 
+/** The relay served on this isolate's platform (one per bindings object). */
+const relays = new WeakMap<Env, Promise<RelayService>>();
+function relayFor(env: Env): Promise<RelayService> {
+  let r = relays.get(env);
+  if (!r) {
+    const config = workerConfig(env);
+    relays.set(env, (r = serveRelay(platformFor(env), { authSecret: config.relayAuthSecret, instanceUrl: config.relayInstanceUrl })));
+  }
+  return r;
+}
+
 const app = new Hono<{ Bindings: Env }>();
 
 app.get("/healthz", (c) => {
-  const hp = hotpathHealth();
+  const hp = hotpathHealth(platformFor(c.env));
   return c.json({ ok: hp.loaded, buildId: hp.buildId, hotpath: hp }, hp.loaded ? 200 : 503);
 });
 app.post("/v1/gossip/decode", decodeRoute);
-app.get("/relay", serveRelay);
+app.get("/relay", async (c) => (await relayFor(c.env)).fetch(c.req.raw));
 
 app.use("/v1/messages", storeAuth);
 app.use("/v1/state", storeAuth);
@@ -37,7 +50,7 @@ app.post("/v1/messages", storeForward);
 app.get("/v1/state", storeForward);
 app.get("/v1/route", storeForward);
 app.get("/v1/watch", storeForward);
-app.get("/metrics", metricsRoute);
+app.get("/metrics", async (c) => metricsRoute(c, await relayFor(c.env)));
 
 const known = ["/healthz", "/v1/gossip/decode", "/relay", "/v1/messages", "/v1/state", "/v1/route", "/v1/watch", "/metrics"];
 app.notFound((c) => {
@@ -46,7 +59,7 @@ app.notFound((c) => {
   return c.json({ error: { code: "not_found", message: "no such route" } }, 404);
 });
 app.onError((err, c) => {
-  consoleJsonLogger({ component: "worker" }, logLevel(c.env.LOG_LEVEL)).error({ err: err.message, path: new URL(c.req.url).pathname }, "unhandled error");
+  platformFor(c.env).logger.error({ err: err.message, path: new URL(c.req.url).pathname }, "unhandled error");
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);
 });
 

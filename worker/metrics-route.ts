@@ -1,31 +1,29 @@
-// /metrics: gathers each object's registry snapshot over RPC and renders one Prometheus page.
-// Relay samples carry shard="shard-N", directory samples directory="dir-N". Scraping wakes every
-// shard object (a hibernated shard is instantiated to answer), so scrape at a modest interval.
+// /metrics: gathers each object's registry snapshot over RPC and renders one Prometheus page. Relay
+// samples carry shard="shard-N" (the relay adapter's metrics(), relay-route.ts), directory samples
+// directory="dir-N". Scraping wakes every shard object (a hibernated shard is instantiated to answer), so
+// scrape at a modest interval.
 //
 // Access: when METRICS_TOKEN is set (non-empty), a scrape must send `Authorization: Bearer <token>`
 // (Prometheus `authorization: { credentials: ... }`); anything else gets 401 BEFORE any object is
 // contacted, so unauthenticated requests cannot wake the shards. Unset or empty: open, as before.
 import type { Context } from "hono";
-import type { Env } from "./env.ts";
-import { intVar } from "./env.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, withLabels, type MetricFamily } from "../src/util/index.ts";
 import { bearerMatches } from "./auth.ts";
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, withLabels, type MetricFamily } from "../src/util/metrics.ts";
-import { DIRECTORY_PREFIX, shardName } from "./placement.ts";
+import { workerConfig } from "./config.ts";
+import type { Env } from "./env.ts";
+import { DIRECTORY_PREFIX } from "./placement.ts";
+import type { RelayService } from "../src/relay/index.ts";
 import { STORE_OBJECT_NAME } from "./store-route.ts";
 
-export async function metricsRoute(c: Context<{ Bindings: Env }>): Promise<Response> {
-  const token = c.env.METRICS_TOKEN;
-  if (token && !(await bearerMatches(c.req.header("authorization"), token))) {
+export async function metricsRoute(c: Context<{ Bindings: Env }>, relay: RelayService): Promise<Response> {
+  const config = workerConfig(c.env);
+  if (config.metricsToken && !(await bearerMatches(c.req.header("authorization"), config.metricsToken))) {
     c.header("WWW-Authenticate", 'Bearer realm="gossamer-metrics"');
     return c.json({ error: { code: "unauthorized", message: "missing or wrong bearer token" } }, 401);
   }
-  const jobs: Promise<MetricFamily[]>[] = [];
   const soft = (p: Promise<MetricFamily[]>) => p.catch((): MetricFamily[] => []);
-  for (let i = 0; i < intVar(c.env.RELAY_SHARDS, 4); i++) {
-    const name = shardName(i);
-    jobs.push(soft(c.env.RELAY_SHARD.getByName(name).metricsSnapshot().then((f) => withLabels(f, { shard: name }))));
-  }
-  for (let i = 0; i < intVar(c.env.DIRECTORY_SHARDS, 1); i++) {
+  const jobs: Promise<MetricFamily[]>[] = [soft(relay.metrics())];
+  for (let i = 0; i < config.directoryShards; i++) {
     const name = `${DIRECTORY_PREFIX}${i}`;
     jobs.push(soft(c.env.PEER_DIRECTORY.getByName(name).metricsSnapshot().then((f) => withLabels(f, { directory: name }))));
   }

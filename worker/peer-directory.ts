@@ -14,23 +14,27 @@
 //   that shard's relay core already told its own subscribers. One-shot online / persistent offline
 //   semantics stay in each shard's core; the directory only fans out events.
 import { DurableObject } from "cloudflare:workers";
+import { RELAY_METRICS as M } from "../src/relay/index.ts";
+import type { Counter, MetricFamily, MetricsRegistry } from "../src/util/index.ts";
 import type { Env } from "./env.ts";
-import { MetricsRegistry, type MetricFamily } from "../src/util/metrics.ts";
+import { workerPlatform } from "./platform.ts";
+import type { Location, PeerDirectoryRpc } from "./rpc.ts";
 
-export interface Location {
-  peer: string;
-  shard: string | null;
-}
+export type { Location };
 
-export class PeerDirectory extends DurableObject<Env> {
+export class PeerDirectory extends DurableObject<Env> implements PeerDirectoryRpc {
   private readonly sql: SqlStorage;
-  private readonly metrics = new MetricsRegistry();
-  private readonly mRegs = this.metrics.counter("relay_directory_registrations_total", "Peers registered in the directory.");
-  private readonly mLocates = this.metrics.counter("relay_directory_locates_total", "Directory lookups by result.");
-  private readonly mNotify = this.metrics.counter("relay_directory_notifications_total", "Peer-state events fanned out to shards.");
+  private readonly metrics: MetricsRegistry;
+  private readonly mRegs: Counter;
+  private readonly mLocates: Counter;
+  private readonly mNotify: Counter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.metrics = workerPlatform(env, { component: "peer-directory" }).metrics;
+    this.mRegs = this.metrics.counter(M.directoryRegistrations.name, M.directoryRegistrations.help);
+    this.mLocates = this.metrics.counter(M.directoryLocates.name, M.directoryLocates.help);
+    this.mNotify = this.metrics.counter(M.directoryNotifications.name, M.directoryNotifications.help);
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS peers (peer TEXT PRIMARY KEY, shard TEXT NOT NULL, since INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS interest (peer TEXT NOT NULL, shard TEXT NOT NULL, PRIMARY KEY (peer, shard))`);
@@ -96,7 +100,7 @@ export class PeerDirectory extends DurableObject<Env> {
 
   metricsSnapshot(): MetricFamily[] {
     const peers = this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM peers`).one().n;
-    this.metrics.gauge("relay_directory_peers", "Peers currently registered in this directory object.").set({}, peers);
+    this.metrics.gauge(M.directoryPeers.name, M.directoryPeers.help).set({}, peers);
     return this.metrics.snapshot();
   }
 

@@ -21,21 +21,31 @@
 //   load balancers, uptime probes and our own tooling can check a shard socket without waking it,
 //   and ctx.getWebSocketAutoResponseTimestamp(ws) counts as liveness for such a socket.
 import { DurableObject } from "cloudflare:workers";
-import { TokenValidator } from "../src/relay/auth.ts";
-import { newConnState, type RelayConn, type RelayConnState } from "../src/relay/conn.ts";
-import { RelayCore } from "../src/relay/core.ts";
-import type { PeerIdString } from "../src/relay/peer-id.ts";
-import { relayFamilies } from "../src/relay/stats.ts";
-import { CLOSE_HEALTH_TIMEOUT, HEALTH_INTERVAL_MS, HEALTH_TIMEOUT_MS, MSG_HEALTH_CHECK, PROTOCOL_VERSION } from "../src/relay/protocol.ts";
-import { consoleJsonLogger, type Logger } from "../src/util/logger.ts";
+import type { Platform } from "../src/platform/index.ts";
+import {
+  CLOSE_HEALTH_TIMEOUT,
+  HEALTH_INTERVAL_MS,
+  HEALTH_TIMEOUT_MS,
+  MSG_HEALTH_CHECK,
+  PROTOCOL_VERSION,
+  RELAY_METRICS,
+  createRelayCore,
+  newConnState,
+  registerRelayMetrics,
+  type PeerIdString,
+  type RelayConn,
+  type RelayConnState,
+  type RelayCore,
+} from "../src/relay/index.ts";
+import type { Logger, MetricFamily } from "../src/util/index.ts";
+import { workerConfig, type WorkerConfig } from "./config.ts";
 import type { Env } from "./env.ts";
-import { intVar, logLevel } from "./env.ts";
 import { readBatch } from "./forward-batch.ts";
 import { ShardForwarder } from "./forwarder.ts";
-import { MetricsRegistry, type MetricFamily } from "../src/util/metrics.ts";
 import { DIRECTORY_PREFIX, directoryFor } from "./placement.ts";
+import { workerPlatform } from "./platform.ts";
 import { SHARD_NAME_HEADER } from "./relay-route.ts";
-import type { PeerDirectory } from "./peer-directory.ts";
+import type { PeerDirectoryRpc, RelayShardRpc } from "./rpc.ts";
 
 /**
  * What a socket's attachment holds: the core's state plus the wall time of the last health echo.
@@ -48,7 +58,9 @@ const LIST_INLINE_MAX = 160;
 const AUTO_PING = "ping";
 const AUTO_PONG = "pong";
 
-export class RelayShard extends DurableObject<Env> {
+export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
+  private readonly platform: Platform;
+  private readonly config: WorkerConfig;
   private readonly core: RelayCore;
   private readonly forwarder: ShardForwarder;
   private readonly conns = new WeakMap<WebSocket, RelayConn>();
@@ -56,9 +68,8 @@ export class RelayShard extends DurableObject<Env> {
   /** Sockets already reported closed to the core: a second close/error event must not reach it (the
    * core would rebuild a closed connection from its attachment as if it had just woken up). */
   private readonly gone = new WeakSet<WebSocket>();
-  private readonly metrics = new MetricsRegistry();
   private readonly log: Logger;
-  private readonly dirStubs = new Map<string, DurableObjectStub<PeerDirectory>>();
+  private readonly dirStubs = new Map<string, DurableObjectStub<PeerDirectoryRpc>>();
   private name: string | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -66,22 +77,22 @@ export class RelayShard extends DurableObject<Env> {
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS subs (sid TEXT PRIMARY KEY, lists TEXT NOT NULL)`);
     this.name = ctx.storage.sql.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'name'`).toArray()[0]?.v ?? null;
-    this.log = consoleJsonLogger({ component: "relay-shard", shard: this.name ?? undefined }, logLevel(env.LOG_LEVEL));
-    const forwards = this.metrics.counter("relay_cluster_forwards_total", "Cross-shard forwards by result (openZro names).");
-    const batches = this.metrics.counter("relay_forward_batches_total", "Deliver RPCs sent to other shards (one per batch).");
+    this.config = workerConfig(env);
+    this.platform = workerPlatform(env, { component: "relay-shard", bindings: { shard: this.name ?? undefined } });
+    this.log = this.platform.logger;
+    const metrics = this.platform.metrics;
     this.forwarder = new ShardForwarder({
       self: this.name ?? "",
-      batching: env.RELAY_BATCHING !== "off",
+      batching: this.config.relayBatching,
       locate: (peer) => this.directory(peer).locate(peer),
       shard: (name) => env.RELAY_SHARD.getByName(name),
-      now: () => Date.now(),
-      forwards,
-      batches,
+      now: this.platform.wallClock,
+      forwards: metrics.counter(RELAY_METRICS.clusterForwards.name, RELAY_METRICS.clusterForwards.help),
+      batches: metrics.counter(RELAY_METRICS.forwardBatches.name, RELAY_METRICS.forwardBatches.help),
     });
-    this.core = new RelayCore({
-      instanceUrl: env.RELAY_INSTANCE_URL || "rel://127.0.0.1:8787",
-      auth: new TokenValidator(env.RELAY_AUTH_SECRET),
-      logger: this.log,
+    this.core = createRelayCore(this.platform, {
+      instanceUrl: this.config.relayInstanceUrl,
+      authSecret: this.config.relayAuthSecret,
       forwarder: this.forwarder,
       healthCheck: false, // alarm-driven, see the header
       hooks: {
@@ -91,6 +102,15 @@ export class RelayShard extends DurableObject<Env> {
         onStateChange: (conn) => this.persist(conn),
       },
     });
+    const core = this.core;
+    registerRelayMetrics(metrics, {
+      stats: core.stats,
+      get peerCount() {
+        return core.peerCount;
+      },
+      activity: () => core.activity(),
+      sockets: () => ctx.getWebSockets().length,
+    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, AUTO_PONG));
     const sockets = ctx.getWebSockets();
     for (const ws of sockets) this.core.restore(this.connFor(ws));
@@ -99,7 +119,7 @@ export class RelayShard extends DurableObject<Env> {
     // registers, on the same stubs, so the directory sees the cleanup first.
     if (sockets.length === 0 && this.name) {
       const self = this.name;
-      for (let i = 0; i < intVar(env.DIRECTORY_SHARDS, 1); i++) {
+      for (let i = 0; i < this.config.directoryShards; i++) {
         void this.directoryByName(`${DIRECTORY_PREFIX}${i}`).forgetShard(self).catch(() => 0);
       }
     }
@@ -162,7 +182,7 @@ export class RelayShard extends DurableObject<Env> {
       const auto = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       const last = Math.max(st.echoAt ?? st.authAt, auto);
       if (now - last > HEALTH_TIMEOUT_MS) {
-        this.metrics.counter("relay_health_timeouts_total", "Sockets closed for missing health-check echoes.").inc();
+        this.platform.metrics.counter(RELAY_METRICS.healthTimeouts.name, RELAY_METRICS.healthTimeouts.help).inc();
         try {
           ws.close(CLOSE_HEALTH_TIMEOUT, "health check timeout");
         } catch {
@@ -203,11 +223,7 @@ export class RelayShard extends DurableObject<Env> {
   }
 
   metricsSnapshot(): MetricFamily[] {
-    const a = this.core.activity();
-    return [
-      ...relayFamilies(this.core.stats, { peers: this.core.peerCount, active: a.active, idle: a.idle, sockets: this.ctx.getWebSockets().length }),
-      ...this.metrics.snapshot(),
-    ];
+    return this.platform.metrics.snapshot();
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -266,11 +282,11 @@ export class RelayShard extends DurableObject<Env> {
     this.forwarder.setSelf(name);
   }
 
-  private directory(peer: PeerIdString): DurableObjectStub<PeerDirectory> {
-    return this.directoryByName(directoryFor(peer, intVar(this.env.DIRECTORY_SHARDS, 1)));
+  private directory(peer: PeerIdString): DurableObjectStub<PeerDirectoryRpc> {
+    return this.directoryByName(directoryFor(peer, this.config.directoryShards));
   }
 
-  private directoryByName(name: string): DurableObjectStub<PeerDirectory> {
+  private directoryByName(name: string): DurableObjectStub<PeerDirectoryRpc> {
     let s = this.dirStubs.get(name);
     if (!s) {
       s = this.env.PEER_DIRECTORY.getByName(name);
@@ -306,7 +322,7 @@ export class RelayShard extends DurableObject<Env> {
     const group = (ids: PeerIdString[]) => {
       const m = new Map<string, PeerIdString[]>();
       for (const id of ids) {
-        const d = directoryFor(id, intVar(this.env.DIRECTORY_SHARDS, 1));
+        const d = directoryFor(id, this.config.directoryShards);
         (m.get(d) ?? m.set(d, []).get(d)!).push(id);
       }
       return m;

@@ -2,7 +2,9 @@
 // (the same tables and statements the Node agent's node:sqlite adapter runs). Synchronous like the seam:
 // every commit is one ctx.storage.transactionSync, so a store change lands whole or not at all, and the
 // Durable Object output gate holds the HTTP response until the write is durable (write before ack).
-import { checkRow, stateSql as Q } from "../src/state/index.ts";
+// durableObjectStorageFactory is the worker platform's StorageFactory over one object's SQLite.
+import { checkStorageName, type StorageFactory } from "../src/platform/index.ts";
+import { checkRow, STATE_STORAGE_NAME, stateSql as Q } from "../src/state/index.ts";
 import type { CursorStorage, RecordKind, RowKey, SqlRow, StateStorage, StoredMeta, StoredRow } from "../src/state/index.ts";
 
 export class SqlStateStorage implements StateStorage, CursorStorage {
@@ -47,4 +49,16 @@ export class SqlStateStorage implements StateStorage, CursorStorage {
   rowCount(): number {
     return this.sql.exec<{ n: number }>(Q.SQL_COUNT_ROWS).one().n;
   }
+}
+
+/** The worker platform's storage factory: the state store's storage on one Durable Object's SQLite. */
+export function durableObjectStorageFactory(storage: DurableObjectStorage): StorageFactory {
+  let opened: SqlStateStorage | undefined;
+  return {
+    kind: "durable-object",
+    open(name: string): SqlStateStorage {
+      checkStorageName(name, STATE_STORAGE_NAME);
+      return (opened ??= new SqlStateStorage(storage));
+    },
+  };
 }

@@ -1,5 +1,6 @@
-// Gossip state store Durable Object: the portable StateStore (src/state/) on this object's SQLite
-// (sql-storage.ts), with the Wasm LPM table for route lookups. The worker has already checked the
+// Gossip state store Durable Object: the portable StateStore (src/state/) built by createStateStore on
+// this object's platform: storage on this object's SQLite (sql-storage.ts), the LPM table and the schema
+// hash from the platform's hot path (Wasm). The worker has already checked the
 // bearer token; this object serves the portable store API itself (src/api/store-api.ts, the same module
 // the Node agent serves) and the watch stream (frames: src/api/watch.ts).
 //
@@ -13,35 +14,28 @@
 // An alarm sweeps expiries (VIP owners, NAT TTLs, garbage collection) every minute while watchers exist,
 // so they see expiries without waiting for the next write.
 import { DurableObject } from "cloudflare:workers";
-import { createWasmLpm } from "../src/hotpath/lpm.ts";
-import { StateStore, type Change } from "../src/state/index.ts";
-import { consoleJsonLogger } from "../src/util/logger.ts";
-import type { Env } from "./env.ts";
-import { logLevel } from "./env.ts";
-import { hotpathModule } from "./hotpath.ts";
-import { MetricsRegistry, type MetricFamily } from "../src/util/metrics.ts";
-import { SqlStateStorage } from "./sql-storage.ts";
-import { catchUpFrame, changesFrame, helloFrame, storeApi, type StoreHost, type WatchFormat } from "../src/api/index.ts";
 import type { Context } from "hono";
+import { catchUpFrame, changesFrame, helloFrame, storeApi, type StoreHost, type WatchFormat } from "../src/api/index.ts";
+import { createStateStore, type Change, type StateStore } from "../src/state/index.ts";
+import type { MetricFamily, MetricsRegistry } from "../src/util/index.ts";
+import type { Env } from "./env.ts";
+import { workerPlatform } from "./platform.ts";
+import type { GossipStoreRpc } from "./rpc.ts";
 
 export const WATCH_TAG = "watch";
 const SWEEP_INTERVAL_MS = 60_000;
 
-export class GossipStore extends DurableObject<Env> implements StoreHost {
+export class GossipStore extends DurableObject<Env> implements StoreHost, GossipStoreRpc {
   readonly store: StateStore;
-  readonly storage: SqlStateStorage;
-  readonly metrics = new MetricsRegistry();
-  private readonly app = storeApi(this);
+  readonly metrics: MetricsRegistry;
+  private readonly app: ReturnType<typeof storeApi>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.storage = new SqlStateStorage(ctx.storage);
-    const module = hotpathModule();
-    this.store = new StateStore({
-      lpm: () => createWasmLpm(module),
-      storage: this.storage,
-      logger: consoleJsonLogger({ component: "gossip-store" }, logLevel(env.LOG_LEVEL)),
-    });
+    const platform = workerPlatform(env, { component: "gossip-store", storage: ctx.storage });
+    this.metrics = platform.metrics;
+    this.store = createStateStore(platform);
+    this.app = storeApi(this);
     this.store.subscribe((changes, cursor) => this.broadcast(changes, cursor));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }

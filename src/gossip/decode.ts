@@ -18,13 +18,15 @@
 // Checked against Go's encoding/json itself: test/gossip/go-vectors.json.
 import { GossipDecodeError, type GossipDecodeReason } from "./errors.ts";
 import { arrayElements, foldKey, keyText, objectMembers, skipWs } from "./json-scan.ts";
-import { LOCAL_V, SCHEMAS, V_KEY, schemaStatus, type FieldSpec } from "./schema.ts";
+import { SCHEMAS, V_KEY, referenceSchema, type FieldSpec, type GossipSchema } from "./schema.ts";
 import type { DecodedMessage, SchemaMismatch } from "./types.ts";
 import { MESSAGE_NAMES, type MessageType, type StructName, isMessageType } from "./wire.ts";
 
 export interface DecodeOptions {
   /** Largest accepted input (bytes for Uint8Array, UTF-16 units for strings). Default 1 MiB. */
   maxBytes?: number;
+  /** Our schema versions (createGossipSchema(platform) in a runtime). Default referenceSchema(). */
+  schema?: GossipSchema;
 }
 
 const DEFAULT_MAX = 1 << 20;
@@ -71,6 +73,7 @@ interface Ctx {
   fixSurrogates: boolean;
   /** Prefix for field paths (batch index). */
   prefix: string;
+  schema: GossipSchema;
 }
 
 function fail(ctx: Ctx, reason: GossipDecodeReason, message: string, at: number, field?: string, suffix = ""): never {
@@ -272,11 +275,11 @@ function decodeField(ctx: Ctx, name: StructName, i: number, val: unknown, vs: nu
 }
 
 /** Schema check of the payload's own V and of each nested heartbeat element (spec §1.4 rule 4). */
-function collectMismatches(name: StructName, p: Record<string, unknown>): SchemaMismatch[] {
+function collectMismatches(schema: GossipSchema, name: StructName, p: Record<string, unknown>): SchemaMismatch[] {
   const out: SchemaMismatch[] = [];
   const check = (n: StructName, v: number, path: string): void => {
-    const status = schemaStatus(n, v);
-    if (status !== "current") out.push({ type: TYPE_OF[n], remoteV: v, localV: LOCAL_V[n], status, path });
+    const status = schema.status(n, v);
+    if (status !== "current") out.push({ type: TYPE_OF[n], remoteV: v, localV: schema.v[n], status, path });
   };
   check(name, p.v as number, "payload");
   if (name === "VIPHeartbeat") {
@@ -320,8 +323,8 @@ function decodeEnvelope(ctx: Ctx, root: unknown, start: number): DecodedMessage 
     type,
     payload,
     raw,
-    schema: schemaStatus(name, payload.v as number),
-    mismatches: collectMismatches(name, payload),
+    schema: ctx.schema.status(name, payload.v as number),
+    mismatches: collectMismatches(ctx.schema, name, payload),
   } as unknown as DecodedMessage;
 }
 
@@ -347,7 +350,7 @@ function prepare(input: Uint8Array | string, opts: DecodeOptions | undefined): {
 /** Decodes one JSON envelope (Go's gossip.Decode). Throws GossipDecodeError. */
 export function decode(input: Uint8Array | string, opts?: DecodeOptions): DecodedMessage {
   const { t, bytes, root } = prepare(input, opts);
-  const ctx: Ctx = { t, bytes, fixSurrogates: SURROGATE_HINT.test(t), prefix: "" };
+  const ctx: Ctx = { t, bytes, fixSurrogates: SURROGATE_HINT.test(t), prefix: "", schema: opts?.schema ?? referenceSchema() };
   return decodeEnvelope(ctx, root, skipWs(t, 0));
 }
 
@@ -359,11 +362,12 @@ export function decodeBatch(input: Uint8Array | string, opts?: DecodeOptions): D
   const { t, bytes, root } = prepare(input, opts);
   const fixSurrogates = SURROGATE_HINT.test(t);
   const start = skipWs(t, 0);
-  if (!Array.isArray(root)) return [decodeEnvelope({ t, bytes, fixSurrogates, prefix: "" }, root, start)];
+  const schema = opts?.schema ?? referenceSchema();
+  if (!Array.isArray(root)) return [decodeEnvelope({ t, bytes, fixSurrogates, prefix: "", schema }, root, start)];
   const spans = arrayElements(t, start);
   const out: DecodedMessage[] = new Array(root.length);
   for (let i = 0; i < root.length; i++) {
-    out[i] = decodeEnvelope({ t, bytes, fixSurrogates, prefix: `[${i}].` }, root[i], spans[2 * i]!);
+    out[i] = decodeEnvelope({ t, bytes, fixSurrogates, prefix: `[${i}].`, schema }, root[i], spans[2 * i]!);
   }
   return out;
 }

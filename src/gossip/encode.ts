@@ -6,7 +6,7 @@
 // Unknown members kept in `extra` are appended after the known keys (spec §1.4 rule 5).
 import { GossipEncodeError } from "./errors.ts";
 import { compareGoStrings } from "./json-scan.ts";
-import { LOCAL_V, SCHEMAS, type FieldSpec } from "./schema.ts";
+import { SCHEMAS, referenceSchema, type FieldSpec, type GossipSchema } from "./schema.ts";
 import type { DecodedMessage, GossipMessage } from "./types.ts";
 import { MESSAGE_NAMES, type MessageType, type StructName, isMessageType } from "./wire.ts";
 
@@ -52,10 +52,10 @@ function isEmpty(fs: FieldSpec, v: unknown): boolean {
   return v === null || v === undefined || (Array.isArray(v) ? v.length === 0 : Object.keys(v as object).length === 0);
 }
 
-function encodeStruct(name: StructName, p: unknown, path: string): string {
+function encodeStruct(schema: GossipSchema, name: StructName, p: unknown, path: string): string {
   if (p === null || typeof p !== "object") bad(path, `expected a ${name} object`);
   const o = p as Record<string, unknown>;
-  let s = `{"v":${LOCAL_V[name]}`;
+  let s = `{"v":${schema.v[name]}`;
   for (const fs of SCHEMAS[name]) {
     const v = o[fs.key];
     const fpath = `${path}.${fs.key}`;
@@ -93,7 +93,7 @@ function encodeStruct(name: StructName, p: unknown, path: string): string {
         }
         if (!Array.isArray(v)) bad(fpath, "expected an array or null");
         const el: StructName = fs.kind === "nats" ? "NATEntry" : "EndpointMapping";
-        s += `[${v.map((x, i) => encodeStruct(el, x, `${fpath}[${i}]`)).join(",")}]`;
+        s += `[${v.map((x, i) => encodeStruct(schema, el, x, `${fpath}[${i}]`)).join(",")}]`;
         break;
       }
     }
@@ -103,25 +103,25 @@ function encodeStruct(name: StructName, p: unknown, path: string): string {
   return s + "}";
 }
 
-/** The JSON payload of a message, V stamped (Go: json.Marshal of the stamped struct). */
-export function encodePayload(msg: GossipMessage): string {
+/** The JSON payload of a message, V stamped with `schema`'s (Go: json.Marshal of the stamped struct). */
+export function encodePayload(msg: GossipMessage, schema: GossipSchema = referenceSchema()): string {
   const type = (msg as { type: unknown }).type;
   if (typeof type !== "number" || !isMessageType(type)) {
     throw new GossipEncodeError("unknown_type", `cannot stamp a version on message type ${String(type)}`);
   }
-  return encodeStruct(MESSAGE_NAMES[type], msg.payload, "payload");
+  return encodeStruct(schema, MESSAGE_NAMES[type], msg.payload, "payload");
 }
 
 /** Go's gossip.Encode as text: `{"type":n,"payload":{...}}`. Throws GossipEncodeError. */
-export function encodeToString(msg: GossipMessage): string {
-  return `{"type":${msg.type},"payload":${encodePayload(msg)}}`;
+export function encodeToString(msg: GossipMessage, schema?: GossipSchema): string {
+  return `{"type":${msg.type},"payload":${encodePayload(msg, schema)}}`;
 }
 
 const utf8 = new TextEncoder();
 
 /** Go's gossip.Encode: the envelope as UTF-8 bytes. Throws GossipEncodeError. */
-export function encode(msg: GossipMessage): Uint8Array {
-  return utf8.encode(encodeToString(msg));
+export function encode(msg: GossipMessage, schema?: GossipSchema): Uint8Array {
+  return utf8.encode(encodeToString(msg, schema));
 }
 
 /**

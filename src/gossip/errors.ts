@@ -1,6 +1,6 @@
 // Typed errors of the Gravity gossip codec. Codes are stable (`gossip.decode.<reason>`,
 // `gossip.encode.<reason>`): the worker maps them to HTTP 400 and metrics label on them.
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 export type GossipDecodeReason =
   /** Not JSON (syntax error, trailing data, invalid BOM, empty input). */

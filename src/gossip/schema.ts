@@ -1,12 +1,16 @@
 // Static schema table of the five Gravity gossip structs, in Go declaration order, and the schema hash V
-// computed from it once at module load (spec §1.3).
+// computed from it (spec §1.3).
 //
 // V algorithm: walk the exported fields in declaration order, skip `V`, feed `<FieldName>:<GoType>;`
 // for each into ONE SHA-256, take byte 0 of the digest, 0 -> 1 (0 means "legacy, pre-versioning").
 // Go's reflect Type.String() package-qualifies nested structs: `[]gossip.NATEntry`. JSON tags play no
 // part in V, but they are the wire keys, so the table carries them too. Changing a row here changes V:
 // only edit it to follow an upstream struct change.
-import { sha256 } from "../hotpath/sha256.ts";
+//
+// The hash itself is a hot-path routine (Hotpath.structHash): a runtime computes V once at start-up with
+// its platform's "schema-hash" routine (createGossipSchema); pure functions default to the TS twin
+// (referenceSchema), which computes the same numbers (185, 123, 56, 38, 231).
+import { structHash, type Hotpath, type StructField } from "../hotpath/index.ts";
 import { MESSAGE_NAMES, type MessageType, type StructName } from "./wire.ts";
 
 /** How a field is represented in JSON and checked on decode. */
@@ -88,22 +92,9 @@ export function schemaString(name: StructName): string {
   return s;
 }
 
-function computeV(name: StructName): number {
-  const b0 = sha256(new TextEncoder().encode(schemaString(name)))[0]!;
-  return b0 === 0 ? 1 : b0;
-}
-
-/** Our V per struct, computed once at module load (never 0). */
-export const LOCAL_V: { readonly [S in StructName]: number } = {
-  EndpointMapping: computeV("EndpointMapping"),
-  EndpointTombstone: computeV("EndpointTombstone"),
-  NATEntry: computeV("NATEntry"),
-  VIPHeartbeat: computeV("VIPHeartbeat"),
-  SubnetRoute: computeV("SubnetRoute"),
-};
-
-export function localV(type: MessageType): number {
-  return LOCAL_V[MESSAGE_NAMES[type]];
+/** The [Name, GoType] rows a struct hash routine takes for a struct's V. */
+export function schemaFields(name: StructName): StructField[] {
+  return SCHEMAS[name].map((fs) => [fs.goName, fs.goType] as const);
 }
 
 /**
@@ -114,7 +105,41 @@ export function localV(type: MessageType): number {
  */
 export type SchemaStatus = "current" | "legacy" | "mismatch";
 
-export function schemaStatus(name: StructName, remoteV: number): SchemaStatus {
-  if (remoteV === 0) return "legacy";
-  return remoteV === LOCAL_V[name] ? "current" : "mismatch";
+/** Our schema versions, computed once: what the encoder stamps and the decoder and merge rules compare. */
+export interface GossipSchema {
+  /** Our V per struct (never 0). */
+  readonly v: { readonly [S in StructName]: number };
+  localV(type: MessageType): number;
+  status(name: StructName, remoteV: number): SchemaStatus;
+}
+
+const NAMES: readonly StructName[] = ["EndpointMapping", "EndpointTombstone", "NATEntry", "VIPHeartbeat", "SubnetRoute"];
+
+/** The schema with V computed by `hash` (a Hotpath.structHash: byte 0 of SHA-256, 0 -> 1). */
+export function gossipSchema(hash: (fields: readonly StructField[]) => number): GossipSchema {
+  const v = {} as { [S in StructName]: number };
+  for (const n of NAMES) v[n] = hash(schemaFields(n));
+  Object.freeze(v);
+  return {
+    v,
+    localV: (type) => v[MESSAGE_NAMES[type]],
+    status: (name, remoteV) => (remoteV === 0 ? "legacy" : remoteV === v[name] ? "current" : "mismatch"),
+  };
+}
+
+const byHotpath = new WeakMap<Hotpath, GossipSchema>();
+
+/** The schema computed with a platform's "schema-hash" routine, once per routine instance. */
+export function createGossipSchema(platform: { hotpath: { for(use: "schema-hash"): Hotpath } }): GossipSchema {
+  const hp = platform.hotpath.for("schema-hash");
+  let s = byHotpath.get(hp);
+  if (!s) byHotpath.set(hp, (s = gossipSchema((f) => hp.structHash(f))));
+  return s;
+}
+
+let reference: GossipSchema | undefined;
+
+/** The schema computed by the pure-TS struct hash: the default of the pure functions (decode, encode). */
+export function referenceSchema(): GossipSchema {
+  return (reference ??= gossipSchema(structHash));
 }

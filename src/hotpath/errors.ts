@@ -1,7 +1,7 @@
 // Typed errors of the hot path. Frame scanners and the relay header check throw HotpathFrameError only;
 // its `code` is stable API (callers and metrics switch on it) and `offset` is the byte offset (relative
 // to the scanned buffer / window) where the input went wrong.
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 export type HotpathFrameErrorCode =
   /** ckit: first byte of a frame is neither 0xCC nor 0xCD; compound: byte 0 is not 0x07. */

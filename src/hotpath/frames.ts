@@ -6,8 +6,6 @@
 // The scanners write (payload offset, length) u32 pairs and allocate nothing per frame.
 import { HotpathFrameError } from "./errors.ts";
 import type { FrameScan } from "./types.ts";
-import { MessageType } from "../memberlist/messages.ts";
-import { MSG_TRANSPORT, PEER_ID_SIZE, PROTOCOL_VERSION, TRANSPORT_ID_OFFSET } from "../relay/protocol.ts";
 
 // Status codes of the scanners (ABI with assembly/frames.ts; numbers are only ever appended).
 export const FRAME_OK = 0;
@@ -27,13 +25,20 @@ export const COMPOUND_TRUNCATED = -8;
 //   CKIT_LONG   CD | u32 BE payload length | payload
 export const CKIT_SHORT = 0xcc;
 export const CKIT_LONG = 0xcd;
-// memberlist and relay values come from their protocol's one place of definition.
-export const COMPOUND_TYPE = MessageType.compound;
-export const RELAY_VERSION_1 = PROTOCOL_VERSION;
-export const RELAY_TYPE_TRANSPORT = MSG_TRANSPORT;
-export const PEER_ID_LENGTH = PEER_ID_SIZE;
+// memberlist and relay values: the Wasm ABI (assembly/frames.ts) compiles them in, so the hot path holds
+// its own copy, the lowest layer depending on no protocol module. Their one place of definition is the
+// protocol's own (src/memberlist/messages.ts, src/relay/protocol.ts); test/hotpath/abi-constants.test.ts
+// pins these copies to it.
+/** memberlist compoundMsg type byte. */
+export const COMPOUND_TYPE = 7;
+/** NetBird relay protocol version byte. */
+export const RELAY_VERSION_1 = 1;
+/** NetBird relay MsgTypeTransport. */
+export const RELAY_TYPE_TRANSPORT = 3;
+/** NetBird peer IDs: "sha-" + SHA-256 of the public key, 36 bytes. */
+export const PEER_ID_LENGTH = 36;
 /** Bytes [2, 38) of a transport message hold the peer ID. */
-export const PEER_ID_OFFSET = TRANSPORT_ID_OFFSET;
+export const PEER_ID_OFFSET = 2;
 
 /** Status block: [code (as u32), at, a, b] (see assembly/frames.ts). */
 export type ScanStatus = Uint32Array;
@@ -101,6 +106,7 @@ export function relaySwapIdTs(buf: Uint8Array, off: number, len: number, id: Uin
   if (t !== RELAY_TYPE_TRANSPORT) return RELAY_NOT_TRANSPORT;
   if (len < PEER_ID_OFFSET + PEER_ID_LENGTH) return RELAY_SHORT;
   if (id === buf) buf.copyWithin(off + PEER_ID_OFFSET, idOff, idOff + PEER_ID_LENGTH);
+  else if (idOff === 0 && id.length === PEER_ID_LENGTH) buf.set(id, off + PEER_ID_OFFSET); // no subarray per message
   else buf.set(id.subarray(idOff, idOff + PEER_ID_LENGTH), off + PEER_ID_OFFSET);
   return RELAY_TYPE_TRANSPORT;
 }

@@ -9,10 +9,10 @@ export function createHotpath(module?: WebAssembly.Module, options?: HotpathOpti
   return module ? createWasmHotpath(module, options) : createTsHotpath(options);
 }
 
-export type { FrameScan, Hotpath, HotpathOptions, ScanOptions, StructField, Xxh64Stream } from "./types.ts";
+export type { FrameScan, Hotpath, HotpathOptions, RelayFrames, ScanOptions, StructField, Xxh64Stream } from "./types.ts";
 export { HotpathFrameError } from "./errors.ts";
 export type { HotpathFrameErrorCode } from "./errors.ts";
-export { createTsHotpath } from "./twin.ts";
+export { createTsHotpath, tsRelayFrames } from "./twin.ts";
 export { createWasmHotpath } from "./wasm-facade.ts";
 export { crc32 } from "./crc32.ts";
 export { sha256 } from "./sha256.ts";

@@ -1,6 +1,6 @@
 // Typed errors of the longest-prefix-match table. A rejected call leaves the table unchanged. The codes
 // are stable API (callers and metrics switch on them).
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 export type LpmErrorCode =
   /** the address is not a Uint8Array of 4 (IPv4) or 16 (IPv6) bytes. */

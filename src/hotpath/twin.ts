@@ -8,9 +8,23 @@ import {
 } from "./frames.ts";
 import { sha256, sha256Into } from "./sha256.ts";
 import { structHash } from "./structhash.ts";
-import type { FrameScan, Hotpath, HotpathOptions, ScanOptions, StructField } from "./types.ts";
+import type { FrameScan, Hotpath, HotpathOptions, RelayFrames, ScanOptions, StructField } from "./types.ts";
 import { checkPairs, checkRange, DEFAULT_INPUT_BYTES, DEFAULT_MAX_PAIRS, HOTPATH_ABI_BUILD_ID, maxFrameOf, normPairs } from "./window.ts";
 import { Xxh64StreamTs, xxh64, xxh64Core, xxh64Result, xxh64SeedHalves } from "./xxh64.ts";
+
+/**
+ * The relay routines of the TS twin on their own (no windows, nothing allocated): what a relay core
+ * uses when it is not given its platform's "relay-frames" hot path.
+ */
+export const tsRelayFrames: RelayFrames = {
+  relayType: (msg) => checkRelay(relayTypeTs(msg, 0, msg.length), msg.length),
+  swapPeerId(msg, senderId) {
+    if (senderId.length !== PEER_ID_LENGTH) {
+      throw new HotpathFrameError("relay_id_length", `sender ID must be ${PEER_ID_LENGTH} bytes`, 0);
+    }
+    checkRelay(relaySwapIdTs(msg, 0, msg.length, senderId, 0), msg.length);
+  },
+};
 
 export function createTsHotpath(options: HotpathOptions = {}): Hotpath {
   const maxPairs = normPairs(options.maxPairs ?? DEFAULT_MAX_PAIRS);
@@ -57,13 +71,8 @@ export function createTsHotpath(options: HotpathOptions = {}): Hotpath {
       checkRange(start, end, input.length);
       return finishCompound(scanCompoundTs(input, start, end, pairs, maxPairs, st), st);
     },
-    relayType: (msg) => checkRelay(relayTypeTs(msg, 0, msg.length), msg.length),
-    swapPeerId(msg, senderId) {
-      if (senderId.length !== PEER_ID_LENGTH) {
-        throw new HotpathFrameError("relay_id_length", `sender ID must be ${PEER_ID_LENGTH} bytes`, 0);
-      }
-      checkRelay(relaySwapIdTs(msg, 0, msg.length, senderId, 0), msg.length);
-    },
+    relayType: tsRelayFrames.relayType,
+    swapPeerId: tsRelayFrames.swapPeerId,
     swapPeerIdWindow(offset, length, idOffset) {
       checkRange(offset, offset + length, input.length);
       checkRange(idOffset, idOffset + PEER_ID_LENGTH, input.length);

@@ -90,6 +90,9 @@ export interface Hotpath {
   structHash(fields: readonly StructField[]): number;
 }
 
+/** The relay data path's routines: header check and in-place peer-ID swap (src/relay/core-data.ts). */
+export type RelayFrames = Pick<Hotpath, "relayType" | "swapPeerId">;
+
 export interface HotpathOptions {
   /** Initial input window size in bytes (default 1 MiB). */
   inputBytes?: number;

@@ -5,9 +5,9 @@
 //
 // Invariants: nodes[] and nodeMap hold the same NodeState objects; the local node is in both; a node's
 // NodeState object is never replaced, only mutated (so copies taken at probe start stay comparable).
-import type { Clock, Random, TimerHandle } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import type { StreamConn, Transport } from "../transport/transport.ts";
+import type { Clock, Random, TimerHandle } from "../util/index.ts";
+import type { Logger } from "../util/index.ts";
+import type { StreamConn, Transport } from "../transport/index.ts";
 import type { MemberInfo, MemberlistConfig, MemberState } from "./config.ts";
 import type { NodeStateTypeValue } from "./messages.ts";
 import type { PacketOptions } from "./wire.ts";
@@ -15,9 +15,9 @@ import type { Suspicion } from "./suspicion.ts";
 import { localVsn } from "./config.ts";
 import { Awareness } from "./awareness.ts";
 import { TransmitLimitedQueue } from "./broadcast.ts";
-import { bytesToIp, ipToBytes, joinHostPort } from "./addr.ts";
+import { formatHostPort, formatWireIp, tryParseIp } from "../net/index.ts";
 import { encryptOverhead, labelOverhead } from "./wire.ts";
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 /** What a member is, as last advertised: shared (immutable) until the member changes it. */
 export interface NodeIdentity {
@@ -34,8 +34,8 @@ export interface NodeIdentity {
 }
 
 export function makeIdentity(name: string, addr: Uint8Array, port: number, meta: Uint8Array, vsn: Uint8Array): NodeIdentity {
-  const host = bytesToIp(addr);
-  return { name, addr, host, port, address: joinHostPort(host, port), meta, vsn };
+  const host = formatWireIp(addr) ?? "";
+  return { name, addr, host, port, address: formatHostPort(host, port), meta, vsn };
 }
 
 /**
@@ -216,7 +216,7 @@ export class Core {
   leaveDone: (() => void) | null = null;
   readonly timers = new Set<TimerHandle>();
 
-  constructor(config: MemberlistConfig, clock: Clock, random: Random, logger: Logger, transport: Transport) {
+  constructor(config: MemberlistConfig, clock: Clock, random: Random, logger: Logger, transport: Transport, crc32?: (data: Uint8Array) => number) {
     this.config = config;
     this.clock = clock;
     this.random = random;
@@ -227,7 +227,7 @@ export class Core {
     this.advHost = adv.host;
     this.advPort = adv.port;
     // Not an IP literal: Memberlist.create rejects the empty address.
-    this.advAddr = ipToBytes(adv.host) ?? new Uint8Array(0);
+    this.advAddr = tryParseIp(adv.host) ?? new Uint8Array(0);
     this.vsn = localVsn(config);
     this.awareness = new Awareness(config.awarenessMaxMultiplier, config.lifeguard);
     this.broadcasts = new TransmitLimitedQueue(() => this.nodes.length, config.retransmitMult);
@@ -242,6 +242,7 @@ export class Core {
       skipInboundLabelCheck: config.skipInboundLabelCheck,
       ...(keyring ? { keyring } : {}),
       ...(config.limits ? { limits: config.limits } : {}),
+      ...(crc32 ? { crc32 } : {}),
     };
     this.packetOptsCrc = { ...this.packetOpts, crc: true };
     this.packetBudget =

@@ -1,7 +1,7 @@
 // Typed errors of the memberlist wire layer. One class per failure family; `code` is stable (callers,
 // logs and metrics switch on it), decoders also set the byte `offset` where the input went wrong.
 // Everything the codec throws on untrusted input is a MemberlistError: no other exception may escape.
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 /** Stable error codes of the memberlist wire layer. Append only. */
 export const MemberlistErrorCode = {

@@ -3,20 +3,20 @@
 // the three tickers (probe, gossip, push/pull), each started after a random stagger as memberlist does.
 //
 // Stability: other parts of gossamer (agent CLI, interop tests) code against this surface; only add to it.
-import type { Clock } from "../util/clock.ts";
-import type { Random } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import type { Transport } from "../transport/transport.ts";
+import type { Clock } from "../util/index.ts";
+import type { Random } from "../util/index.ts";
+import type { Logger } from "../util/index.ts";
+import type { Transport } from "../transport/index.ts";
 import type { MemberInfo, MemberlistConfig } from "./config.ts";
 import type { Stats } from "./core.ts";
 import type { TransmitLimitedQueue } from "./broadcast.ts";
-import { systemClock, systemRandom } from "../util/clock.ts";
-import { nullLogger } from "../util/logger.ts";
+import { systemClock, systemRandom } from "../util/index.ts";
+import { nullLogger } from "../util/index.ts";
 import { validateConfig } from "./config.ts";
 import { Core, countSent } from "./core.ts";
 import { NodeStateType } from "./messages.ts";
 import { MembershipError } from "./membership-errors.ts";
-import { splitHostPort, joinHostPort } from "./addr.ts";
+import { formatHostPort, parseHostPort, type HostPort } from "../net/index.ts";
 import { aliveNode, deadNode, localMeta } from "./state.ts";
 import { probe } from "./probe.ts";
 import { gossip, rawSend } from "./gossip.ts";
@@ -28,6 +28,8 @@ export interface MemberlistDeps {
   clock?: Clock;
   random?: Random;
   logger?: Logger;
+  /** CRC-32 of the hasCrc packet layer: the platform's "memberlist-crc" routine (default the TS twin). */
+  crc32?: (data: Uint8Array) => number;
 }
 
 /** Push/pull interval scaled for clusters above 32 nodes: × (ceil(log2 n − 5) + 1). */
@@ -50,7 +52,7 @@ export class Memberlist {
   static async create(config: MemberlistConfig, deps: MemberlistDeps): Promise<Memberlist> {
     const bad = validateConfig(config);
     if (bad) throw new MembershipError("config", bad);
-    const core = new Core(config, deps.clock ?? systemClock, deps.random ?? systemRandom, deps.logger ?? nullLogger, deps.transport);
+    const core = new Core(config, deps.clock ?? systemClock, deps.random ?? systemRandom, deps.logger ?? nullLogger, deps.transport, deps.crc32);
     const m = new Memberlist(core);
     let meta: Uint8Array;
     try {
@@ -137,13 +139,18 @@ export class Memberlist {
     let ok = 0;
     const errors: unknown[] = [];
     for (const a of addrs) {
-      const hp = splitHostPort(a.includes("/") ? a.slice(a.indexOf("/") + 1) : a, c.advPort);
+      let hp: HostPort | null = null;
+      try {
+        hp = parseHostPort(a.includes("/") ? a.slice(a.indexOf("/") + 1) : a, c.advPort);
+      } catch {
+        hp = null;
+      }
       if (!hp) {
         errors.push(new MembershipError("bad_address", `bad address ${a}`));
         continue;
       }
       try {
-        await pushPullNode(c, joinHostPort(hp.host, hp.port), true);
+        await pushPullNode(c, formatHostPort(hp.host, hp.port), true);
         ok++;
       } catch (err) {
         c.logger.warn({ addr: a, err: String(err) }, "failed to join");

@@ -1,6 +1,6 @@
 // Errors of the membership layer (joins, push/pull merges, sends to unknown members). The wire layer's
 // errors are in errors.ts (MemberlistError); these sit above it and carry it as `cause` when relevant.
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 /** Stable codes, prefixed "membership.". Append only. */
 export type MembershipErrorKind =

@@ -6,7 +6,7 @@ import type { Core } from "./core.ts";
 import { countDrop } from "./core.ts";
 import { MessageType } from "./messages.ts";
 import type { Message } from "./messages.ts";
-import type { Packet } from "../transport/transport.ts";
+import type { Packet } from "../transport/index.ts";
 import type { OpenedPacket } from "./wire.ts";
 import { openPacket } from "./wire.ts";
 import { aliveNode, deadNode, suspectNode } from "./state.ts";

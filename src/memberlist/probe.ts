@@ -7,10 +7,10 @@
 // Awareness: -1 on success; on failure +(expected nacks - nacks received), or +1 when none expected.
 // Acks are matched by SeqNo only; handlers expire with the probe interval (indirect relays: ProbeTimeout).
 import type { Core, NodeState } from "./core.ts";
-import type { TimerHandle } from "../util/clock.ts";
+import type { TimerHandle } from "../util/index.ts";
 import type { IndirectPingReq, Ping } from "./messages.ts";
 import { NodeStateType } from "./messages.ts";
-import { bytesToIp, joinHostPort } from "./addr.ts";
+import { formatHostPort, formatWireIp } from "../net/index.ts";
 import { encodeMessage, encodeCompound } from "./wire.ts";
 import { rawSend, sendMsg } from "./gossip.ts";
 import { resetNodes, suspectNode } from "./state.ts";
@@ -143,7 +143,7 @@ export function handlePing(core: Core, p: Ping, from: string): void {
     return;
   }
   const payload = core.config.ping?.ackPayload?.() ?? null;
-  const to = p.SourceAddr && p.SourceAddr.length > 0 && p.SourcePort ? joinHostPort(bytesToIp(p.SourceAddr), p.SourcePort) : from;
+  const to = p.SourceAddr && p.SourceAddr.length > 0 && p.SourcePort ? formatHostPort(formatWireIp(p.SourceAddr) ?? "", p.SourcePort) : from;
   sendMsg(core, to, encodeMessage({ type: "ackResp", body: { SeqNo: p.SeqNo, Payload: payload } }));
 }
 
@@ -153,7 +153,7 @@ export function handleIndirectPing(core: Core, ind: IndirectPingReq, from: strin
   const localSeq = core.nextSeqNo();
   const ping: Ping = { SeqNo: localSeq, Node: ind.Node, SourceAddr: core.advAddr, SourcePort: core.advPort, SourceNode: core.name };
   const back =
-    ind.SourceAddr && ind.SourceAddr.length > 0 && ind.SourcePort ? joinHostPort(bytesToIp(ind.SourceAddr), ind.SourcePort) : from;
+    ind.SourceAddr && ind.SourceAddr.length > 0 && ind.SourcePort ? formatHostPort(formatWireIp(ind.SourceAddr) ?? "", ind.SourcePort) : from;
   let nackTimer: TimerHandle | null = null;
   core.ackHandlers.set(localSeq, {
     ack: () => {
@@ -163,7 +163,7 @@ export function handleIndirectPing(core: Core, ind: IndirectPingReq, from: strin
     nack: () => {},
     timer: core.after(core.config.probeTimeout, () => core.ackHandlers.delete(localSeq)),
   });
-  sendMsg(core, joinHostPort(bytesToIp(ind.Target), port), encodeMessage({ type: "ping", body: ping }));
+  sendMsg(core, formatHostPort(formatWireIp(ind.Target) ?? "", port), encodeMessage({ type: "ping", body: ping }));
   if (ind.Nack) {
     nackTimer = core.after(core.config.probeTimeout, () => {
       sendMsg(core, back, encodeMessage({ type: "nackResp", body: { SeqNo: ind.SeqNo } }));

@@ -1,16 +1,15 @@
-// Deterministic cluster simulation: N members on one MemoryNetwork driven by a SimClock, each with its
-// own seeded random source. Used by the tests and by bench/swim.bench.ts. Members get addresses
-// 10.a.b.c:7946 so the alive messages they gossip carry real 4-byte IPv4 addresses.
-import type { Logger } from "../util/logger.ts";
+// Deterministic cluster simulation: N members on one MemoryNetwork driven by the simulation platform
+// (simPlatform: a SimClock, in-memory everything), each member with its own seeded random source (the
+// platform's, with the member's own seed). Used by the tests and by bench/swim.bench.ts. Members get
+// addresses 10.a.b.c:7946 so the alive messages they gossip carry real 4-byte IPv4 addresses.
+import { simPlatform, type Platform, type WasmSource } from "../platform/index.ts";
+import { createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions } from "../transport/index.ts";
+import { SimClock, seededRandom, type Logger } from "../util/index.ts";
 import type { MemberlistConfig, ProfileName } from "./config.ts";
-import type { MemoryNetworkOptions } from "../transport/memory.ts";
-import { SimClock } from "../util/sim-clock.ts";
-import { seededRandom } from "../util/clock.ts";
-import { nullLogger } from "../util/logger.ts";
-import { MemoryNetwork } from "../transport/memory.ts";
 import { defaultConfig } from "./config.ts";
-import { Memberlist } from "./memberlist.ts";
 import { NodeState } from "./core.ts";
+import type { Memberlist } from "./memberlist.ts";
+import { createMemberlist } from "./factory.ts";
 
 export interface ClusterOptions {
   profile?: ProfileName;
@@ -19,6 +18,8 @@ export interface ClusterOptions {
   network?: MemoryNetworkOptions;
   seed?: number;
   logger?: Logger;
+  /** The hot path's Wasm module for the platform (default none: the TS twins). */
+  wasm?: WasmSource;
 }
 
 export function simAddress(i: number): string {
@@ -28,25 +29,24 @@ export function simAddress(i: number): string {
 
 export class SimCluster {
   readonly clock = new SimClock();
+  /** The simulation platform every member runs on (each member gets its own random source). */
+  readonly platform: Platform;
   readonly net: MemoryNetwork;
   readonly members: Memberlist[] = [];
   private readonly opts: ClusterOptions;
 
   constructor(opts: ClusterOptions = {}) {
     this.opts = opts;
-    this.net = new MemoryNetwork(this.clock, { random: seededRandom((opts.seed ?? 1) * 7919), ...opts.network });
+    this.platform = simPlatform({ clock: this.clock, seed: opts.seed ?? 1, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.wasm ? { wasm: opts.wasm } : {}) });
+    this.net = createMemoryNetwork(this.platform, { random: seededRandom((opts.seed ?? 1) * 7919), ...opts.network });
   }
 
   /** Create member i (not joined). */
   async add(i: number): Promise<Memberlist> {
     const o = this.opts;
     const config = defaultConfig(o.profile ?? "lan", { name: `node-${i}`, ...(o.config?.(i) ?? {}) });
-    const m = await Memberlist.create(config, {
-      transport: this.net.transport(simAddress(i)),
-      clock: this.clock,
-      random: seededRandom(((o.seed ?? 1) * 1_000_003 + i * 7_777) >>> 0),
-      logger: o.logger ?? nullLogger,
-    });
+    const member: Platform = { ...this.platform, random: seededRandom(((o.seed ?? 1) * 1_000_003 + i * 7_777) >>> 0) };
+    const m = await createMemberlist(member, config, this.net.transport(simAddress(i)));
     this.members[i] = m;
     return m;
   }

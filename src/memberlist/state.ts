@@ -10,7 +10,7 @@ import type { Core } from "./core.ts";
 import type { Alive, Dead, PushNodeState, Suspect } from "./messages.ts";
 import { NodeStateType } from "./messages.ts";
 import { META_MAX_SIZE } from "./config.ts";
-import { EMPTY, bytesEqual } from "../util/bytes.ts";
+import { EMPTY, bytesEqual } from "../util/index.ts";
 import { NodeState, makeIdentity } from "./core.ts";
 import { encodeMessage } from "./wire.ts";
 import { Suspicion, suspicionTimeout } from "./suspicion.ts";

@@ -6,10 +6,10 @@ import type { Core } from "./core.ts";
 import { NodeState, countDrop, countSent, makeIdentity } from "./core.ts";
 import { MessageType, isKnownNodeState } from "./messages.ts";
 import type { Ping, PushNodeState, PushPull } from "./messages.ts";
-import type { StreamConn } from "../transport/transport.ts";
+import type { StreamConn } from "../transport/index.ts";
 import { MemberlistError, MemberlistErrorCode } from "./errors.ts";
 import { MembershipError } from "./membership-errors.ts";
-import { EMPTY } from "../util/bytes.ts";
+import { EMPTY } from "../util/index.ts";
 import { mergeState, verifyProtocol } from "./state.ts";
 import {
   encodeMessage,

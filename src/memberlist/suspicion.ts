@@ -2,7 +2,7 @@
 // toward `min` as k independent confirmations (distinct accusers, excluding the first) arrive:
 //   timeout = max(min, floor_ms(max - ln(c+1)/ln(k+1) * (max - min))), measured from the start.
 // With k < 1 the timer is simply `min`. The callback gets the number of confirmations.
-import type { Clock, TimerHandle } from "../util/clock.ts";
+import type { Clock, TimerHandle } from "../util/index.ts";
 
 /** Minimum suspicion timeout: SuspicionMult × max(1, log10(max(1, n))) × interval, to the millisecond. */
 export function suspicionTimeout(suspicionMult: number, n: number, intervalMs: number): number {

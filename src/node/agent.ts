@@ -11,17 +11,25 @@
 //
 // Invariants: shutdown() closes every socket and file it opened (transport, HTTP, edge link, database);
 // leave() is idempotent and bounded by its timeout; user data received is never logged (only its length).
-import { Memberlist } from "../memberlist/memberlist.ts";
-import { defaultConfig, type MemberInfo, type MemberlistConfig, type ProfileName } from "../memberlist/config.ts";
-import { Keyring } from "../memberlist/wire.ts";
-import type { Logger } from "../util/logger.ts";
+import {
+  Keyring,
+  createMemberlist,
+  defaultConfig,
+  encodeSerfLeaveIntent,
+  encodeSerfTags,
+  serfLTime,
+  type MemberInfo,
+  type Memberlist,
+  type MemberlistConfig,
+  type ProfileName,
+} from "../memberlist/index.ts";
+import type { Platform } from "../platform/index.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../util/index.ts";
 import { createTransport, type NodeTransport } from "./transport.ts";
 import { serveAgentHttp, type AgentHttpServer } from "./agent-http.ts";
 import { registerAgentMetrics } from "./agent-metrics.ts";
 import type { StreamBudget } from "./stream-budget.ts";
-import { encodeSerfLeaveIntent, encodeSerfTags, serfLTime } from "./serf-compat.ts";
 import { openControl, versionMismatchHint, type Control, type ControlOptions } from "./control.ts";
-import { renderPrometheus } from "../util/metrics.ts";
 
 /** Plain memberlist (Gravity ions, ckit, most Go memberlist apps): the default. */
 export const AGENT_DEFAULT_DELEGATE_VERSIONS: [number, number, number] = [0, 0, 0];
@@ -56,7 +64,6 @@ export interface AgentOptions {
   streamBudget?: StreamBudget;
   /** Extra memberlist config overrides (tests use it for short timers). */
   overrides?: Partial<MemberlistConfig>;
-  logger: Logger;
   onUserMessage?: (buf: Uint8Array) => void;
   onRemoteState?: (buf: Uint8Array, join: boolean) => void;
 }
@@ -75,18 +82,21 @@ export interface Agent {
   shutdown(): Promise<void>;
 }
 
-export async function startAgent(o: AgentOptions): Promise<Agent> {
-  const log = o.logger;
+/**
+ * Starts an agent on `platform` (its logger, clock, randomness, hot path and storage factory; /metrics
+ * renders its registry, so run one agent per platform).
+ */
+export async function startAgent(platform: Platform, o: AgentOptions): Promise<Agent> {
+  const log = platform.logger;
   const serf = o.serf ?? false;
-  const control = openControl({ ...(o.state ?? {}), logger: log });
+  const control = openControl(platform, o.state ?? {});
   let transport: NodeTransport;
   try {
-    transport = await createTransport({
-    bind: o.bind,
-    ...(o.advertise ? { advertise: o.advertise } : {}),
-    ...(o.streamBudget ? { streamBudget: o.streamBudget } : {}),
-    logger: log,
-  });
+    transport = await createTransport(platform, {
+      bind: o.bind,
+      ...(o.advertise ? { advertise: o.advertise } : {}),
+      ...(o.streamBudget ? { streamBudget: o.streamBudget } : {}),
+    });
   } catch (err) {
     await control.close();
     throw err;
@@ -133,7 +143,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
   let memberlist: Memberlist;
   try {
-    memberlist = await Memberlist.create(config, { transport, logger: log });
+    memberlist = await createMemberlist(platform, config, transport);
   } catch (err) {
     await transport.close();
     await control.close();
@@ -144,17 +154,14 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   let http: AgentHttpServer | undefined;
   if (o.http) {
     try {
-      const registry = registerAgentMetrics({ memberlist, streamBudget: () => transport.streamBudget() });
+      registerAgentMetrics(platform.metrics, { memberlist, streamBudget: () => transport.streamBudget() });
       http = await serveAgentHttp(
         o.http,
         {
           members: () => memberlist.members(),
           localMember: () => memberlist.localMember(),
           healthScore: () => memberlist.healthScore(),
-          metrics: async () => ({
-            contentType: registry.contentType,
-            body: (await registry.metrics()) + renderPrometheus(control.metrics.snapshot()),
-          }),
+          metrics: async () => ({ contentType: PROMETHEUS_CONTENT_TYPE, body: renderPrometheus(platform.metrics.snapshot()) }),
           store: control.store,
           registry: control.metrics,
           token: o.httpToken || undefined,

@@ -8,15 +8,22 @@
 // state fits: STATE_STREAM_BYTES for the stream (wire and decompressed) and the user state; its own state
 // is sent whole up to maxStateBytes (DEFAULT_STATE_BYTES) and in rotating pages past it
 // (docs/protocols/state-gossip.md has the measured sizes).
-import { DEFAULT_STATE_BYTES, EdgeLink, httpEdgeClient, StateGossip, type BroadcastQueue, type EdgeLinkOptions, type SocketConnector, type StateGossipOptions } from "../control/index.ts";
-import { createWasmLpm } from "../hotpath/lpm.ts";
-import type { DecodeLimits } from "../memberlist/codec/index.ts";
-import { MembershipError } from "../memberlist/index.ts";
-import { MemoryStorage, StateStore, type CursorStorage, type StateStorage } from "../state/index.ts";
-import { systemClock, systemRandom } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import { MetricsRegistry } from "../util/metrics.ts";
-import { hotpathModule } from "./hotpath.ts";
+import {
+  DEFAULT_STATE_BYTES,
+  createEdgeLink,
+  createStateGossip,
+  httpEdgeClient,
+  type BroadcastQueue,
+  type EdgeLink,
+  type EdgeLinkOptions,
+  type SocketConnector,
+  type StateGossip,
+  type StateGossipOptions,
+} from "../control/index.ts";
+import { MembershipError, type DecodeLimits } from "../memberlist/index.ts";
+import type { Platform } from "../platform/index.ts";
+import { STATE_STORAGE_NAME, createStateStore, type StateStore } from "../state/index.ts";
+import type { MetricsRegistry } from "../util/index.ts";
 import { SqliteStateStorage, stateDbPath } from "./sqlite-storage.ts";
 import { wsConnector } from "./edge-socket.ts";
 
@@ -25,7 +32,7 @@ const MiB = 1024 * 1024;
 export const STATE_STREAM_BYTES = 2 * DEFAULT_STATE_BYTES + 8 * MiB;
 
 export interface ControlOptions {
-  /** node:sqlite database directory; undefined = memory only. */
+  /** node:sqlite database directory; undefined = the platform's storage (memory by default). */
   dataDir?: string;
   /** Edge link: the edge's base URL and bearer token. */
   edge?: { url: string; token: string; connect?: SocketConnector };
@@ -50,22 +57,20 @@ export interface Control {
   close(): Promise<void>;
 }
 
-export function openControl(o: ControlOptions & { logger: Logger }): Control {
-  const log = o.logger;
-  const metrics = new MetricsRegistry();
-  let storage: StateStorage & CursorStorage;
-  let sqlite: SqliteStateStorage | null = null;
+/**
+ * Opens the agent's control plane on `platform`: the store through createStateStore (storage from the
+ * platform's factory, or a node:sqlite file under `dataDir`), its metrics on the platform's registry.
+ */
+export function openControl(platform: Platform, o: ControlOptions): Control {
+  const log = platform.logger;
+  const metrics = platform.metrics;
   const t0 = performance.now();
-  if (o.dataDir) {
-    sqlite = new SqliteStateStorage(stateDbPath(o.dataDir));
-    storage = sqlite;
-  } else {
-    storage = new MemoryStorage();
-    log.info({}, "no --data-dir: the Gravity state is kept in memory only and is lost when the agent stops");
-  }
+  const sqlite = o.dataDir ? new SqliteStateStorage(stateDbPath(o.dataDir)) : null;
+  const storage = sqlite ?? platform.storage.open(STATE_STORAGE_NAME);
+  if (!sqlite && platform.storage.kind === "memory") log.info({}, "no --data-dir: the Gravity state is kept in memory only and is lost when the agent stops");
   let store: StateStore;
   try {
-    store = new StateStore({ lpm: () => createWasmLpm(hotpathModule()), storage, logger: log.child({ component: "state" }) });
+    store = createStateStore(platform, { storage });
   } catch (e) {
     sqlite?.close();
     throw e;
@@ -96,18 +101,7 @@ export function openControl(o: ControlOptions & { logger: Logger }): Control {
   let edge: EdgeLink | null = null;
   if (o.edge) {
     const client = httpEdgeClient({ url: o.edge.url, token: o.edge.token, connect: o.edge.connect ?? wsConnector });
-    edge = new EdgeLink({
-      store,
-      cursors: storage,
-      client,
-      edgeId: o.edge.url,
-      clock: systemClock,
-      random: systemRandom,
-      wallClock: Date.now,
-      logger: log.child({ component: "edge-link" }),
-      metrics,
-      ...(o.edgeLink ?? {}),
-    });
+    edge = createEdgeLink(platform, { store, cursors: storage, client, edgeId: o.edge.url, ...(o.edgeLink ?? {}) });
   }
   let closed = false;
   return {
@@ -119,7 +113,7 @@ export function openControl(o: ControlOptions & { logger: Logger }): Control {
     edge,
     memberlistLimits,
     attach(queue) {
-      gossip ??= new StateGossip({ store, queue, logger: log.child({ component: "state-gossip" }), metrics, maxStateBytes, ...(o.gossip ?? {}) });
+      gossip ??= createStateGossip(platform, { store, queue, maxStateBytes, ...(o.gossip ?? {}) });
     },
     startEdge() {
       if (edge) {
@@ -132,7 +126,7 @@ export function openControl(o: ControlOptions & { logger: Logger }): Control {
     },
     health() {
       return {
-        storage: sqlite ? { kind: "node-sqlite", file: sqlite.file } : { kind: "memory" },
+        storage: sqlite ? { kind: "node-sqlite", file: sqlite.file } : { kind: platform.storage.kind },
         ...(edge ? { edge: edge.status() } : {}),
       };
     },

@@ -1,9 +1,7 @@
 // JSON-lines logging for the Node commands: pino behind the portable Logger seam (src/util/logger.ts).
 // One line per event on stdout (or the given fd); levels debug < info < warn < error.
 import pino from "pino";
-import type { Logger, LogLevel } from "../util/logger.ts";
-
-export { isLogLevel, type LogLevel } from "../util/logger.ts";
+import type { Logger, LogLevel } from "../util/index.ts";
 
 export interface LogOptions {
   level?: LogLevel;

@@ -11,45 +11,26 @@
 import { promises as dns } from "node:dns";
 import { createServer, connect } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
-import type { Registry } from "prom-client";
-import { FrameReader } from "../relay/fabric/codec.ts";
-import type { RawFrame } from "../relay/fabric/codec.ts";
-import { FabricHelloError } from "../relay/fabric/errors.ts";
-import { ClusterFabric } from "../relay/fabric/fabric.ts";
-import type { FabricRelay, FabricStream } from "../relay/fabric/fabric.ts";
-import { HelloAuth } from "../relay/fabric/hello.ts";
-import { DIAL_TIMEOUT_MS, HELLO_DEADLINE_MS, REDIAL_INTERVAL_MS } from "../relay/fabric/protocol.ts";
-import { FabricStats } from "../relay/fabric/stats.ts";
-import type { Clock } from "../util/clock.ts";
-import { systemClock } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import { nullLogger } from "../util/logger.ts";
-import { formatHostPort, parseHostPort } from "./addr.ts";
-import { registerClusterMetrics } from "./relay-cluster-metrics.ts";
+import { formatHostPort, parseHostPort } from "../net/index.ts";
+import type { Platform } from "../platform/index.ts";
+import {
+  ClusterFabric,
+  DIAL_TIMEOUT_MS,
+  FabricHelloError,
+  FabricStats,
+  FrameReader,
+  HELLO_DEADLINE_MS,
+  HelloAuth,
+  REDIAL_INTERVAL_MS,
+  registerFabricMetrics,
+  type FabricRelay,
+  type FabricStream,
+  type RawFrame,
+  type RelayClusterOptions,
+} from "../relay/index.ts";
+import type { Logger } from "../util/index.ts";
 
-export interface RelayClusterOptions {
-  /** Cluster listener "host:port" (port 0 picks one). */
-  listen: string;
-  /** Announced address "podIP:port" (HELLO); default: the bound listener address. Peers must dial this. */
-  announce?: string;
-  /** Static peers "host:port" (their announced addresses), redialled every 10 s while not connected. */
-  peers?: string[];
-  /** Headless DNS name whose A records are pods, dialled at `clusterPort`. */
-  headless?: string;
-  /** Port for DNS-discovered pods (default: our listener's port). */
-  clusterPort?: number;
-  /** Shared secret ("" or absent: unsigned cluster). */
-  secret?: string;
-  /** Overrides (tests). */
-  redialMs?: number;
-  dialTimeoutMs?: number;
-  helloDeadlineMs?: number;
-  lookupWindowMs?: number;
-  cacheTtlMs?: number;
-  clock?: Clock;
-  nowSec?: () => number;
-  logger?: Logger;
-}
+export type { RelayClusterOptions };
 
 /** Largest send backlog per stream before FWD frames are dropped (counted as send_error). */
 const MAX_STREAM_BUFFER = 8 * 1024 * 1024;
@@ -91,6 +72,7 @@ class TcpStream implements FabricStream {
 export class RelayCluster {
   readonly fabric: ClusterFabric;
   readonly stats: FabricStats;
+  private readonly platform: Platform;
   private readonly o: RelayClusterOptions;
   private readonly log: Logger;
   private readonly hello: HelloAuth;
@@ -102,10 +84,11 @@ export class RelayCluster {
   private selfAddr: string;
   private listenPort = 0;
 
-  constructor(o: RelayClusterOptions) {
+  constructor(platform: Platform, o: RelayClusterOptions) {
+    this.platform = platform;
     this.o = o;
-    this.log = (o.logger ?? nullLogger).child({ component: "relay-cluster" });
-    this.hello = new HelloAuth(o.secret ?? "", o.nowSec);
+    this.log = platform.logger.child({ component: "relay-cluster" });
+    this.hello = new HelloAuth(o.secret ?? "", o.nowSec ?? (() => Math.floor(platform.wallClock() / 1000)));
     this.stats = new FabricStats();
     // The announced address is known only after listen() when it defaults to the bound port.
     this.selfAddr = o.announce ?? "";
@@ -115,7 +98,7 @@ export class RelayCluster {
   private makeFabric(): ClusterFabric {
     return new ClusterFabric({
       self: this.selfAddr,
-      clock: this.o.clock ?? systemClock,
+      clock: this.platform.clock,
       logger: this.log,
       stats: this.stats,
       ...(this.o.lookupWindowMs !== undefined ? { lookupWindowMs: this.o.lookupWindowMs } : {}),
@@ -128,8 +111,8 @@ export class RelayCluster {
     return this.fabric.self;
   }
 
-  /** Opens the listener, registers metrics, and starts dialling. */
-  async start(relay: FabricRelay, registry?: Registry): Promise<void> {
+  /** Opens the listener, registers the fabric's metrics on the platform's registry, and starts dialling. */
+  async start(relay: FabricRelay): Promise<void> {
     const { host, port } = parseHostPort(this.o.listen);
     const server = createServer((sock) => this.accept(sock));
     await new Promise<void>((resolve, reject) => {
@@ -147,7 +130,7 @@ export class RelayCluster {
       this.fabric.self = this.selfAddr;
     }
     this.fabric.attach(relay);
-    if (registry) registerClusterMetrics(this.fabric, registry);
+    registerFabricMetrics(this.platform.metrics, this.fabric);
     this.log.info({ listen: formatHostPort(a.address, a.port), announce: this.selfAddr, peers: this.o.peers ?? [], signed: this.hello.signing }, "cluster listening");
     this.timer = setInterval(() => void this.discover(), this.o.redialMs ?? REDIAL_INTERVAL_MS);
     this.timer.unref();

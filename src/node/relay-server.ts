@@ -1,6 +1,8 @@
-// The Node relay: the portable RelayCore behind a `ws` WebSocket server at /relay (perMessageDeflate
-// off), with GET /healthz (alias /health, upstream's JSON shape) and Prometheus GET /metrics on the
-// same listener. Each ws socket is adapted
+// The Node relay: serveRelay(platform, options), the Node side of the relay adapter (one meaning and one
+// signature in both runtimes, see src/relay/service.ts). The portable RelayCore (built by
+// createRelayCore on the platform) sits behind a `ws` WebSocket server at /relay (perMessageDeflate off),
+// with GET /healthz (alias /health, upstream's JSON shape) and Prometheus GET /metrics (the platform's
+// registry: relay_* and, with a cluster, relay_cluster_*) on the same listener. Each ws socket is adapted
 // to RelayConn; the core does everything else. close() is the graceful shutdown: MSG_CLOSE to every
 // peer, then the sockets and the listener close (sockets still open after 3 s are terminated).
 import { createServer } from "node:http";
@@ -9,62 +11,35 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { WebSocket } from "ws";
-import type { Registry } from "prom-client";
-import { TokenValidator } from "../relay/auth.ts";
-import type { RelayAuthenticator } from "../relay/auth.ts";
-import { newConnState } from "../relay/conn.ts";
-import type { RelayConn, RelayConnState, RelayForwarder, RelayHooks } from "../relay/conn.ts";
-import { RelayCore } from "../relay/core.ts";
-import { RELAY_PATH } from "../relay/protocol.ts";
-import type { Clock } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import { nullLogger } from "../util/logger.ts";
-import { registerRelayMetrics } from "./relay-metrics.ts";
+import { formatHostPort, parseListenAddress } from "../net/index.ts";
+import type { Platform } from "../platform/index.ts";
+import {
+  RELAY_PATH,
+  createRelayCore,
+  newConnState,
+  registerRelayMetrics,
+  type RelayConn,
+  type RelayConnState,
+  type RelayCore,
+  type RelayHooks,
+  type RelayService,
+  type ServeRelayOptions,
+} from "../relay/index.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricFamily } from "../util/index.ts";
 import { RelayCluster } from "./relay-cluster.ts";
-import type { RelayClusterOptions } from "./relay-cluster.ts";
 
-export interface ServeRelayOptions {
-  /** "host:port" ("[::1]:8080" for IPv6); port 0 picks a free port. */
-  listen: string;
-  authSecret: string;
-  /** Instance URL sent in auth responses (rel://host:port or rels://host:port); default rel://<bound address>. */
-  instanceUrl?: string;
-  logger?: Logger;
-  registry?: Registry;
-  forwarder?: RelayForwarder;
-  hooks?: RelayHooks;
-  /** Overrides for tests: clock, auth, health-check timing. */
-  clock?: Clock;
-  auth?: RelayAuthenticator;
-  healthCheck?: { intervalMs: number; timeoutMs: number } | false;
-  authTimeoutMs?: number | false;
-  /** Largest WebSocket message ws buffers before closing with 1009 (default 64 KiB; the core's limits are smaller). */
-  maxPayload?: number;
-  /** Join other relay processes through the cluster fabric (src/node/relay-cluster.ts); replaces `forwarder`. */
-  cluster?: RelayClusterOptions;
-}
+export type { ServeRelayOptions };
 
-export interface RelayServer {
+/** The Node relay's handle: the RelayService of both runtimes plus what a listening process knows. */
+export interface RelayServer extends RelayService {
   readonly core: RelayCore;
-  readonly registry: Registry;
   /** Bound host and port. */
   readonly host: string;
   readonly port: number;
   /** ws://host:port/relay */
   readonly url: string;
-  readonly instanceUrl: string;
   /** The cluster fabric, when `cluster` was given. */
   readonly cluster?: RelayCluster;
-  /** Graceful shutdown. */
-  close(): Promise<void>;
-}
-
-/** Splits "host:port" / "[v6]:port". */
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`bad listen address ${JSON.stringify(listen)} (want host:port)`);
-  return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
 }
 
 class WsConn implements RelayConn {
@@ -84,26 +59,40 @@ class WsConn implements RelayConn {
   }
 }
 
-export async function serveRelay(opts: ServeRelayOptions): Promise<RelayServer> {
-  const log = opts.logger ?? nullLogger;
-  const { host, port } = parseListen(opts.listen);
+interface Answer {
+  status: number;
+  type: string;
+  body: string;
+}
+
+const json = (status: number, body: unknown): Answer => ({ status, type: "application/json", body: JSON.stringify(body) });
+
+/** Serves the NetBird relay on a Node listener (options.listen, default 127.0.0.1:8080). */
+export async function serveRelay(platform: Platform, opts: ServeRelayOptions): Promise<RelayServer> {
+  const log = platform.logger;
+  const { host, port } = parseListenAddress(opts.listen ?? "127.0.0.1:8080");
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: opts.maxPayload ?? 64 * 1024 });
   let core: RelayCore | undefined;
-  let registry: Registry | undefined;
+
+  /** The non-upgrade routes, shared by the listener and fetch(). */
+  const answer = (method: string, path: string): Answer => {
+    if (method === "GET" && (path === "/healthz" || path === "/health")) {
+      return json(200, { status: "healthy", timestamp: new Date(platform.wallClock()).toISOString(), listeners: ["ws"], peers: core?.peerCount ?? 0 });
+    }
+    if (method === "GET" && path === "/metrics") return { status: 200, type: PROMETHEUS_CONTENT_TYPE, body: renderPrometheus(platform.metrics.snapshot()) };
+    if (path === RELAY_PATH) return json(426, { error: { code: "upgrade_required", message: "the relay speaks WebSocket only" } });
+    return json(404, { error: { code: "not_found", message: "no such route" } });
+  };
 
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && (path === "/healthz" || path === "/health")) {
-      const body = JSON.stringify({ status: "healthy", timestamp: new Date().toISOString(), listeners: ["ws"], peers: core?.peerCount ?? 0 });
-      res.writeHead(200, { "content-type": "application/json" }).end(body);
-    } else if (req.method === "GET" && path === "/metrics" && registry) {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { "content-type": registry!.contentType }).end(text),
-        (e: unknown) => res.writeHead(500).end(String(e)),
-      );
-    } else {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+    let a: Answer;
+    try {
+      a = answer(req.method ?? "GET", (req.url ?? "/").split("?")[0]!);
+    } catch (e) {
+      log.error({ err: (e as Error).message }, "relay request failed");
+      a = json(500, { error: { code: "internal", message: "internal error" } });
     }
+    res.writeHead(a.status, { "content-type": a.type }).end(a.body);
   });
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((req.url ?? "").split("?")[0] !== RELAY_PATH) {
@@ -121,26 +110,25 @@ export async function serveRelay(opts: ServeRelayOptions): Promise<RelayServer> 
     });
   });
   const addr = http.address() as AddressInfo;
-  const hostPart = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-  const instanceUrl = opts.instanceUrl ?? `rel://${hostPart}:${addr.port}`;
+  const bound = formatHostPort(addr.address, addr.port);
+  const instanceUrl = opts.instanceUrl ?? `rel://${bound}`;
 
-  const cluster = opts.cluster ? new RelayCluster({ logger: log, ...opts.cluster }) : undefined;
+  const cluster = opts.cluster ? new RelayCluster(platform, opts.cluster) : undefined;
   const hooks = cluster ? mergeHooks(opts.hooks, cluster.fabric.hooks) : opts.hooks;
-  core = new RelayCore({
+  core = createRelayCore(platform, {
     instanceUrl,
-    auth: opts.auth ?? new TokenValidator(opts.authSecret),
-    logger: log,
+    authSecret: opts.authSecret,
+    ...(opts.auth ? { auth: opts.auth } : {}),
     forwarder: cluster?.fabric ?? opts.forwarder ?? null,
     ...(hooks ? { hooks } : {}),
-    ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.healthCheck !== undefined ? { healthCheck: opts.healthCheck } : {}),
     ...(opts.authTimeoutMs !== undefined ? { authTimeoutMs: opts.authTimeoutMs } : {}),
   });
-  registry = registerRelayMetrics(core, opts.registry);
+  registerRelayMetrics(platform.metrics, core);
   const c = core;
   if (cluster) {
     try {
-      await cluster.start(c, registry);
+      await cluster.start(c);
     } catch (e) {
       await new Promise<void>((r) => http.close(() => r()));
       throw e;
@@ -157,17 +145,21 @@ export async function serveRelay(opts: ServeRelayOptions): Promise<RelayServer> 
     ws.on("error", (e: Error) => log.debug({ err: e.message }, "relay socket error"));
     c.open(conn);
   });
-  log.info({ listen: `${hostPart}:${addr.port}`, instanceUrl }, "relay listening");
+  log.info({ listen: bound, instanceUrl }, "relay listening");
 
   let closing: Promise<void> | undefined;
   return {
     core: c,
-    registry,
     host: addr.address,
     port: addr.port,
-    url: `ws://${hostPart}:${addr.port}${RELAY_PATH}`,
+    url: `ws://${bound}${RELAY_PATH}`,
     instanceUrl,
     ...(cluster ? { cluster } : {}),
+    fetch(req: Request): Promise<Response> {
+      const a = answer(req.method, new URL(req.url).pathname);
+      return Promise.resolve(new Response(a.body, { status: a.status, headers: { "content-type": a.type } }));
+    },
+    metrics: (): Promise<MetricFamily[]> => Promise.resolve(platform.metrics.snapshot()),
     close() {
       closing ??= (async () => {
         c.shutdown();

@@ -13,6 +13,7 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { checkStorageName, type StorageFactory } from "../platform/index.ts";
 import { checkRow, stateSql as Q, StateStorageError } from "../state/index.ts";
 import type { CursorStorage, RecordKind, RowKey, SqlRow, StateStorage, StoredMeta, StoredRow } from "../state/index.ts";
 
@@ -127,11 +128,12 @@ export function stateDbPath(dataDir: string, name = "state"): string {
  * The Platform's StorageFactory for Node (kind "node-sqlite"): `open(name)` opens DIR/name.sqlite, one
  * connection per name (reopening a name returns the same adapter, as the memory factory does).
  */
-export function nodeSqliteStorageFactory(dataDir: string, opts: SqliteStorageOptions = {}): { kind: "node-sqlite"; open(name: string): SqliteStateStorage; close(): void } {
+export function nodeSqliteStorageFactory(dataDir: string, opts: SqliteStorageOptions = {}): StorageFactory & { open(name: string): SqliteStateStorage; close(): void } {
   const opened = new Map<string, SqliteStateStorage>();
   return {
     kind: "node-sqlite",
     open(name: string): SqliteStateStorage {
+      checkStorageName(name);
       let s = opened.get(name);
       if (!s) opened.set(name, (s = new SqliteStateStorage(stateDbPath(dataDir, name), opts)));
       return s;

@@ -5,8 +5,8 @@
 // what was written before destroying the socket. With a StreamBudget (accepted streams), every received
 // byte is charged to it until the connection closes; a chunk the budget refuses closes the connection.
 import type { Socket } from "node:net";
-import type { StreamConn } from "../transport/transport.ts";
-import type { Clock } from "../util/clock.ts";
+import type { StreamConn } from "../transport/index.ts";
+import type { Clock } from "../util/index.ts";
 import type { StreamBudget } from "./stream-budget.ts";
 import { TransportClosedError, TransportTimeoutError } from "./transport-errors.ts";
 

@@ -1,5 +1,5 @@
 // Typed failures of the Node UDP/TCP transport. Codes are stable (callers and metrics switch on them).
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 /** A stream read passed its deadline, or a dial did not connect in time. */
 export class TransportTimeoutError extends GossamerError {

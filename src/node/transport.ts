@@ -15,12 +15,9 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import os from "node:os";
-import type { Packet, StreamConn, Transport } from "../transport/transport.ts";
-import type { Logger } from "../util/logger.ts";
-import { nullLogger } from "../util/logger.ts";
-import type { Clock } from "../util/clock.ts";
-import { systemClock } from "../util/clock.ts";
-import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "./addr.ts";
+import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "../net/index.ts";
+import type { Platform } from "../platform/index.ts";
+import type { Packet, StreamConn, Transport } from "../transport/index.ts";
 import { SocketStreamConn } from "./stream-conn.ts";
 import { processStreamBudget, type StreamBudget, type StreamBudgetStats } from "./stream-budget.ts";
 import { TransportClosedError, TransportNetError, TransportTimeoutError } from "./transport-errors.ts";
@@ -36,8 +33,6 @@ export interface TransportOptions {
   bind: string;
   /** "host:port" others should use; port 0 or omitted = the bound port; host omitted = derived from bind. */
   advertise?: string;
-  logger?: Logger;
-  clock?: Clock;
   /** Concurrent accepted streams before new connections are refused (default 256). */
   maxStreams?: number;
   /** Budget for bytes buffered by inbound streams (default: processStreamBudget, shared process-wide). */
@@ -61,9 +56,10 @@ interface Handlers {
   stream?: (s: StreamConn) => void;
 }
 
-export async function createTransport(opts: TransportOptions): Promise<NodeTransport> {
-  const log = (opts.logger ?? nullLogger).child({ component: "transport" });
-  const clock = opts.clock ?? systemClock;
+/** The UDP+TCP transport on the platform's clock and logger. Every transport passes test/transport/conformance.ts. */
+export async function createTransport(platform: Pick<Platform, "clock" | "logger">, opts: TransportOptions): Promise<NodeTransport> {
+  const log = platform.logger.child({ component: "transport" });
+  const clock = platform.clock;
   const bind = parseHostPort(opts.bind);
   const bindHost = normalizeHost(bind.host);
   const fam = hostFamily(bindHost);

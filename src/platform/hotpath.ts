@@ -1,13 +1,16 @@
-// Builds the platform's hot path: the Wasm routines when a compiled module is given, the TS twins always,
-// and for each production use the implementation that wins in that use's own call pattern (CHOICE below,
-// measured by `npm run bench`; the bench prints the same table with its reasons).
-import { createHotpath, createTsLpm, createWasmLpm } from "../hotpath/index.ts";
-import type { Hotpath, HotpathOptions } from "../hotpath/types.ts";
+// Builds the platform's hot path: the Wasm routines when a compiled module is available, the TS twins
+// always, and for each production use the implementation that wins in that use's own call pattern
+// (HOTPATH_CHOICE below, the single place of that decision; `npm run bench` measures each use and prints
+// why). Everything is created on first use: a process that never calls a routine never instantiates it
+// (nor compiles the module, when given a loader).
+import { createHotpath, createTsLpm, createWasmLpm, type Hotpath, type HotpathOptions } from "../hotpath/index.ts";
 import type { HotpathUse, PlatformHotpath } from "./types.ts";
 
 /** Which implementation each use gets when Wasm is available. */
 export const HOTPATH_CHOICE: Readonly<Record<HotpathUse, "wasm" | "ts">> = {
-  "relay-frames": "wasm",
+  // One message per call, copied into linear memory and back: a 36-byte TS copy wins until the relay
+  // hands over a burst per call.
+  "relay-frames": "ts",
   "memberlist-crc": "wasm",
   "ckit-frames": "wasm",
   xxh64: "wasm",
@@ -15,15 +18,65 @@ export const HOTPATH_CHOICE: Readonly<Record<HotpathUse, "wasm" | "ts">> = {
   sha256: "wasm",
 };
 
-export function createPlatformHotpath(module: WebAssembly.Module | null, options?: HotpathOptions): PlatformHotpath {
-  const wasm = module ? createHotpath(module, options) : null;
-  const ts = createHotpath(undefined, options);
+/** The compiled module, a loader called on first need (may throw: recorded as wasmError), or null. */
+export type WasmSource = WebAssembly.Module | null | (() => WebAssembly.Module | null);
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export function createPlatformHotpath(source: WasmSource, options?: HotpathOptions): PlatformHotpath {
+  let module: WebAssembly.Module | null | undefined;
+  let error: string | null = null;
+  const getModule = (): WebAssembly.Module | null => {
+    if (module !== undefined) return module;
+    let m: WebAssembly.Module | null;
+    try {
+      m = typeof source === "function" ? source() : source;
+    } catch (e) {
+      m = null;
+      error = `hot path module: ${message(e)}`;
+    }
+    module = m;
+    return m;
+  };
+  const tryWasm = (): Hotpath | null => {
+    const m = getModule();
+    if (!m) return null;
+    try {
+      return createHotpath(m, options);
+    } catch (e) {
+      error = `hot path instance: ${message(e)}`;
+      module = null;
+      return null;
+    }
+  };
+  let wasm: Hotpath | null | undefined;
+  let ts: Hotpath | undefined;
+  const perUse = new Map<HotpathUse, Hotpath>();
+  const choice = (use: HotpathUse): "wasm" | "ts" => (HOTPATH_CHOICE[use] === "wasm" && getModule() ? "wasm" : "ts");
   return {
-    wasm,
-    ts,
     for(use: HotpathUse): Hotpath {
-      return wasm && HOTPATH_CHOICE[use] === "wasm" ? wasm : ts;
+      let h = perUse.get(use);
+      if (!h) {
+        h = (choice(use) === "wasm" ? tryWasm() : null) ?? createHotpath(undefined, options);
+        perUse.set(use, h);
+      }
+      return h;
     },
-    lpm: () => (module ? createWasmLpm(module) : createTsLpm()),
+    choice,
+    lpm: () => {
+      const m = getModule();
+      return m ? createWasmLpm(m) : createTsLpm();
+    },
+    get wasm(): Hotpath | null {
+      if (wasm === undefined) wasm = tryWasm();
+      return wasm;
+    },
+    get wasmError(): string | null {
+      getModule();
+      return error;
+    },
+    get ts(): Hotpath {
+      return (ts ??= createHotpath(undefined, options));
+    },
   };
 }

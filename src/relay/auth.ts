@@ -5,7 +5,7 @@
 // Web Crypto only, so it runs unchanged in Node and workerd.
 import { AUTH_ALGO_HMAC_SHA256, AUTH_MIN_PAYLOAD_SIZE, AUTH_SIGNATURE_SIZE, DEFAULT_TOKEN_TTL_S } from "./protocol.ts";
 import { RelayAuthError } from "./errors.ts";
-import { timingSafeEqual } from "../util/bytes.ts";
+import { timingSafeEqual } from "../util/index.ts";
 
 const enc = new TextEncoder();
 

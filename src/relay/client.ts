@@ -2,8 +2,8 @@
 // runs with `ws` on Node and with the fetch-upgrade WebSocket in workerd. It authenticates, sends and
 // receives transport messages, subscribes to peer state, echoes the server's health checks and notices
 // a silent server (no ping within 35 s). Used by tests, benchmarks and later by the agent.
-import type { Clock, TimerHandle } from "../util/clock.ts";
-import { systemClock } from "../util/clock.ts";
+import type { Clock, TimerHandle } from "../util/index.ts";
+import { systemClock } from "../util/index.ts";
 import { decodeMessage, encodeAuth, encodeClose, encodeHealthCheck, encodePeerList, encodeTransport } from "./codec.ts";
 import { RelayClientError, RelayDecodeError } from "./errors.ts";
 import { peerIdFromString, peerIdKeyAt } from "./peer-id.ts";

@@ -3,7 +3,7 @@
 // through the cross-shard forwarder; a destination that is nowhere, a full send buffer or a failed send
 // is a counted drop, never an error to the sender. Control messages (health echo, close, subscribe,
 // unsubscribe) are decoded here; unknown/unsupported types and malformed or oversize messages close.
-import { relaySwapIdTs } from "../hotpath/frames.ts";
+// The ID rewrite is the platform's "relay-frames" hot path (RelayState.frames, RelayCoreOptions.frames).
 import { decodeMessage } from "./codec.ts";
 import type { Rec } from "./core-record.ts";
 import type { RelayState } from "./core-state.ts";
@@ -19,12 +19,12 @@ export function forwardTransport(s: RelayState, rec: Rec, buf: Uint8Array): void
   rec.tx++;
   const dst = s.table.get(buf, P.TRANSPORT_ID_OFFSET);
   if (dst) {
-    rewriteFrom(buf, rec.id); // the ID slot now says "from"
+    s.frames.swapPeerId(buf, rec.id); // the ID slot now says "from"
     sendTransport(s, dst, buf);
     return;
   }
   const dstKey = peerIdKeyAt(buf, P.TRANSPORT_ID_OFFSET);
-  rewriteFrom(buf, rec.id);
+  s.frames.swapPeerId(buf, rec.id);
   const f = s.forwarder;
   if (!f) {
     s.stats.drop("peer_not_found");
@@ -37,11 +37,6 @@ export function forwardTransport(s: RelayState, rec: Rec, buf: Uint8Array): void
   } catch (e) {
     forwardFailed(s, e);
   }
-}
-
-/** The hot path's in-place peer-ID swap (TS twin: a 36-byte copy is cheaper than a Wasm copy-in). */
-function rewriteFrom(buf: Uint8Array, id: Uint8Array): void {
-  relaySwapIdTs(buf, 0, buf.length, id, 0);
 }
 
 function forwardFailed(s: RelayState, e: unknown): void {

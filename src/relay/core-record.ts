@@ -1,9 +1,10 @@
 // RelayCore's options and its per-connection record. A record lives from open/restore until the
 // connection closes; it is at once the peer-table entry (raw-ID index), the subscription listener and
 // the holder of the connection's timers.
-import { EMPTY } from "../util/bytes.ts";
-import type { Clock, TimerHandle } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
+import { EMPTY } from "../util/index.ts";
+import type { Clock, TimerHandle } from "../util/index.ts";
+import type { RelayFrames } from "../hotpath/index.ts";
+import type { Logger } from "../util/index.ts";
 import type { RelayAuthenticator } from "./auth.ts";
 import type { RelayConn, RelayForwarder, RelayHooks } from "./conn.ts";
 import { newListener } from "./notifier.ts";
@@ -31,6 +32,8 @@ export interface RelayCoreOptions {
   /** Drop transport packets to a connection whose bufferedAmount exceeds this. Default 4 MiB. */
   maxBufferedBytes?: number;
   stats?: RelayStats;
+  /** Header check and in-place peer-ID swap: the platform's "relay-frames" hot path. Default the TS twin. */
+  frames?: RelayFrames;
 }
 
 /** Connection phases. */

@@ -8,10 +8,11 @@
 //   message after close) never restores it from its attachment.
 // - teardown() runs once per record; it reports the peer offline only when asked (never for a
 //   replaced connection).
-import type { Clock } from "../util/clock.ts";
-import { systemClock } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import { nullLogger } from "../util/logger.ts";
+import type { Clock } from "../util/index.ts";
+import { systemClock } from "../util/index.ts";
+import type { Logger } from "../util/index.ts";
+import { nullLogger } from "../util/index.ts";
+import { tsRelayFrames, type RelayFrames } from "../hotpath/index.ts";
 import type { RelayAuthenticator } from "./auth.ts";
 import { encodeAuthResponse } from "./codec.ts";
 import type { RelayConn, RelayForwarder, RelayHooks } from "./conn.ts";
@@ -35,6 +36,8 @@ export class RelayState {
   readonly health: { intervalMs: number; timeoutMs: number } | false;
   readonly authTimeoutMs: number | false;
   readonly maxBuffered: number;
+  /** The data path's header check and peer-ID swap (the platform's "relay-frames" hot path). */
+  readonly frames: RelayFrames;
   readonly authResponse: Uint8Array;
   readonly recs = new Map<RelayConn, Rec>();
   /** Authenticated peers by printable ID (API, hooks) and by raw ID bytes (forwarding hot path). */
@@ -57,6 +60,7 @@ export class RelayState {
     this.authTimeoutMs = opts.authTimeoutMs === undefined ? P.AUTH_TIMEOUT_MS : opts.authTimeoutMs;
     this.maxBuffered = opts.maxBufferedBytes ?? 4 << 20;
     this.stats = opts.stats ?? new RelayStats();
+    this.frames = opts.frames ?? tsRelayFrames;
     this.dispatch = dispatch;
     this.presence = new Presence({
       isLocal: (id) => this.peers.has(id),

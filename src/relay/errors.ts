@@ -1,6 +1,6 @@
 // Typed failures of the relay: one class per family, each with a stable `code` and a `reason`
 // discriminant that metrics and close decisions switch on. Decoders carry the byte offset.
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 export type RelayDecodeReason =
   | "empty" // zero-length message

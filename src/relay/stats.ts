@@ -1,9 +1,7 @@
 // Relay counters, kept as plain numbers the core bumps on its hot path (no per-packet calls into a
-// metrics library). Node's prom-client collectors and the worker's /metrics read them at scrape time;
-// relayFamilies is their portable form (rendered by src/util/prometheus.ts).
-// Names follow upstream's meters (relay_*), see shared/spec/seed-protocols.md §5.8.
+// metrics library). Their one declaration as metrics (upstream names) is metrics.ts, read at scrape time
+// by both runtimes through the platform's registry.
 import type { RelayDropReason } from "./errors.ts";
-import { renderPrometheus, type Labels, type MetricFamily } from "../util/prometheus.ts";
 
 /** Why the relay closed (or saw close) a connection. Append only. */
 export type RelayCloseReason =
@@ -41,8 +39,6 @@ export class RelayStats {
   readonly authTimeBuckets = new Array<number>(AUTH_TIME_BUCKETS_MS.length + 1).fill(0);
   authTimeSum = 0;
   authTimeCount = 0;
-  /** Optional observer, e.g. a prom-client Histogram on Node. */
-  onAuthTime: ((ms: number) => void) | undefined = undefined;
 
   drop(reason: RelayDropReason): void {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
@@ -58,69 +54,5 @@ export class RelayStats {
     this.authTimeBuckets[i]!++;
     this.authTimeSum += ms;
     this.authTimeCount++;
-    this.onAuthTime?.(ms);
   }
-
-  /**
-   * Prometheus text of these counters and gauges (relayFamilies through the shared writer). `labels` is
-   * label text such as 'shard="s1"', put first on every sample.
-   */
-  toPrometheus(gauges: { peers: number; peersActive: number; peersIdle: number }, labels = ""): string {
-    const first = parseLabelText(labels);
-    const families = relayFamilies(this, { peers: gauges.peers, active: gauges.peersActive, idle: gauges.peersIdle });
-    return renderPrometheus(families.map((f) => ({ ...f, samples: f.samples.map((x) => ({ ...x, labels: { ...first, ...x.labels } })) })));
-  }
-}
-
-/** 'a="x",b="y"' -> { a: "x", b: "y" } (values unescaped as the exposition format escapes them). */
-function parseLabelText(text: string): Labels {
-  const out: Labels = {};
-  for (const m of text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-    out[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
-  }
-  return out;
-}
-
-/** The relay counters (and the caller's gauges) as metric families, names and HELP as upstream's meters. */
-export function relayFamilies(stats: RelayStats, g: { peers: number; active: number; idle: number; sockets?: number }): MetricFamily[] {
-  const one = (name: string, type: "counter" | "gauge", help: string, value: number): MetricFamily => ({
-    name,
-    help,
-    type,
-    samples: [{ labels: {}, value }],
-  });
-  const byReason = (name: string, help: string, rec: Partial<Record<string, number>>): MetricFamily => ({
-    name,
-    help,
-    type: "counter",
-    samples: Object.entries(rec).map(([reason, v]) => ({ labels: { reason }, value: v ?? 0 })),
-  });
-  let cum = 0;
-  const samples: MetricFamily["samples"] = AUTH_TIME_BUCKETS_MS.map((b, i) => ({
-    labels: { le: String(b) },
-    value: (cum += stats.authTimeBuckets[i]!),
-    suffix: "_bucket",
-  }));
-  samples.push(
-    { labels: { le: "+Inf" }, value: stats.authTimeCount, suffix: "_bucket" },
-    { labels: {}, value: stats.authTimeSum, suffix: "_sum" },
-    { labels: {}, value: stats.authTimeCount, suffix: "_count" },
-  );
-  return [
-    one("relay_peers", "gauge", "Connected (authenticated) peers.", g.peers),
-    one("relay_peers_active", "gauge", "Peers with transport traffic in the last 30 s.", g.active),
-    one("relay_peers_idle", "gauge", "Peers without transport traffic for 30 s.", g.idle),
-    ...(g.sockets === undefined ? [] : [one("relay_websockets", "gauge", "Accepted WebSockets, authenticated or not.", g.sockets)]),
-    one("relay_transfer_sent_bytes_total", "counter", "Bytes sent to peers.", stats.sentBytes),
-    one("relay_transfer_received_bytes_total", "counter", "Bytes received from peers.", stats.receivedBytes),
-    one("relay_transfer_sent_packets_total", "counter", "Transport packets sent to peers.", stats.sentPackets),
-    one("relay_transfer_received_packets_total", "counter", "Transport packets received from peers.", stats.receivedPackets),
-    one("relay_forwarded_out_total", "counter", "Packets handed to the cross-shard forwarder.", stats.forwardedOut),
-    one("relay_forwarded_in_total", "counter", "Packets delivered from other shards.", stats.forwardedIn),
-    one("relay_peer_reconnections_total", "counter", "Connections replaced by a newer one of the same peer.", stats.reconnections),
-    one("relay_peer_authentications_total", "counter", "Successful authentications.", stats.authOk),
-    byReason("relay_dropped_packets_total", "Transport packets dropped, by reason.", stats.drops),
-    byReason("relay_connection_closes_total", "Connections closed, by reason.", stats.closes),
-    { name: "relay_peer_authentication_time_milliseconds", help: "Time to authenticate a peer.", type: "histogram", samples },
-  ];
 }

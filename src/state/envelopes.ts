@@ -13,19 +13,18 @@
 //
 // Applying a record's envelope to a replica that already holds the record changes nothing (the merge is
 // idempotent and the envelope's stamp is the record's own), so re-gossip epidemics end.
-import { encodeToString } from "../gossip/encode.ts";
-import { LOCAL_V } from "../gossip/schema.ts";
-import type { GossipMessage, NATEntry } from "../gossip/types.ts";
+import { encodeToString, type GossipMessage, type GossipSchema, type NATEntry } from "../gossip/index.ts";
+import type { RecordKind } from "../platform/index.ts";
 import { EXTRA, field, isVisible, type CrdtRecord } from "./merge.ts";
-import type { RecordKind } from "./storage.ts";
 import type { VisibleValue } from "./visible.ts";
 import { endpointTombstone } from "./visible.ts";
 
-export function recordMessage(kind: RecordKind, key: string, rec: CrdtRecord, value: VisibleValue | null): GossipMessage | null {
+/** The record as a message of `schema` (ours: its V is stamped on what we write). */
+export function recordMessage(kind: RecordKind, key: string, rec: CrdtRecord, value: VisibleValue | null, schema: GossipSchema): GossipMessage | null {
   switch (kind) {
     case "endpoint": {
       if (value) return { type: 1, payload: value as Extract<GossipMessage, { type: 1 }>["payload"] };
-      const t = endpointTombstone(key, rec);
+      const t = endpointTombstone(key, rec, schema);
       return t ? { type: 2, payload: t } : null;
     }
     case "nat": {
@@ -33,7 +32,7 @@ export function recordMessage(kind: RecordKind, key: string, rec: CrdtRecord, va
       if (!isVisible(rec)) return null;
       // Expired by the local TTL: still the entry, so a replica that keeps NATs longer gets it.
       const p: NATEntry = {
-        v: LOCAL_V.NATEntry,
+        v: schema.v.NATEntry,
         key,
         original_dst: field(rec, "original_dst", ""),
         original_src: field(rec, "original_src", ""),
@@ -55,7 +54,7 @@ export function recordMessage(kind: RecordKind, key: string, rec: CrdtRecord, va
       return {
         type: 5,
         payload: {
-          v: LOCAL_V.SubnetRoute,
+          v: schema.v.SubnetRoute,
           subnet: key,
           machine_id: cut < 0 ? tb : tb.slice(0, cut),
           ion_id: cut < 0 ? "" : tb.slice(cut + 1),
@@ -68,7 +67,7 @@ export function recordMessage(kind: RecordKind, key: string, rec: CrdtRecord, va
 }
 
 /** The record's envelope as Go's Encode writes it, or null (see the table above). */
-export function recordEnvelope(kind: RecordKind, key: string, rec: CrdtRecord, value: VisibleValue | null): string | null {
-  const m = recordMessage(kind, key, rec, value);
-  return m === null ? null : encodeToString(m);
+export function recordEnvelope(kind: RecordKind, key: string, rec: CrdtRecord, value: VisibleValue | null, schema: GossipSchema): string | null {
+  const m = recordMessage(kind, key, rec, value, schema);
+  return m === null ? null : encodeToString(m, schema);
 }

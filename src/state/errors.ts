@@ -1,6 +1,6 @@
 // Typed errors of the gossip state store. A rejected message (or batch) changes nothing.
 // Codes are stable API: `state.reject.<reason>`, `state.storage.<reason>`.
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 export type StateRejectReason =
   /** The record key is empty (container_id, NAT key, vip, subnet). */

@@ -27,9 +27,9 @@
 // is a weak stamp rank that loses all ties on equal timestamps. Stamps order by (timestamp, rank,
 // tie-break id); equal stamps with different values order by the value's JSON text, so the result is a
 // join (max) in every register: commutative, associative, idempotent.
-import { compareGoStrings } from "../gossip/json-scan.ts";
-import { SCHEMAS, type FieldSpec, type SchemaStatus } from "../gossip/schema.ts";
-import type { StructName } from "../gossip/wire.ts";
+import { compareGoStrings } from "../gossip/index.ts";
+import { SCHEMAS, type FieldSpec, type SchemaStatus } from "../gossip/index.ts";
+import type { StructName } from "../gossip/index.ts";
 
 /** [timestamp, rank (1 normal, 0 weak: loses ties), tie-break id]. */
 export type Stamp = [ts: number, rank: number, tb: string];

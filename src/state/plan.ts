@@ -1,13 +1,12 @@
 // Turns decoded gossip messages into merge operations on records, validating them first (a plan either
 // succeeds for the whole input or throws, so a rejected message or batch changes nothing). Which fields a
 // message writes follows the receiver rules in merge.ts (spec §1.4).
-import { schemaStatus } from "../gossip/schema.ts";
-import type { DecodedMessage, EndpointMapping, EndpointTombstone, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/types.ts";
-import { ROUTE_ADD, ROUTE_REMOVE } from "../gossip/wire.ts";
+import { ROUTE_ADD, ROUTE_REMOVE } from "../gossip/index.ts";
+import type { DecodedMessage, EndpointMapping, EndpointTombstone, GossipSchema, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/index.ts";
+import type { RecordKind } from "../platform/index.ts";
 import { StateRejectError } from "./errors.ts";
 import { carriedFields, type Stamp } from "./merge.ts";
 import { subnetKey } from "./routes.ts";
-import type { RecordKind } from "./storage.ts";
 
 export interface Op {
   kind: RecordKind;
@@ -30,9 +29,9 @@ function needKey(key: string, what: string, index: number | undefined): void {
   if (key === "") throw new StateRejectError("empty_key", `${what} is empty`, index === undefined ? undefined : { index });
 }
 
-function planEndpoint(p: EndpointMapping, ops: Op[], index: number | undefined): void {
+function planEndpoint(p: EndpointMapping, ops: Op[], schema: GossipSchema, index: number | undefined): void {
   needKey(p.container_id, "EndpointMapping.container_id", index);
-  const status = schemaStatus("EndpointMapping", p.v);
+  const status = schema.status("EndpointMapping", p.v);
   ops.push({
     kind: "endpoint",
     key: p.container_id,
@@ -41,9 +40,9 @@ function planEndpoint(p: EndpointMapping, ops: Op[], index: number | undefined):
   });
 }
 
-function planNat(p: NATEntry, ops: Op[], index: number | undefined): void {
+function planNat(p: NATEntry, ops: Op[], schema: GossipSchema, index: number | undefined): void {
   needKey(p.key, "NATEntry.key", index);
-  const status = schemaStatus("NATEntry", p.v);
+  const status = schema.status("NATEntry", p.v);
   ops.push({
     kind: "nat",
     key: p.key,
@@ -52,27 +51,30 @@ function planNat(p: NATEntry, ops: Op[], index: number | undefined): void {
   });
 }
 
-/** Returns the ops for one message, or throws StateRejectError. `index` labels errors in a batch. */
-export function planMessage(msg: DecodedMessage, ops: Op[], index?: number): void {
+/**
+ * Returns the ops for one message, or throws StateRejectError. `schema` is ours (the V each payload is
+ * compared with); `index` labels errors in a batch.
+ */
+export function planMessage(msg: DecodedMessage, ops: Op[], schema: GossipSchema, index?: number): void {
   switch (msg.type) {
     case 1:
-      planEndpoint(msg.payload, ops, index);
+      planEndpoint(msg.payload, ops, schema, index);
       return;
     case 2: {
       const p: EndpointTombstone = msg.payload;
       needKey(p.container_id, "EndpointTombstone.container_id", index);
       // rule 3: a mismatched tombstone only deletes a strictly older record (weak rank loses ties)
-      const rank = schemaStatus("EndpointTombstone", p.v) === "mismatch" ? 0 : 1;
+      const rank = schema.status("EndpointTombstone", p.v) === "mismatch" ? 0 : 1;
       ops.push({ kind: "endpoint", key: p.container_id, tomb: [p.timestamp, rank, p.machine_id] });
       return;
     }
     case 3:
-      planNat(msg.payload, ops, index);
+      planNat(msg.payload, ops, schema, index);
       return;
     case 4: {
       const p: VIPHeartbeat = msg.payload;
       needKey(p.vip, "VIPHeartbeat.vip", index);
-      const status = schemaStatus("VIPHeartbeat", p.v);
+      const status = schema.status("VIPHeartbeat", p.v);
       ops.push({
         kind: "vip",
         key: p.vip,
@@ -87,8 +89,8 @@ export function planMessage(msg: DecodedMessage, ops: Op[], index?: number): voi
         owners: p.owners,
       });
       // rule 4: nested elements merge as their own messages, each with its own V
-      for (const n of p.new_nats ?? []) planNat(n, ops, index);
-      for (const e of p.new_endpoints ?? []) planEndpoint(e, ops, index);
+      for (const n of p.new_nats ?? []) planNat(n, ops, schema, index);
+      for (const e of p.new_endpoints ?? []) planEndpoint(e, ops, schema, index);
       return;
     }
     case 5: {
@@ -103,7 +105,7 @@ export function planMessage(msg: DecodedMessage, ops: Op[], index?: number): voi
           ...(index === undefined ? {} : { index }),
         });
       }
-      const status = schemaStatus("SubnetRoute", p.v);
+      const status = schema.status("SubnetRoute", p.v);
       const tb = routeTieBreak(p.machine_id, p.ion_id);
       if (p.action === ROUTE_ADD) {
         ops.push({

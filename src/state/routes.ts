@@ -14,10 +14,10 @@
 // A NAT entry whose original_dst is not an IP address is kept in the state but not routed.
 // LPM values are slot ids (one per distinct prefix), so the table never holds more than one value per
 // prefix and updates are insert/delete of single prefixes.
-import type { NATEntry, SubnetRoute } from "../gossip/types.ts";
-import { compareGoStrings } from "../gossip/json-scan.ts";
-import { formatIp, parseCidr, parseIp } from "../hotpath/ip.ts";
-import { NO_ROUTE } from "../hotpath/lpm.ts";
+import type { NATEntry, SubnetRoute } from "../gossip/index.ts";
+import { compareGoStrings } from "../gossip/index.ts";
+import { formatIp, parseCidr, parseIp } from "../net/index.ts";
+import { NO_ROUTE } from "../hotpath/index.ts";
 
 /** The part of src/hotpath/lpm.ts's LpmTable the store uses (structurally compatible). */
 export interface LpmLike {

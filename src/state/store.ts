@@ -8,19 +8,16 @@
 // last change. deltas(since) returns each record changed after `since` once, with its current value
 // (null = deleted/expired). Garbage collection of long-invisible records raises `minCursor`; a client
 // whose cursor is older (or newer than ours: another incarnation) gets `reset: true` and must re-snapshot.
-import { decode, decodeBatch, type DecodeOptions } from "../gossip/decode.ts";
-import { GossipDecodeError } from "../gossip/errors.ts";
-import { compareGoStrings } from "../gossip/json-scan.ts";
-import type { DecodedMessage, EndpointMapping, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/types.ts";
-import { MESSAGE_NAMES } from "../gossip/wire.ts";
-import { parseIp } from "../hotpath/ip.ts";
-import { nullLogger, type Logger } from "../util/logger.ts";
+import { GossipDecodeError, MESSAGE_NAMES, compareGoStrings, decode, decodeBatch, referenceSchema, type DecodeOptions } from "../gossip/index.ts";
+import type { DecodedMessage, EndpointMapping, GossipSchema, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/index.ts";
+import { parseIp } from "../net/index.ts";
+import { nullLogger, type Logger } from "../util/index.ts";
 import type { ApplyResult, Change, DeltaResult, SchemaMismatchCount, StateSnapshot, StateStoreOptions, StoreInput } from "./types.ts";
 import { StateStorageError } from "./errors.ts";
 import { emptyRecord, mergeLive, mergeOwners, mergeTomb, type CrdtRecord } from "./merge.ts";
 import { planMessage, type Op } from "./plan.ts";
 import { RouteIndex, type RouteMatch } from "./routes.ts";
-import { MemoryStorage, type RecordKind, type RowKey, type StateStorage, type StoredMeta, type StoredRow } from "./storage.ts";
+import { MemoryStorage, type RecordKind, type RowKey, type StateStorage, type StoredMeta, type StoredRow } from "../platform/index.ts";
 import { endpointTombstone, visibleValue, type Expiry, type VisibleValue } from "./visible.ts";
 import { recordEnvelope } from "./envelopes.ts";
 
@@ -71,6 +68,7 @@ export class StateStore {
   private readonly gcAfterMs: number;
   private readonly sweepIntervalMs: number;
   private readonly log: Logger;
+  private readonly schema: GossipSchema;
   private readonly entries = new Map<string, Entry>();
   private readonly routes: RouteIndex;
   /** Change log: [cursor, entry id] in cursor order; stale items (superseded) are skipped and compacted. */
@@ -91,6 +89,7 @@ export class StateStore {
     this.gcAfterMs = (opts.gcAfterSeconds ?? 86400) * 1000;
     this.sweepIntervalMs = opts.sweepIntervalMs ?? 5000;
     this.log = opts.logger ?? nullLogger;
+    this.schema = opts.schema ?? referenceSchema();
     this.routes = new RouteIndex(opts.lpm);
     const { rows, meta } = this.storage.load();
     this.meta = meta ? { ...meta } : { cursor: 0, minCursor: 0 };
@@ -132,7 +131,7 @@ export class StateStore {
    * StateRejectError (and whatever the storage throws), changing nothing.
    */
   apply(input: StoreInput): ApplyResult {
-    const msg = typeof input === "string" || input instanceof Uint8Array ? this.decodeOne(() => decode(input)) : input;
+    const msg = typeof input === "string" || input instanceof Uint8Array ? this.decodeOne(() => decode(input, { schema: this.schema })) : input;
     return this.applyDecoded([msg], false);
   }
 
@@ -142,13 +141,13 @@ export class StateStore {
    */
   applyBatch(input: Uint8Array | string | readonly StoreInput[], opts?: DecodeOptions): ApplyResult {
     let msgs: DecodedMessage[];
-    if (typeof input === "string" || input instanceof Uint8Array) msgs = this.decodeOne(() => decodeBatch(input, opts));
+    if (typeof input === "string" || input instanceof Uint8Array) msgs = this.decodeOne(() => decodeBatch(input, { ...opts, schema: this.schema }));
     else {
       msgs = input.map((x, i) => {
         if (typeof x !== "string" && !(x instanceof Uint8Array)) return x;
         return this.decodeOne(() => {
           try {
-            return decode(x);
+            return decode(x, { schema: this.schema });
           } catch (e) {
             if (!(e instanceof GossipDecodeError)) throw e;
             throw new GossipDecodeError(e.reason, `[${i}] ${e.message}`, {
@@ -175,7 +174,7 @@ export class StateStore {
   private applyDecoded(msgs: readonly DecodedMessage[], batch: boolean): ApplyResult {
     const ops: Op[] = [];
     try {
-      msgs.forEach((m, i) => planMessage(m, ops, batch ? i : undefined));
+      msgs.forEach((m, i) => planMessage(m, ops, this.schema, batch ? i : undefined));
     } catch (e) {
       this.counters.rejected++;
       throw e;
@@ -228,7 +227,7 @@ export class StateStore {
     for (const [k, e] of work) {
       const prev = this.entries.get(k);
       const state = JSON.stringify(e.rec);
-      const value = visibleValue(e.kind, e.key, e.rec, nowSec, this.exp);
+      const value = visibleValue(e.kind, e.key, e.rec, nowSec, this.exp, this.schema);
       const valueJson = value === null ? null : JSON.stringify(value);
       // A visible change, or a deletion that moved while invisible (a newer tombstone or remove for a
       // record that is already gone or was never seen): both change what the record gossips, so both get
@@ -328,7 +327,7 @@ export class StateStore {
           for (const o of expired) delete rec.o![o];
         }
       }
-      const value = visibleValue(e.kind, e.key, rec, nowSec, this.exp);
+      const value = visibleValue(e.kind, e.key, rec, nowSec, this.exp, this.schema);
       const valueJson = value === null ? null : JSON.stringify(value);
       if (rec !== e.rec || valueJson !== e.valueJson) work.set(k, { ...e, rec, env: undefined });
     }
@@ -344,7 +343,7 @@ export class StateStore {
       if (e.kind === "endpoint") {
         if (e.value) s.endpoints.push(e.value as EndpointMapping);
         else {
-          const t = endpointTombstone(e.key, e.rec);
+          const t = endpointTombstone(e.key, e.rec, this.schema);
           if (t) s.tombstones.push(t);
         }
       } else if (e.value) {
@@ -388,7 +387,7 @@ export class StateStore {
   }
 
   private entryEnvelope(e: Entry): string | null {
-    if (e.env === undefined) e.env = recordEnvelope(e.kind, e.key, e.rec, e.value);
+    if (e.env === undefined) e.env = recordEnvelope(e.kind, e.key, e.rec, e.value, this.schema);
     return e.env;
   }
 

@@ -1,9 +1,8 @@
 // Public types of the gossip state store API (store.ts): options, changes, snapshots, results.
-import type { DecodedMessage, EndpointMapping, EndpointTombstone, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/types.ts";
-import type { MessageType } from "../gossip/wire.ts";
-import type { Logger } from "../util/logger.ts";
+import type { DecodedMessage, EndpointMapping, EndpointTombstone, GossipSchema, MessageType, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/index.ts";
+import type { Logger } from "../util/index.ts";
 import type { LpmFactory } from "./routes.ts";
-import type { StateStorage } from "./storage.ts";
+import type { StateStorage } from "../platform/index.ts";
 
 export interface StateStoreOptions {
   /** LPM table factory: `createTsLpm`, or `() => createWasmLpm(module)` in the worker. */
@@ -23,6 +22,8 @@ export interface StateStoreOptions {
    * explicit sweep() calls (e.g. from a Durable Object alarm). */
   sweepIntervalMs?: number;
   logger?: Logger;
+  /** Our schema versions: createGossipSchema(platform) in a runtime. Default referenceSchema() (TS twin). */
+  schema?: GossipSchema;
 }
 
 export type Change =

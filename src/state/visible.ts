@@ -1,11 +1,10 @@
 // What a record looks like from outside: the merged message payload in OUR schema (v = our V, keys in Go
 // order, so it can be handed to encode() for re-gossip), or null when the record is deleted, removed or
 // expired. Owner and NAT expiry depend on the wall clock (Unix seconds).
-import { LOCAL_V } from "../gossip/schema.ts";
-import type { EndpointMapping, EndpointTombstone, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/types.ts";
-import { compareGoStrings } from "../gossip/json-scan.ts";
+import type { EndpointMapping, EndpointTombstone, GossipSchema, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/index.ts";
+import { compareGoStrings } from "../gossip/index.ts";
 import { EXTRA, field, isVisible, type CrdtRecord } from "./merge.ts";
-import type { RecordKind } from "./storage.ts";
+import type { RecordKind } from "../platform/index.ts";
 
 export type VisibleValue = EndpointMapping | NATEntry | VIPHeartbeat | SubnetRoute;
 
@@ -31,14 +30,15 @@ export function liveOwners(r: CrdtRecord, nowSec: number, ttl: number): Record<s
   return out;
 }
 
-export function visibleValue(kind: RecordKind, key: string, r: CrdtRecord, nowSec: number, exp: Expiry): VisibleValue | null {
+/** The record as our schema's message payload (v = `schema`'s V), or null when not visible. */
+export function visibleValue(kind: RecordKind, key: string, r: CrdtRecord, nowSec: number, exp: Expiry, schema: GossipSchema): VisibleValue | null {
   if (!isVisible(r)) return null;
   const ts = r.l![0];
   switch (kind) {
     case "endpoint":
       return withExtra<EndpointMapping>(
         {
-          v: LOCAL_V.EndpointMapping,
+          v: schema.v.EndpointMapping,
           gravity_vip: field(r, "gravity_vip", ""),
           hadron_vip: field(r, "hadron_vip", ""),
           container_id: key,
@@ -54,7 +54,7 @@ export function visibleValue(kind: RecordKind, key: string, r: CrdtRecord, nowSe
       if (exp.natTtlSeconds > 0 && ts + exp.natTtlSeconds < nowSec) return null;
       return withExtra<NATEntry>(
         {
-          v: LOCAL_V.NATEntry,
+          v: schema.v.NATEntry,
           key,
           original_dst: field(r, "original_dst", ""),
           original_src: field(r, "original_src", ""),
@@ -70,14 +70,14 @@ export function visibleValue(kind: RecordKind, key: string, r: CrdtRecord, nowSe
       // A VIP stays visible while it has a live owner or its last heartbeat is within the owner TTL.
       if (ttl > 0 && Object.keys(owners).length === 0 && ts + ttl < nowSec) return null;
       return withExtra<VIPHeartbeat>(
-        { v: LOCAL_V.VIPHeartbeat, vip: key, owners, timestamp: ts, new_nats: null, new_endpoints: null },
+        { v: schema.v.VIPHeartbeat, vip: key, owners, timestamp: ts, new_nats: null, new_endpoints: null },
         r,
       );
     }
     case "route":
       return withExtra<SubnetRoute>(
         {
-          v: LOCAL_V.SubnetRoute,
+          v: schema.v.SubnetRoute,
           subnet: key,
           machine_id: field(r, "machine_id", ""),
           ion_id: field(r, "ion_id", ""),
@@ -90,7 +90,7 @@ export function visibleValue(kind: RecordKind, key: string, r: CrdtRecord, nowSe
 }
 
 /** The tombstone of a deleted endpoint record (for re-gossip), or null. */
-export function endpointTombstone(key: string, r: CrdtRecord): EndpointTombstone | null {
+export function endpointTombstone(key: string, r: CrdtRecord, schema: GossipSchema): EndpointTombstone | null {
   if (r.t === null || isVisible(r)) return null;
-  return { v: LOCAL_V.EndpointTombstone, container_id: key, machine_id: r.t[2], timestamp: r.t[0] };
+  return { v: schema.v.EndpointTombstone, container_id: key, machine_id: r.t[2], timestamp: r.t[0] };
 }

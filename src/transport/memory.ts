@@ -3,10 +3,10 @@
 // SimClock for deterministic runs). Packets are delivered by clock timers straight into the receiver's
 // handler (one copy, no promises), so large clusters simulate cheaply. Streams deliver ordered chunks;
 // data across a partition is silently lost (the reader then hits its deadline), like a black-holed TCP.
-import type { Clock, Random, TimerHandle } from "../util/clock.ts";
+import type { Clock, Random, TimerHandle } from "../util/index.ts";
 import type { Packet, StreamConn, Transport } from "./transport.ts";
-import { GossamerError } from "../util/errors.ts";
-import { seededRandom } from "../util/clock.ts";
+import { GossamerError } from "../util/index.ts";
+import { seededRandom } from "../util/index.ts";
 
 /** Stable codes: "transport.timeout", "transport.refused", "transport.closed". */
 export class TransportError extends GossamerError {}

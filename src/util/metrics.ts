@@ -87,6 +87,7 @@ export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1
 export class MetricsRegistry {
   private readonly families = new Map<string, Family>();
   private readonly collected: { name: string; help: string; type: MetricType; collect: Collector }[] = [];
+  private readonly familyCollectors: (() => MetricFamily[])[] = [];
 
   private family(name: string, help: string, type: MetricType, bounds?: readonly number[]): Family {
     let f = this.families.get(name);
@@ -108,6 +109,13 @@ export class MetricsRegistry {
   /** Registers a family read at scrape time. */
   collect(name: string, help: string, type: "counter" | "gauge", collect: Collector): void {
     this.collected.push({ name, help, type, collect });
+  }
+  /**
+   * Registers whole families built at scrape time (a subsystem's declaration of its metrics over plain
+   * counters its data path bumps, histograms included: e.g. relayFamilies in src/relay/metrics.ts).
+   */
+  collectFamilies(collect: () => MetricFamily[]): void {
+    this.familyCollectors.push(collect);
   }
   snapshot(): MetricFamily[] {
     const out: MetricFamily[] = [];
@@ -134,6 +142,7 @@ export class MetricsRegistry {
       const samples = typeof v === "number" ? [{ labels: {}, value: v }] : [...v].map((s) => ({ labels: { ...s.labels }, value: s.value }));
       out.push({ name: c.name, help: c.help, type: c.type, samples });
     }
+    for (const c of this.familyCollectors) out.push(...c());
     return out;
   }
 }

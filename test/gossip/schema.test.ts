@@ -1,8 +1,11 @@
 // Schema table and V (seed-protocols §1.3): the hashed strings are the spec's, and V is pinned to the
-// spec's values and cross-checked with node:crypto.
+// spec's values and cross-checked with node:crypto, for the TS twin (referenceSchema) and for the schema a
+// runtime computes with its platform's hot path (createGossipSchema: Wasm on the Node platform).
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { LOCAL_V, localV, schemaStatus, schemaString, type StructName } from "../../src/gossip/index.ts";
+import { createGossipSchema, gossipSchema, referenceSchema, schemaString, type StructField, type StructName } from "../../src/gossip/index.ts";
+import { simPlatform } from "../../src/platform/index.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 const SPEC: [StructName, string, number][] = [
   ["EndpointMapping", "GravityVIP:string;HadronVIP:string;ContainerID:string;MachineID:string;ProjectID:string;DNSNames:[]string;Timestamp:int64;SNIHostname:string;", 185],
@@ -15,17 +18,36 @@ const SPEC: [StructName, string, number][] = [
 describe("schema V", () => {
   it.each(SPEC)("%s hashes the spec string to %#", (name, text, v) => {
     expect(schemaString(name)).toBe(text);
-    expect(LOCAL_V[name]).toBe(v);
+    expect(referenceSchema().v[name]).toBe(v);
     expect(createHash("sha256").update(text).digest()[0]).toBe(v);
   });
 
   it("yields 185, 123, 56, 38, 231 by type number", () => {
-    expect([1, 2, 3, 4, 5].map((t) => localV(t as 1))).toEqual([185, 123, 56, 38, 231]);
+    expect([1, 2, 3, 4, 5].map((t) => referenceSchema().localV(t as 1))).toEqual([185, 123, 56, 38, 231]);
   });
 
   it("classifies remote V", () => {
-    expect(schemaStatus("NATEntry", 56)).toBe("current");
-    expect(schemaStatus("NATEntry", 0)).toBe("legacy");
-    expect(schemaStatus("NATEntry", 57)).toBe("mismatch");
+    const s = referenceSchema();
+    expect(s.status("NATEntry", 56)).toBe("current");
+    expect(s.status("NATEntry", 0)).toBe("legacy");
+    expect(s.status("NATEntry", 57)).toBe("mismatch");
+  });
+
+  it("a runtime computes the same V with its platform's schema-hash routine (Wasm on Node)", () => {
+    const platform = testPlatform();
+    expect(platform.hotpath.choice("schema-hash")).toBe("wasm");
+    expect(platform.hotpath.for("schema-hash").kind).toBe("wasm");
+    expect(createGossipSchema(platform).v).toEqual(referenceSchema().v);
+    expect(createGossipSchema(simPlatform()).v).toEqual(referenceSchema().v);
+  });
+
+  it("gossipSchema uses exactly the routine it is given, once per struct", () => {
+    const seen: string[] = [];
+    const s = gossipSchema((fields: readonly StructField[]) => {
+      seen.push(fields.map(([n, t]) => `${n}:${t};`).join(""));
+      return 7;
+    });
+    expect(seen).toEqual(SPEC.map(([, text]) => text));
+    expect(s.localV(3)).toBe(7);
   });
 });

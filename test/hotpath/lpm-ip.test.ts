@@ -4,7 +4,7 @@ import { isIP } from "node:net";
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
-import { formatIp, IpParseError, parseCidr, parseIp } from "../../src/hotpath/ip.ts";
+import { formatIp, IpParseError, parseCidr, parseIp } from "../../src/net/index.ts";
 
 // ipaddr.js reads "::a.b.c.d" as IPv4-mapped; RFC 4291 (and WHATWG URL) as ::a.b.c.d in the low bits,
 // so IPv6 text goes through URL's canonicaliser first.

@@ -4,7 +4,7 @@
 // lpm-errors.test.ts).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatIp, parseCidr, parseIp } from "../../src/hotpath/ip.ts";
+import { formatIp, parseCidr, parseIp } from "../../src/net/index.ts";
 import { NO_ROUTE, type LpmTable } from "../../src/hotpath/lpm.ts";
 import { impls, NaiveLpm, opArb, addrArb, probes, rng, type Op } from "./lpm-reference.ts";
 

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentProc, GoPeer, JsonProc, buildGoPeer, freePort, killAll, requireSerf, serfMembers, waitFor } from "./harness.ts";
-import { encodeSerfTags } from "../../src/node/serf-compat.ts";
+import { encodeSerfTags } from "../../src/memberlist/serf.ts";
 
 let serfPort = 0;
 let rpc = "";

@@ -4,6 +4,7 @@ import { startAgent, type Agent, type AgentOptions } from "../../src/node/agent.
 import type { MemberInfo } from "../../src/memberlist/config.ts";
 
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 export { captureLogger, type LogLine };
 
@@ -28,13 +29,12 @@ export async function startTs(name: string, o: Partial<AgentOptions> = {}): Prom
   const logs: LogLine[] = [];
   const messages: string[] = [];
   const states: Array<{ state: string; join: boolean }> = [];
-  const agent = await startAgent({
+  const agent = await startAgent(testPlatform({ logger: captureLogger(logs, { node: name }) }), {
     node: name,
     bind: "127.0.0.1:0",
     profile: "local",
     delegateVersions: [0, 0, 0],
     overrides: { tcpTimeout: 5_000 },
-    logger: captureLogger(logs, { node: name }),
     onUserMessage: (b) => messages.push(td.decode(b)),
     onRemoteState: (b, join) => states.push({ state: td.decode(b), join }),
     ...o,

@@ -13,6 +13,7 @@ import type { PushPull } from "../../src/memberlist/messages.ts";
 import { createTransport } from "../../src/node/transport.ts";
 import { chunkedConn } from "./codec/helpers.ts";
 import { CAPTURED, hex, toHex } from "./codec/vectors.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 // S13: a's periodic push/pull carrying c (alive), b (alive), a (alive). Node b's State field, as captured:
 const B_STATE_00 = "a162a4506f7274cd461ba5537461746500"; // Name "b", Port 17947, State 0
@@ -73,7 +74,7 @@ describe("push/pull with a State outside 0..3 (codec)", () => {
 
 /** A member on a real Node transport (probing and gossip off: only the push/pull is under test). */
 async function member(name: string, onRemoteState?: (b: Uint8Array, join: boolean) => void): Promise<{ ml: Memberlist; port: number }> {
-  const transport = await createTransport({ bind: "127.0.0.1:0" });
+  const transport = await createTransport(testPlatform(), { bind: "127.0.0.1:0" });
   const ml = await Memberlist.create(
     defaultConfig("local", {
       name,

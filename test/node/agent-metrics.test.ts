@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../src/node/agent.ts";
 import { StreamBudget } from "../../src/node/stream-budget.ts";
 import { nullLogger } from "../../src/util/logger.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 const agents: Agent[] = [];
 afterAll(async () => {
@@ -62,15 +63,15 @@ async function scrape(a: Agent): Promise<string> {
 describe("agent GET /metrics", () => {
   it("reports members by state, health, push/pull, messages, stream budget and drops by code", async () => {
     const budget = new StreamBudget(3 * 1024 * 1024);
-    const common = { bind: "127.0.0.1:0", http: "127.0.0.1:0", profile: "local" as const, logger: nullLogger, streamBudget: budget, delegateVersions: [0, 0, 0] as [number, number, number] };
-    const a = await startAgent({ ...common, node: "metrics-a" });
+    const common = { bind: "127.0.0.1:0", http: "127.0.0.1:0", profile: "local" as const, streamBudget: budget, delegateVersions: [0, 0, 0] as [number, number, number] };
+    const a = await startAgent(testPlatform(), { ...common, node: "metrics-a" });
     agents.push(a);
     const before = await scrape(a);
     expect(value(before, "gossamer_memberlist_members", { state: "alive" })).toBe(1);
     expect(value(before, "gossamer_memberlist_push_pull_total", { direction: "inbound", result: "ok" })).toBe(0);
 
     const portA = a.transport.bound().port;
-    const b = await startAgent({ ...common, node: "metrics-b", join: [`127.0.0.1:${portA}`] });
+    const b = await startAgent(testPlatform(), { ...common, node: "metrics-b", join: [`127.0.0.1:${portA}`] });
     agents.push(b);
     expect(b.joined).toEqual({ contacted: 1 });
 
@@ -142,7 +143,7 @@ describe("agent GET /metrics", () => {
   }, 40_000);
 
   it("HEAD /metrics answers without a body; the other routes are unchanged", async () => {
-    const a = await startAgent({ node: "metrics-head", bind: "127.0.0.1:0", http: "127.0.0.1:0", profile: "local", logger: nullLogger, delegateVersions: [0, 0, 0] });
+    const a = await startAgent(testPlatform(), { node: "metrics-head", bind: "127.0.0.1:0", http: "127.0.0.1:0", profile: "local", delegateVersions: [0, 0, 0] });
     agents.push(a);
     const base = `http://127.0.0.1:${a.http!.address().port}`;
     const head = await fetch(`${base}/metrics`, { method: "HEAD" });

@@ -15,6 +15,7 @@ import { createTransport, type NodeTransport } from "../../src/node/transport.ts
 import { encodeMessage, encodePushPull, lzwCompress, makeCompound, openPacket, readStreamMessage, writeStreamRequest } from "../../src/memberlist/codec/index.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
 import { tcpPing as tcpPingMember, udpPing as udpPingMember } from "./member-probes.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 
 const LOOP = Uint8Array.of(127, 0, 0, 1);
@@ -30,11 +31,11 @@ let seq = 1_000;
 beforeAll(async () => {
   // Local profile timers, with a TCP timeout that tolerates a loaded 2-core machine.
   const base = { bind: "127.0.0.1:0", profile: "local", delegateVersions: [0, 0, 0], overrides: { tcpTimeout: 3_000 } } as const;
-  target = await startAgent({ ...base, delegateVersions: [0, 0, 0], node: "fuzz-target", logger: captureLogger(logs) });
+  target = await startAgent(testPlatform({ logger: captureLogger(logs) }), { ...base, delegateVersions: [0, 0, 0], node: "fuzz-target" });
   targetPort = target.transport.bound().port;
-  peer = await startAgent({ ...base, delegateVersions: [0, 0, 0], node: "fuzz-peer", logger: captureLogger([]), join: [`127.0.0.1:${targetPort}`] });
+  peer = await startAgent(testPlatform({ logger: captureLogger([]) }), { ...base, delegateVersions: [0, 0, 0], node: "fuzz-peer", join: [`127.0.0.1:${targetPort}`] });
   if (peer.joined?.error) throw new Error(`peer could not join the fuzz target: ${peer.joined.error}`);
-  client = await createTransport({ bind: "127.0.0.1:0" });
+  client = await createTransport(testPlatform(), { bind: "127.0.0.1:0" });
   raw = dgram.createSocket("udp4");
   await new Promise<void>((r) => raw.bind(0, "127.0.0.1", () => r()));
 });

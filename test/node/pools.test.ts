@@ -5,6 +5,7 @@ import { Memberlist } from "../../src/memberlist/memberlist.ts";
 import { defaultConfig } from "../../src/memberlist/config.ts";
 import { createTransport, type NodeTransport } from "../../src/node/transport.ts";
 import type { Transport } from "../../src/transport/transport.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 const transports: NodeTransport[] = [];
 const lists: Memberlist[] = [];
@@ -32,8 +33,8 @@ async function waitFor(what: string, ms: number, f: () => boolean): Promise<void
 
 describe("pools on one port", () => {
   it("keeps pools and the native memberlist isolated while sharing each node's port", async () => {
-    const a = await createTransport({ bind: "127.0.0.1:0" });
-    const b = await createTransport({ bind: "127.0.0.1:0" });
+    const a = await createTransport(testPlatform(), { bind: "127.0.0.1:0" });
+    const b = await createTransport(testPlatform(), { bind: "127.0.0.1:0" });
     transports.push(a, b);
     const inbox: Record<string, string[]> = { a1: [], a2: [], an: [], b1: [], b2: [], bn: [] };
     const a1 = await member("a-pool1", a.pool(1), inbox["a1"]!);

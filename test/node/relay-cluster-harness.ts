@@ -10,6 +10,8 @@ import type { PeerIdString } from "../../src/relay/peer-id.ts";
 import { serveRelay } from "../../src/node/relay-server.ts";
 import type { RelayServer } from "../../src/node/relay-server.ts";
 import type { RelayClusterOptions } from "../../src/node/relay-cluster.ts";
+import { renderPrometheus } from "../../src/util/index.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 export const SECRET = "cluster-test-relay-secret";
 
@@ -31,7 +33,7 @@ export async function until(what: string, cond: () => boolean | Promise<boolean>
 
 /** A relay joined to the cluster on loopback (cluster port picked by the OS). */
 export function clusterRelay(cluster: Partial<RelayClusterOptions> = {}): Promise<RelayServer> {
-  return serveRelay({ listen: "127.0.0.1:0", authSecret: SECRET, cluster: { listen: "127.0.0.1:0", ...cluster } });
+  return serveRelay(testPlatform(), { listen: "127.0.0.1:0", authSecret: SECRET, cluster: { listen: "127.0.0.1:0", ...cluster } });
 }
 
 export interface TestPeer {
@@ -55,7 +57,7 @@ export async function testPeer(relay: RelayServer, name = `peer-${process.pid}-$
 }
 
 export async function metrics(relay: RelayServer): Promise<string> {
-  return relay.registry.metrics();
+  return renderPrometheus(await relay.metrics());
 }
 
 /** Value of one sample line (`name{labels}`), 0 when absent. */

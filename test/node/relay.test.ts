@@ -14,6 +14,7 @@ import { serveRelay } from "../../src/node/relay-server.ts";
 import type { RelayServer } from "../../src/node/relay-server.ts";
 import { relayConformance } from "../relay/conformance.ts";
 import type { WebSocketLike } from "../../src/relay/client.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 const secret = "conformance-secret";
 
@@ -59,9 +60,9 @@ let single: RelayServer;
 let pair: RelayServer[] = [];
 
 beforeAll(async () => {
-  single = await serveRelay({ listen: "127.0.0.1:0", authSecret: secret, instanceUrl: "rels://relay.example.com:443" });
+  single = await serveRelay(testPlatform(), { listen: "127.0.0.1:0", authSecret: secret, instanceUrl: "rels://relay.example.com:443" });
   const c = cluster(2);
-  pair = await Promise.all([0, 1].map((i) => serveRelay({ listen: "127.0.0.1:0", authSecret: secret, hooks: c.hooks[i]!, forwarder: c.forwarders[i]! })));
+  pair = await Promise.all([0, 1].map((i) => serveRelay(testPlatform(), { listen: "127.0.0.1:0", authSecret: secret, hooks: c.hooks[i]!, forwarder: c.forwarders[i]! })));
   c.attach(pair.map((s) => s.core));
 });
 afterAll(async () => {
@@ -108,7 +109,7 @@ describe("node relay server", () => {
   });
 
   it("graceful shutdown sends close to every peer", async () => {
-    const s = await serveRelay({ listen: "127.0.0.1:0", authSecret: secret });
+    const s = await serveRelay(testPlatform(), { listen: "127.0.0.1:0", authSecret: secret });
     const clients = await Promise.all(
       [0, 1, 2].map(async (i) =>
         RelayClient.connect(await connectTo(s.url), { peerId: await peerIdFromPublicKey(`k${i}`), token: await issueToken(secret), serverSilenceMs: false }),

@@ -11,6 +11,7 @@ import { FREE_BYTES_PER_STREAM, StreamBudget } from "../../src/node/stream-budge
 import { encodePushPullHeader, readStreamMessage } from "../../src/memberlist/codec/index.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
 import { tcpPing as tcpPingMember, udpPing as udpPingMember } from "./member-probes.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 
 const BUDGET = 2 * 1024 * 1024;
@@ -28,17 +29,16 @@ let port = 0;
 let seq = 5_000;
 
 beforeAll(async () => {
-  target = await startAgent({
+  target = await startAgent(testPlatform({ logger: captureLogger(logs) }), {
     node: "budget-target",
     bind: "127.0.0.1:0",
     profile: "local",
     delegateVersions: [0, 0, 0],
     overrides: { tcpTimeout: 8_000 },
     streamBudget: budget,
-    logger: captureLogger(logs),
   });
   port = target.transport.bound().port;
-  client = await createTransport({ bind: "127.0.0.1:0" });
+  client = await createTransport(testPlatform(), { bind: "127.0.0.1:0" });
   raw = dgram.createSocket("udp4");
   await new Promise<void>((r) => raw.bind(0, "127.0.0.1", () => r()));
 });

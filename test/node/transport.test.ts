@@ -6,15 +6,16 @@ import net from "node:net";
 import os from "node:os";
 import { createTransport, POOL_MAGIC, type NodeTransport } from "../../src/node/transport.ts";
 import { TransportNetError, TransportTimeoutError } from "../../src/node/transport-errors.ts";
-import { formatHostPort, parseHostPort } from "../../src/node/addr.ts";
+import { formatHostPort, parseHostPort } from "../../src/net/index.ts";
 import type { Packet, StreamConn } from "../../src/transport/transport.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 const open: NodeTransport[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.close()));
 });
 async function make(bind = "127.0.0.1:0", advertise?: string): Promise<NodeTransport> {
-  const t = await createTransport(advertise ? { bind, advertise } : { bind });
+  const t = await createTransport(testPlatform(), advertise ? { bind, advertise } : { bind });
   open.push(t);
   return t;
 }
@@ -220,7 +221,7 @@ describe("node transport (UDP + TCP on one port)", () => {
   });
 
   it("refuses streams past maxStreams and closes open streams on close()", async () => {
-    const t = await createTransport({ bind: "127.0.0.1:0", maxStreams: 2 });
+    const t = await createTransport(testPlatform(), { bind: "127.0.0.1:0", maxStreams: 2 });
     const accepted: StreamConn[] = [];
     t.onStream((s) => accepted.push(s));
     const closed: Promise<void>[] = [];

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { encodeToString, type GossipMessage } from "../../src/gossip/index.ts";
 import { createTsLpm, createWasmLpm } from "../../src/hotpath/lpm.ts";
-import { parseCidr, parseIp } from "../../src/hotpath/ip.ts";
+import { parseCidr, parseIp } from "../../src/net/index.ts";
 import { hotpathModule } from "../../src/node/hotpath.ts";
 import { compareGoStrings } from "../../src/gossip/index.ts";
 import { MemoryStorage, StateStore, type StateSnapshot, type StateStoreOptions, type RouteMatch } from "../../src/state/index.ts";

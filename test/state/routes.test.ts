@@ -2,7 +2,7 @@
 // with the precedence documented in src/state/routes.ts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatIp } from "../../src/hotpath/ip.ts";
+import { formatIp } from "../../src/net/index.ts";
 import { LPMS, makeStore, naiveRoute, routeSummary } from "./helpers.ts";
 
 const v4 = fc.tuple(fc.constantFrom(10, 172, 192), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 5 }));

@@ -2,7 +2,7 @@
 // forbid compiling Wasm from bytes), with its own instance and memory, checked against the TS twin.
 import { describe, expect, it } from "vitest";
 import { hotpathModule } from "../../worker/hotpath.ts";
-import { parseCidr, parseIp } from "../../src/hotpath/ip.ts";
+import { parseCidr, parseIp } from "../../src/net/index.ts";
 import { createTsLpm, createWasmLpm, LpmError, NO_ROUTE } from "../../src/hotpath/lpm.ts";
 
 describe("LPM table in workerd", () => {

@@ -22,5 +22,4 @@ export { encodeCompressed, decodeCompressed } from "./compress.ts";
 export { lzwCompress, lzwDecompress } from "./lzw.ts";
 export { DEFAULT_LIMITS, STREAM_MESSAGE_BYTES, resolveLimits } from "./limits.ts";
 export type { DecodeLimits } from "./limits.ts";
-export { ipToString, parseIp, formatAddr } from "./addr.ts";
 export { overhead } from "./overhead.ts";

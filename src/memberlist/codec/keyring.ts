@@ -2,7 +2,7 @@
 // bytes; the primary key (always first) encrypts, every key is tried in order on decrypt. Key rotation:
 // addKey on every member, then useKey, then removeKey of the old one. The primary cannot be removed.
 import { MemberlistCryptoError, MemberlistErrorCode } from "../errors.ts";
-import { bytesEqual } from "../../util/bytes.ts";
+import { bytesEqual } from "../../util/index.ts";
 
 function validKey(k: Uint8Array): Uint8Array {
   if (!(k instanceof Uint8Array) || (k.length !== 16 && k.length !== 24 && k.length !== 32))

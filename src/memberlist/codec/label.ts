@@ -4,7 +4,7 @@
 // counts as carrying the configured label and a labeled one is an error. The label is also GCM AAD.
 import { MemberlistEncodeError, MemberlistLabelError } from "../errors.ts";
 import { MessageType } from "../messages.ts";
-import { EMPTY, bytesEqual } from "../../util/bytes.ts";
+import { EMPTY, bytesEqual } from "../../util/index.ts";
 
 const utf8 = new TextEncoder();
 

@@ -227,6 +227,16 @@ export class MsgpackReader {
     return decodeGoString(bytes);
   }
 
+  /**
+   * Any string or binary value as a Go string (go-msgpack decodes both into a map[string]string, as in
+   * Serf's tags); nil is "".
+   */
+  anyStr(): string {
+    const n = this.rawLength("a string");
+    if (n <= 0) return "";
+    return decodeGoString(this.take(n, "string"));
+  }
+
   /** Go []byte; nil is null. Also accepts an array of small ints (as Go does for Vsn). Copies. */
   bytesOrNil(): Uint8Array | null {
     const b = this.peek();

@@ -4,7 +4,9 @@
 // dispatched recursively, hasCrc is only recognised outermost (inside the encryption), as in Go.
 // Receiving never throws: every failure becomes an entry in `errors`, and the good parts are kept.
 // Without a keyring both directions are synchronous (the simulation relies on it).
-import { crc32 } from "../../hotpath/crc32.ts";
+// The CRC-32 routine is injected (PacketOptions.crc32: a runtime passes its platform's "memberlist-crc"
+// hot path); the pure-TS twin is the default.
+import { crc32 as crc32Ts } from "../../hotpath/index.ts";
 import {
   MemberlistChecksumError,
   MemberlistDecodeError,
@@ -48,6 +50,8 @@ export interface PacketOptions {
   limits?: DecodeLimits;
   /** Nonce source (tests). Default crypto.getRandomValues. */
   randomBytes?: (n: number) => Uint8Array;
+  /** CRC-32 (IEEE) of a whole buffer: the platform's "memberlist-crc" routine. Default the TS twin. */
+  crc32?: (data: Uint8Array) => number;
 }
 
 /** A received packet with all layers undone. */
@@ -73,7 +77,7 @@ export function sealPacket(msg: Uint8Array, opts: PacketOptions): Uint8Array | P
   if (opts.crc) {
     const out = new Uint8Array(5 + buf.length);
     out[0] = MessageType.hasCrc;
-    new DataView(out.buffer).setUint32(1, crc32(buf));
+    new DataView(out.buffer).setUint32(1, (opts.crc32 ?? crc32Ts)(buf));
     out.set(buf, 5);
     buf = out;
   }
@@ -98,18 +102,19 @@ export function openPacket(buf: Uint8Array, opts: PacketOptions): OpenedPacket |
   } catch (e) {
     return failed(e);
   }
-  if (opts.keyring === undefined) return openPlain(body, limits);
+  const crc = opts.crc32 ?? crc32Ts;
+  if (opts.keyring === undefined) return openPlain(body, limits, crc);
   const verify = opts.verifyIncoming !== false;
   return decryptPayload(opts.keyring, body, aad).then(
-    (plain) => openPlain(plain, limits),
-    (e: unknown) => (verify ? failed(e) : openPlain(body, limits)),
+    (plain) => openPlain(plain, limits, crc),
+    (e: unknown) => (verify ? failed(e) : openPlain(body, limits, crc)),
   );
 }
 
 /** CRC check and dispatch; a bug-induced exception still comes out as a typed error. */
-function openPlain(buf: Uint8Array, limits: ResolvedLimits): OpenedPacket {
+function openPlain(buf: Uint8Array, limits: ResolvedLimits, crc: (data: Uint8Array) => number): OpenedPacket {
   try {
-    return openChecked(buf, limits);
+    return openChecked(buf, limits, crc);
   } catch (e) {
     return failed(e);
   }
@@ -126,13 +131,13 @@ export function asMemberlistError(e: unknown): MemberlistError {
 }
 
 /** CRC check (outermost, inside the encryption), then recursive dispatch. */
-function openChecked(buf: Uint8Array, limits: ResolvedLimits): OpenedPacket {
+function openChecked(buf: Uint8Array, limits: ResolvedLimits, crc: (data: Uint8Array) => number): OpenedPacket {
   const out: OpenedPacket = { messages: [], errors: [] };
   let body = buf;
   if (buf.length >= 5 && buf[0] === MessageType.hasCrc) {
     const want = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(1);
     body = buf.subarray(5);
-    const got = crc32(body);
+    const got = crc(body);
     if (got !== want) {
       out.errors.push(new MemberlistChecksumError(`invalid checksum: got ${hex32(got)}, header says ${hex32(want)}`, { offset: 1 }));
       return out;

@@ -5,7 +5,7 @@
 import { MemberlistDecodeError, MemberlistEncodeError, MemberlistErrorCode } from "../errors.ts";
 import type { MsgpackReader } from "./msgpack-reader.ts";
 import type { MsgpackFlavor, MsgpackWriter } from "./msgpack.ts";
-import { EMPTY } from "../../util/bytes.ts";
+import { EMPTY } from "../../util/index.ts";
 
 /**
  * Field kinds:

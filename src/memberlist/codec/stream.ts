@@ -12,7 +12,7 @@ import {
 } from "../errors.ts";
 import { MessageType } from "../messages.ts";
 import type { Message, PushNodeState, PushPull } from "../messages.ts";
-import type { StreamConn } from "../../transport/transport.ts";
+import type { StreamConn } from "../../transport/index.ts";
 import { decryptPayload, encryptedLength, encryptPayload } from "./aesgcm.ts";
 import { encodeCompressed, inflate, readCompressEnvelope } from "./compress.ts";
 import { checkLabel, encodeLabelHeader, labelBytes, parseLabelHeader } from "./label.ts";

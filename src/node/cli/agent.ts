@@ -1,12 +1,11 @@
 // `gossamer agent`: serf-style flags (and GOSSAMER_* env vars mirroring them; flags win) -> startAgent().
 // Leaves gracefully on SIGINT/SIGTERM (a second signal exits at once).
 import os from "node:os";
+import { Keyring, MemberlistError, type ProfileName } from "../../memberlist/index.ts";
+import { isLogLevel, type LogLevel } from "../../util/index.ts";
 import { startAgent, AGENT_DEFAULT_DELEGATE_VERSIONS, SERF_DELEGATE_VERSIONS, type AgentOptions } from "../agent.ts";
-import { createLogger, isLogLevel, type LogLevel } from "../log.ts";
-import type { ProfileName } from "../../memberlist/config.ts";
+import { nodePlatform } from "../platform.ts";
 import { parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
-import { Keyring } from "../../memberlist/codec/keyring.ts";
-import { MemberlistError } from "../../memberlist/errors.ts";
 
 export { UsageError };
 
@@ -161,7 +160,8 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof UsageError) return reportUsage(err, "agent", USAGE);
     throw err;
   }
-  const logger = createLogger({ level: flags.logLevel, bindings: { node: flags.node } });
+  const platform = nodePlatform({ logLevel: flags.logLevel, bindings: { node: flags.node } });
+  const logger = platform.logger;
   const opts: AgentOptions = {
     node: flags.node,
     bind: flags.bind,
@@ -179,11 +179,10 @@ export async function run(argv: string[]): Promise<number> {
       ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
       ...(flags.edge ? { edge: flags.edge } : {}),
     },
-    logger,
   };
   let agent;
   try {
-    agent = await startAgent(opts);
+    agent = await startAgent(platform, opts);
   } catch (err) {
     logger.error({ err: (err as Error).message }, "agent failed to start");
     return 1;

@@ -2,13 +2,12 @@
 // upstream's NB_* names accepted as a fallback). JSON logs on stdout; SIGINT/SIGTERM shut down
 // gracefully (close to every peer); a second signal exits at once. With --cluster-listen / --cluster-peers /
 // --cluster-headless, several relay processes join one cluster fabric (src/node/relay-cluster.ts).
-import pino from "pino";
-import type { Logger } from "../../util/logger.ts";
-import { serveRelay, parseListen } from "../relay-server.ts";
+import { parseHostPort, parseListenAddress } from "../../net/index.ts";
+import { DEFAULT_CLUSTER_PORT, type RelayClusterOptions } from "../../relay/index.ts";
+import { isLogLevel, type LogLevel } from "../../util/index.ts";
+import { nodePlatform } from "../platform.ts";
+import { serveRelay } from "../relay-server.ts";
 import { parseFlags, reportUsage, UsageError, type FlagSpec, type ParsedFlags } from "./flags.ts";
-import { parseHostPort } from "../addr.ts";
-import type { RelayClusterOptions } from "../relay-cluster.ts";
-import { DEFAULT_CLUSTER_PORT } from "../../relay/fabric/protocol.ts";
 
 export { UsageError };
 
@@ -35,7 +34,7 @@ export interface RelayFlags {
   listen: string;
   authSecret: string;
   instanceUrl?: string;
-  logLevel: "debug" | "info" | "warn" | "error";
+  logLevel: LogLevel;
   /** Present when the cluster fabric is enabled. */
   cluster?: RelayClusterOptions;
 }
@@ -64,16 +63,14 @@ export function parseRelayFlags(argv: string[], env: Record<string, string | und
   const f = parseFlags(argv, FLAGS, env);
   const listen = f.value("listen") ?? "127.0.0.1:8080";
   try {
-    parseListen(listen);
+    parseListenAddress(listen);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const authSecret = f.value("auth-secret");
   if (!authSecret) throw new UsageError("--auth-secret is required");
   const logLevel = f.value("log-level") ?? "info";
-  if (logLevel !== "debug" && logLevel !== "info" && logLevel !== "warn" && logLevel !== "error") {
-    throw new UsageError("--log-level must be debug, info, warn or error");
-  }
+  if (!isLogLevel(logLevel)) throw new UsageError("--log-level must be debug, info, warn or error");
   const exposed = f.value("exposed-address");
   const cluster = parseClusterFlags(f);
   return { listen, authSecret, logLevel, ...(exposed !== undefined ? { instanceUrl: instanceUrlOf(exposed) } : {}), ...(cluster ? { cluster } : {}) };
@@ -118,19 +115,11 @@ export async function run(argv: string[]): Promise<number | void> {
     if (!(e instanceof UsageError)) throw e;
     return reportUsage(e, "gossamer relay", USAGE);
   }
-  const logger: Logger = pino(
-    {
-      level: flags.logLevel,
-      base: { component: "relay" },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    pino.destination({ fd: 1, sync: true }),
-  );
-  const server = await serveRelay({
+  const platform = nodePlatform({ logLevel: flags.logLevel, bindings: { component: "relay" } });
+  const logger = platform.logger;
+  const server = await serveRelay(platform, {
     listen: flags.listen,
     authSecret: flags.authSecret,
-    logger,
     ...(flags.instanceUrl ? { instanceUrl: flags.instanceUrl } : {}),
     ...(flags.cluster ? { cluster: flags.cluster } : {}),
   });

@@ -1,6 +1,6 @@
 // Typed failures of the cluster fabric: one class per family, each with a stable `code` and a `reason`
 // discriminant (metrics switch on it). Decoders carry the byte offset where the input went wrong.
-import { GossamerError } from "../../util/errors.ts";
+import { GossamerError } from "../../util/index.ts";
 
 export type FabricDecodeReason =
   | "truncated" // shorter than the header / declared length / the type's layout

@@ -20,8 +20,8 @@
 //   goes away, the peers its pod announced are reported offline unless another pod announced them.
 //   A live "online" for a peer connected HERE evicts the local connection (the peer reconnected
 //   through another pod behind the load balancer; the old connection is stale).
-import type { Clock, TimerHandle } from "../../util/clock.ts";
-import type { Logger } from "../../util/logger.ts";
+import type { Clock, TimerHandle } from "../../util/index.ts";
+import type { Logger } from "../../util/index.ts";
 import type { RelayForwarder, RelayHooks } from "../conn.ts";
 import { RelayForwardError } from "../errors.ts";
 import { peerIdFromString } from "../peer-id.ts";

@@ -7,3 +7,5 @@ export * from "./hello.ts";
 export * from "./locate-cache.ts";
 export * from "./stats.ts";
 export * from "./fabric.ts";
+export * from "./metrics.ts";
+export type * from "./options.ts";

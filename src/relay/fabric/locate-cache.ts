@@ -9,7 +9,7 @@
 //   "peer X just connected to pod P" is newer than any earlier answer.
 // - Entries are invalidated when the stream to their pod is gone or a send to it fails; nothing is
 //   retried. The cache is bounded (oldest entries go first).
-import type { Clock } from "../../util/clock.ts";
+import type { Clock } from "../../util/index.ts";
 import type { PeerIdString } from "../peer-id.ts";
 import { LOCATE_CACHE_TTL_MS } from "./protocol.ts";
 

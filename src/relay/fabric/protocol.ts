@@ -7,6 +7,7 @@
 // Stream: plain TCP, one long-lived stream per pod pair. Every frame:
 //   [type u8][payload_len u16 BE][payload: payload_len bytes]        (3-byte header, payload <= 65535)
 // Byte order is big-endian everywhere. Unknown frame types are skipped (forward compatible).
+import { PEER_ID_SIZE } from "../protocol.ts";
 
 /** Frame header: type (1) + payload length u16 BE (2). */
 export const FRAME_HEADER_SIZE = 3;
@@ -51,7 +52,8 @@ export const PRESENCE_PRESENT = 2;
 
 // ---- layouts ----------------------------------------------------------------------------------------
 
-export const PEER_ID_SIZE = 36;
+/** A NetBird peer ID (36 bytes): the relay protocol's own constant. */
+export { PEER_ID_SIZE };
 export const HELLO_VERSION = 2;
 export const HELLO_MAX_ADDR = 255;
 export const HELLO_HMAC_SIZE = 32;

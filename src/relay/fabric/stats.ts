@@ -1,5 +1,5 @@
-// Counters of the cluster fabric, kept as plain numbers on the data path; Node's prom-client collectors
-// read them at scrape time under upstream's names (relay_cluster_*; seed-protocols §5.9).
+// Counters of the cluster fabric, kept as plain numbers on the data path; metrics.ts declares them as
+// metrics (upstream's relay_cluster_* names, seed-protocols §5.9), read at scrape time.
 import type { HelloRejectReason } from "./errors.ts";
 
 /** relay_cluster_forwards_total{result}. Append only. */
@@ -22,7 +22,7 @@ export class FabricStats {
   evictions = 0;
   /** Packets dropped while waiting for a lookup because the per-destination queue was full. */
   lookupQueueDrops = 0;
-  /** Optional observer of lookup durations in seconds (a prom-client Histogram on Node). */
+  /** Observer of lookup durations in seconds (the lookup histogram, see metrics.ts). */
   onLookup: ((seconds: number, found: boolean) => void) | undefined = undefined;
 
   forward(r: FabricForwardResult): void {

@@ -20,12 +20,12 @@ import {
   sealStream,
   decodeCompressed,
   DEFAULT_LIMITS,
-  parseIp,
 } from "../../../src/memberlist/codec/index.ts";
 import { MemberlistLimitError } from "../../../src/memberlist/errors.ts";
 import type { Message, PushPull } from "../../../src/memberlist/messages.ts";
 import { AES_KEY, chunkedConn, ip4, utf8 } from "./helpers.ts";
 import { DET_022, DET_LATEST, hex, toHex } from "./vectors.ts";
+import { tryParseIp } from "../../../src/net/index.ts";
 
 const A1 = ip4(10, 0, 0, 1);
 const A2 = ip4(10, 0, 0, 2);
@@ -60,7 +60,7 @@ const SINGLE: [string, Message][] = [
   ["alive(nil meta)", { type: "alive", body: { Addr: A1, Incarnation: 300, Meta: null, Node: "node-a", Port: 7946, Vsn: VSN_PLAIN } }],
   [
     "alive(ipv6)",
-    { type: "alive", body: { Addr: parseIp("2001:db8::1")!, Incarnation: 70000, Meta: null, Node: "v6", Port: 7946, Vsn: VSN_PLAIN } },
+    { type: "alive", body: { Addr: tryParseIp("2001:db8::1")!, Incarnation: 70000, Meta: null, Node: "v6", Port: 7946, Vsn: VSN_PLAIN } },
   ],
   ["dead", { type: "dead", body: { From: "node-a", Incarnation: 7, Node: "node-c" } }],
   ["dead(leave: From==Node)", { type: "dead", body: { From: "node-a", Incarnation: 2, Node: "node-a" } }],

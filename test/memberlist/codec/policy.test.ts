@@ -5,18 +5,16 @@ import {
   encodeLabelHeader,
   encodeMessage,
   encodePushPull,
-  formatAddr,
-  ipToString,
   Keyring,
   openPacket,
   overhead,
-  parseIp,
   readStreamMessage,
   sealPacket,
   sealStream,
   writeStreamRequest,
 } from "../../../src/memberlist/codec/index.ts";
 import { MemberlistCryptoError, MemberlistError } from "../../../src/memberlist/errors.ts";
+import { formatHostPort, formatWireIp, tryParseIp, unmapV4 } from "../../../src/net/index.ts";
 import { AES_KEY, chunkedConn, concat } from "./helpers.ts";
 import { CAPTURED, DET_022, hex } from "./vectors.ts";
 
@@ -165,6 +163,14 @@ describe("label policy", () => {
     await expect(readStreamMessage(chunkedConn(pp), { label: "L1" })).rejects.toMatchObject({ code: "memberlist.label" });
   });
 });
+
+// Wire addresses through the one address module (src/net), as the memberlist core uses it.
+const ipToString = formatWireIp;
+const parseIp = (s: string): Uint8Array | null => {
+  const b = tryParseIp(s);
+  return b && unmapV4(b);
+};
+const formatAddr = (ip: Uint8Array, port: number): string => formatHostPort(formatWireIp(ip)!, port);
 
 describe("addresses", () => {
   it("4-byte, 16-byte and IPv4-mapped forms", () => {

@@ -1,8 +1,9 @@
-// Transport address strings for the Node runtime: "host:port", IPv6 hosts bracketed ("[::1]:7946").
-// Guards the one normalisation every path needs: IPv4-mapped IPv6 sources ("::ffff:1.2.3.4", as a
-// dual-stack socket reports them) become plain IPv4 so a peer has one address, whichever socket saw it.
-import { isIP } from "node:net";
-import { GossamerError } from "../util/errors.ts";
+// "host:port" transport addresses, the one parser and printer for every runtime and subsystem: IPv6
+// hosts are bracketed ("[::1]:7946"), hosts may be names. Guards the one normalisation every path needs:
+// IPv4-mapped IPv6 hosts ("::ffff:1.2.3.4", as a dual-stack socket reports them) become plain IPv4, so a
+// peer has one address whichever socket saw it.
+import { GossamerError } from "../util/index.ts";
+import { ipFamily } from "./ip.ts";
 
 export class AddressError extends GossamerError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -15,7 +16,10 @@ export interface HostPort {
   port: number;
 }
 
-/** Parses "host:port", "[v6]:port" or a bare host (then `defaultPort`). Hosts may be names. */
+/**
+ * Parses "host:port", "[v6]:port" or a bare host (then `defaultPort`; a bare IPv6 literal has no port).
+ * Throws AddressError for a missing host, a missing port without default, or a port outside 0..65535.
+ */
 export function parseHostPort(s: string, defaultPort?: number): HostPort {
   const str = s.trim();
   let host: string;
@@ -51,18 +55,30 @@ export function parseHostPort(s: string, defaultPort?: number): HostPort {
   return { host: normalizeHost(host), port };
 }
 
+/**
+ * A listen address: "host:port" or ":port" (all IPv4 interfaces, 0.0.0.0). The port is required (0 picks
+ * a free one).
+ */
+export function parseListenAddress(s: string): HostPort {
+  const str = s.trim();
+  if (/^:\d{1,5}$/.test(str)) return parseHostPort(`0.0.0.0${str}`);
+  if (!/:\d{1,5}$/.test(str)) throw new AddressError(`bad listen address ${JSON.stringify(s)} (want host:port)`);
+  return parseHostPort(str);
+}
+
 /** "::ffff:1.2.3.4" -> "1.2.3.4"; other hosts unchanged (IPv6 zone ids kept). */
 export function normalizeHost(host: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
   return m ? m[1]! : host;
 }
 
+/** "host:port", IPv6 hosts bracketed, mapped IPv4 hosts reduced (normalizeHost). */
 export function formatHostPort(host: string, port: number): string {
   const h = normalizeHost(host);
-  return isIP(h) === 6 ? `[${h}]:${port}` : `${h}:${port}`;
+  return h.includes(":") && !h.startsWith("[") ? `[${h}]:${port}` : `${h}:${port}`;
 }
 
 /** Address family of a literal host: 4, 6, or 0 for a name. */
 export function hostFamily(host: string): 0 | 4 | 6 {
-  return isIP(host) as 0 | 4 | 6;
+  return ipFamily(host);
 }

@@ -1,9 +1,10 @@
-// IP address text <-> bytes, for configuration and API input (not the lookup hot path, which takes
-// numbers or a key window). Strict: IPv4 is exactly four decimal octets without leading zeros; IPv6 is
+// IP address text <-> bytes: the one parser and printer of IP literals in gossamer (configuration, API
+// input, transport addresses, memberlist's wire addresses; not the LPM lookup hot path, which takes
+// bytes). Strict: IPv4 is exactly four decimal octets without leading zeros; IPv6 is
 // RFC 4291 text (hex groups, one "::", optional trailing dotted IPv4), no zone. formatIp writes the
 // RFC 5952 canonical form (lowercase, longest run of two or more zero groups as "::", first on a tie),
 // the same as WHATWG URL host serialisation; IPv4-mapped addresses are printed in hex groups too.
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 export type IpParseErrorCode =
   /** not an IPv4 or IPv6 address. */
@@ -172,4 +173,52 @@ export function formatIp(b: Uint8Array): string {
   const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(":");
   if (bestAt < 0) return hex(g);
   return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+}
+
+/**
+ * Like parseIp, but null instead of an error, and lenient about the forms addresses arrive in: one pair
+ * of brackets ("[::1]") and an IPv6 zone ("fe80::1%eth0") are accepted and dropped. IPv4-mapped text
+ * keeps its 16-byte form.
+ */
+export function tryParseIp(text: string): Uint8Array | null {
+  if (typeof text !== "string") return null;
+  let s = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
+  const zone = s.indexOf("%");
+  if (zone >= 0) {
+    s = s.slice(0, zone);
+    if (!s.includes(":")) return null;
+  }
+  if (s.length === 0 || s.length > 45 || s.startsWith("[")) return null;
+  try {
+    return parseIp(s);
+  } catch {
+    return null;
+  }
+}
+
+/** 4 or 6 for an IP literal (forms as tryParseIp), 0 for anything else (a host name). */
+export function ipFamily(text: string): 0 | 4 | 6 {
+  const b = tryParseIp(text);
+  return b === null ? 0 : b.length === 4 ? 4 : 6;
+}
+
+/** True for the IPv4-mapped IPv6 form ::ffff:a.b.c.d (16 bytes). */
+export function isV4Mapped(b: Uint8Array): boolean {
+  if (b.length !== 16 || b[10] !== 0xff || b[11] !== 0xff) return false;
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** Go's net.IP.To4 where it applies: a mapped 16-byte address becomes its 4 bytes; anything else as is. */
+export function unmapV4(b: Uint8Array): Uint8Array {
+  return isV4Mapped(b) ? b.slice(12) : b;
+}
+
+/**
+ * Text of address bytes as Go prints a net.IP: 4 bytes and IPv4-mapped 16 bytes dotted, other 16 bytes
+ * RFC 5952; null for any other length.
+ */
+export function formatWireIp(b: Uint8Array): string | null {
+  if (b.length !== 4 && b.length !== 16) return null;
+  return formatIp(unmapV4(b));
 }

@@ -1,9 +1,11 @@
-// Storage seam of the gossip state store: SYNCHRONOUS on purpose, because a Durable Object's SQLite
+// Storage seam of the gossip state store (src/state/), part of the platform: each runtime's
+// StorageFactory opens StateStorage by name. SYNCHRONOUS on purpose, because a Durable Object's SQLite
 // (`ctx.storage.sql.exec`) is synchronous and a sync interface keeps apply() atomic with no awaits.
 // Implementations: MemoryStorage (here: tests, simulation, Node agent without persistence), the
 // Durable Object SQLite adapter (worker/sql-storage.ts) and the node:sqlite adapter
-// (src/node/sqlite-storage.ts), both on the one SQL layout of sql.ts. The store never keeps anything it
-// has not committed here. test/state/storage-conformance.ts checks every implementation the same way.
+// (src/node/sqlite-storage.ts), both on the one SQL layout of src/state/sql.ts, each with its
+// StorageFactory for the runtime's platform. The store never keeps anything it has not committed here.
+// test/state/storage-conformance.ts checks every implementation the same way.
 //
 // Data model: one row per record plus one meta record.
 //   row  = (kind, key) primary key; kind is "endpoint" | "nat" | "vip" | "route", key is the record key
@@ -107,4 +109,41 @@ export class MemoryStorage implements StateStorage, CursorStorage {
   get size(): number {
     return this.rows.size;
   }
+}
+
+/** The name of the gossip state store's storage: the one SQL layout (gossip_* tables, src/state/sql.ts). */
+export const STATE_STORAGE_NAME = "gossip";
+
+/**
+ * Opens the state storage of a runtime's platform (memory, a node:sqlite file, or a Durable Object's
+ * SQLite). Opening the same name again returns storage over the same data (a restart keeps it). The SQL
+ * factories hold one layout, STATE_STORAGE_NAME; the memory factory takes any name (simulations run
+ * several stores on one platform).
+ */
+export interface StorageFactory {
+  readonly kind: "memory" | "node-sqlite" | "durable-object";
+  open(name: string): StateStorage & CursorStorage;
+}
+
+/** Storage names: lowercase letters, digits and "_", starting with a letter. */
+export const STORAGE_NAME = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** Throws unless `name` is a storage name a factory holding only `allowed` can open. */
+export function checkStorageName(name: string, allowed?: string): void {
+  if (!STORAGE_NAME.test(name)) throw new TypeError(`bad storage name ${JSON.stringify(name)}`);
+  if (allowed !== undefined && name !== allowed) throw new TypeError(`this storage holds only ${JSON.stringify(allowed)}, not ${JSON.stringify(name)}`);
+}
+
+/** In-memory storages by name: reopening a name returns the same storage (a "restart" keeps its data). */
+export function memoryStorageFactory(): StorageFactory {
+  const opened = new Map<string, MemoryStorage>();
+  return {
+    kind: "memory",
+    open(name: string): StateStorage & CursorStorage {
+      checkStorageName(name);
+      let s = opened.get(name);
+      if (!s) opened.set(name, (s = new MemoryStorage()));
+      return s;
+    },
+  };
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { decode } from "@msgpack/msgpack";
-import { decodeSerfTags, encodeSerfLeaveIntent, encodeSerfTags, serfLTime } from "../../src/node/serf-compat.ts";
+import { decodeSerfTags, encodeSerfLeaveIntent, encodeSerfTags, serfLTime } from "../../src/memberlist/serf.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
