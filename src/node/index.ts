@@ -12,4 +12,3 @@ export { serveAdmin, memberJson, type AdminServer, type AdminSource } from "./ad
 export { createLogger, type LogOptions } from "./log.ts";
 export { hotpathModule } from "./hotpath.ts";
 export { StreamBudget, processStreamBudget, type StreamBudgetStats } from "./stream-budget.ts";
-export { TransportTimeoutError, TransportClosedError, TransportNetError } from "./transport-errors.ts";

@@ -8,7 +8,7 @@ import type { Socket } from "node:net";
 import type { StreamConn } from "../transport/index.ts";
 import type { Clock } from "../util/index.ts";
 import type { StreamBudget } from "./stream-budget.ts";
-import { TransportClosedError, TransportTimeoutError } from "./transport-errors.ts";
+import { TransportClosedError, TransportTimeoutError } from "../transport/index.ts";
 
 const DEFAULT_MAX_BUFFERED = 1 << 20;
 /** After close() ends our side, how long the peer gets to close its side before we destroy. */

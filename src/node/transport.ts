@@ -20,7 +20,7 @@ import type { Platform } from "../platform/index.ts";
 import type { Packet, StreamConn, Transport } from "../transport/index.ts";
 import { SocketStreamConn } from "./stream-conn.ts";
 import { processStreamBudget, type StreamBudget, type StreamBudgetStats } from "./stream-budget.ts";
-import { TransportClosedError, TransportNetError, TransportTimeoutError } from "./transport-errors.ts";
+import { TransportClosedError, TransportNetError, TransportTimeoutError } from "../transport/index.ts";
 
 /** First byte of a pool-muxed datagram or stream (followed by the u8 pool id). */
 export const POOL_MAGIC = 0xfe;

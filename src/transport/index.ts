@@ -5,7 +5,8 @@ import type { Platform } from "../platform/index.ts";
 import { MemoryNetwork, type MemoryNetworkOptions } from "./memory.ts";
 
 export type { Packet, StreamConn, Transport } from "./transport.ts";
-export { MemoryNetwork, MemoryTransport, TransportError } from "./memory.ts";
+export { MemoryNetwork, MemoryTransport } from "./memory.ts";
+export { TransportError, TransportTimeoutError, TransportClosedError, TransportNetError } from "./errors.ts";
 export type { MemoryNetworkOptions, NetworkStats } from "./memory.ts";
 
 /** An in-memory network on the platform's clock (a SimClock under simPlatform); loss/jitter use options.random or a seeded default. */

@@ -5,11 +5,9 @@
 // data across a partition is silently lost (the reader then hits its deadline), like a black-holed TCP.
 import type { Clock, Random, TimerHandle } from "../util/index.ts";
 import type { Packet, StreamConn, Transport } from "./transport.ts";
-import { GossamerError } from "../util/index.ts";
+import { TransportClosedError, TransportNetError, TransportTimeoutError } from "./errors.ts";
 import { seededRandom } from "../util/index.ts";
 
-/** Stable codes: "transport.timeout", "transport.refused", "transport.closed". */
-export class TransportError extends GossamerError {}
 
 export interface MemoryNetworkOptions {
   /** One-way latency in ms (default 1). */
@@ -57,7 +55,7 @@ export class MemoryNetwork {
 
   /** A transport bound to "host:port" (the host should be an IP literal: memberlist gossips it as bytes). */
   transport(address: string): MemoryTransport {
-    if (this.endpoints.has(address)) throw new TransportError("transport.in_use", `address ${address} in use`);
+    if (this.endpoints.has(address)) throw new TransportNetError(`address ${address} in use`);
     const t = new MemoryTransport(this, address);
     this.endpoints.set(address, t);
     return t;
@@ -136,15 +134,15 @@ export class MemoryNetwork {
   /** @internal */
   dial(from: string, to: string, timeoutMs: number): Promise<StreamConn> {
     return new Promise((resolve, reject) => {
-      const fail = (code: string, msg: string, after: number) =>
+      const fail = (err: Error, after: number) =>
         this.clock.setTimeout(() => {
           this.markAsync();
-          reject(new TransportError(code, msg));
+          reject(err);
         }, after);
-      if (!this.reachable(from, to)) return void fail("transport.timeout", `dial ${to}: i/o timeout`, timeoutMs);
+      if (!this.reachable(from, to)) return void fail(new TransportTimeoutError(`dial ${to}: i/o timeout`), timeoutMs);
       const dst = this.endpoints.get(to);
       if (!dst || dst.closed || !dst.streamHandler) {
-        return void fail("transport.refused", `dial ${to}: connection refused`, 2 * this.latencyMs);
+        return void fail(new TransportNetError(`dial ${to}: connection refused`), 2 * this.latencyMs);
       }
       const lat = this.latencyMs;
       const a = new MemoryStream(this, from, to);
@@ -199,7 +197,7 @@ export class MemoryTransport implements Transport {
   }
 
   dialStream(to: string, timeoutMs: number): Promise<StreamConn> {
-    if (this.closed) return Promise.reject(new TransportError("transport.closed", "transport closed"));
+    if (this.closed) return Promise.reject(new TransportClosedError("transport closed"));
     return this.net.dial(this.address, to, timeoutMs);
   }
 
@@ -239,7 +237,7 @@ class MemoryStream implements StreamConn {
   read(): Promise<Uint8Array | null> {
     if (this.chunks.length > 0) return Promise.resolve(this.chunks.shift()!);
     if (this.eof || this.closed) return Promise.resolve(null);
-    if (this.waiter) return Promise.reject(new TransportError("transport.busy", "concurrent read"));
+    if (this.waiter) return Promise.reject(new TransportClosedError("concurrent read on one stream"));
     return new Promise((resolve, reject) => {
       let timer: TimerHandle | null = null;
       if (this.deadline > 0) {
@@ -247,7 +245,7 @@ class MemoryStream implements StreamConn {
         timer = this.net.clock.setTimeout(() => {
           this.waiter = null;
           this.net.markAsync();
-          reject(new TransportError("transport.timeout", `read from ${this.remote}: i/o timeout`));
+          reject(new TransportTimeoutError(`read from ${this.remote}: i/o timeout`));
         }, left);
       }
       this.waiter = { resolve, reject, timer };
@@ -255,7 +253,7 @@ class MemoryStream implements StreamConn {
   }
 
   async write(data: Uint8Array): Promise<void> {
-    if (this.closed) throw new TransportError("transport.closed", "write on closed stream");
+    if (this.closed) throw new TransportClosedError("write on closed stream");
     const copy = data.slice();
     this.send(() => this.peer?.deliver(copy));
   }

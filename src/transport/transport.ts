@@ -28,7 +28,10 @@ export interface StreamConn {
 export interface Transport {
   /** The address other members should use to reach us (advertise address), host and port. */
   advertise(): { host: string; port: number };
-  /** Fire-and-forget datagram. Never throws for network errors (they are counted/logged). */
+  /**
+   * Fire-and-forget datagram. Never throws for network errors (they are counted/logged). The transport
+   * owns `buf` from here on: callers must not modify it afterwards (a socket may still be sending it).
+   */
   sendPacket(to: string, buf: Uint8Array): void;
   dialStream(to: string, timeoutMs: number): Promise<StreamConn>;
   onPacket(handler: (p: Packet) => void): void;

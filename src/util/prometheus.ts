@@ -1,6 +1,6 @@
-// Prometheus text exposition (format 0.0.4), hand-written because prom-client is Node-only: metric
-// families as plain data, and the one writer that renders them (the worker's /metrics, the relay core's
-// counters). Names and label names that Prometheus would reject are skipped; HELP and label values escaped.
+// Prometheus text exposition (format 0.0.4): metric families as plain data, and the one writer that
+// renders them for every runtime (Node's and the worker's /metrics; no Node-only metrics library).
+// Names and label names that Prometheus would reject are skipped; HELP and label values escaped.
 
 export type MetricType = "counter" | "gauge" | "histogram";
 export type Labels = Record<string, string>;

@@ -5,10 +5,11 @@ import dgram from "node:dgram";
 import net from "node:net";
 import os from "node:os";
 import { createTransport, POOL_MAGIC, type NodeTransport } from "../../src/node/transport.ts";
-import { TransportNetError, TransportTimeoutError } from "../../src/node/transport-errors.ts";
+import { TransportNetError, TransportTimeoutError } from "../../src/transport/index.ts";
 import { formatHostPort, parseHostPort } from "../../src/net/index.ts";
 import type { Packet, StreamConn } from "../../src/transport/transport.ts";
 import { testPlatform } from "../helpers/platform.ts";
+import { transportConformance } from "../transport/conformance.ts";
 
 const open: NodeTransport[] = [];
 afterEach(async () => {
@@ -121,7 +122,7 @@ describe("node transport (UDP + TCP on one port)", () => {
     s.setDeadline(performance.now() + 50);
     await expect(s.read()).rejects.toBeInstanceOf(TransportTimeoutError);
     s.setDeadline(performance.now() - 1);
-    await expect(s.read()).rejects.toMatchObject({ code: "transport_timeout" });
+    await expect(s.read()).rejects.toMatchObject({ code: "transport.timeout" });
     c.close();
     s.close();
   });
@@ -270,4 +271,22 @@ describe("node transport (UDP + TCP on one port)", () => {
     expect(formatHostPort("::1", 7946)).toBe("[::1]:7946");
     expect(formatHostPort("::ffff:10.0.0.1", 1)).toBe("10.0.0.1:1");
   });
+});
+
+/** A loopback port that was free a moment ago (bound, then released). */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+transportConformance("node UDP/TCP on one port", () => {
+  const platform = testPlatform();
+  return {
+    create: () => createTransport(platform, { bind: "127.0.0.1:0" }),
+    now: () => platform.clock.now(),
+    deadAddress: async () => `127.0.0.1:${await freePort()}`,
+  };
 });

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SimClock } from "../../src/util/sim-clock.ts";
-import { seededRandom } from "../../src/util/clock.ts";
+import { seededRandom, systemClock } from "../../src/util/clock.ts";
+import { transportConformance } from "./conformance.ts";
 import type { Packet, StreamConn } from "../../src/transport/transport.ts";
 
 function setup(opts = {}) {
@@ -114,4 +115,15 @@ describe("MemoryNetwork streams", () => {
     await clock.advance(500);
     expect(String(await t)).toMatch(/timeout/);
   });
+});
+
+// The in-memory network on real time (the suite waits on real timers), 1 ms latency, no loss.
+transportConformance("in-memory network", () => {
+  const net = new MemoryNetwork(systemClock, { latencyMs: 1 });
+  let n = 0;
+  return {
+    create: async () => net.transport(`10.0.${(++n >> 8) & 255}.${n & 255}:7946`),
+    now: () => systemClock.now(),
+    deadAddress: async () => "10.255.255.254:7946",
+  };
 });

@@ -1,0 +1,53 @@
+// The worker platform: built in one place (workerPlatform), the hot path once per isolate and shared,
+// storage over a Durable Object's SQLite when given its storage, the config parsed once with defaults.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { CONFIG_DEFAULTS, parseConfig, workerConfig } from "../../worker/config.ts";
+import { hotpathHealth } from "../../worker/health.ts";
+import { platformFor, workerPlatform } from "../../worker/platform.ts";
+
+describe("worker platform", () => {
+  it("shares one hot path per isolate; each platform has its own metrics registry", () => {
+    const a = workerPlatform(env, { component: "a" });
+    const b = workerPlatform(env, { component: "b" });
+    expect(a.runtime).toBe("workerd");
+    expect(a.hotpath).toBe(b.hotpath);
+    expect(a.metrics).not.toBe(b.metrics);
+    expect(platformFor(env)).toBe(platformFor(env));
+    expect(a.hotpath.for("memberlist-crc").kind).toBe("wasm");
+    expect(a.storage.kind).toBe("memory");
+    const h = hotpathHealth(a);
+    expect(h).toEqual({ loaded: true, buildId: a.hotpath.wasm!.buildId });
+  });
+
+  it("opens state storage on the Durable Object's SQLite", async () => {
+    const kind = await runInDurableObject(env.GOSSIP_STORE.getByName(`platform-${Date.now()}`), (_obj, state) => {
+      const p = workerPlatform(env, { component: "t", storage: state.storage });
+      const s = p.storage.open("probe");
+      s.commit([{ kind: "nat", key: "k", cursor: 1, at: 1, state: "{}", value: null }], [], { cursor: 1, minCursor: 0 });
+      const tables = state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'probe_%'`).toArray().map((r) => r.name).sort();
+      return { kind: p.storage.kind, tables };
+    });
+    expect(kind).toEqual({ kind: "durable-object", tables: ["probe_meta", "probe_rows"] });
+  });
+});
+
+describe("worker config", () => {
+  it("parses every binding once, with defaults for unset or invalid values", () => {
+    expect(parseConfig({})).toEqual({
+      relayShards: CONFIG_DEFAULTS.relayShards,
+      directoryShards: CONFIG_DEFAULTS.directoryShards,
+      relayBatching: true,
+      logLevel: "info",
+      relayInstanceUrl: CONFIG_DEFAULTS.relayInstanceUrl,
+      relayAuthSecret: "",
+      storeToken: "",
+      metricsToken: "",
+    });
+    const c = parseConfig({ RELAY_SHARDS: "0", DIRECTORY_SHARDS: "3", RELAY_BATCHING: "off", LOG_LEVEL: "loud", METRICS_TOKEN: "t" });
+    expect(c).toMatchObject({ relayShards: 4, directoryShards: 3, relayBatching: false, logLevel: "info", metricsToken: "t" });
+    expect(parseConfig({ RELAY_SHARDS: "1025" }).relayShards).toBe(4);
+    expect(workerConfig(env)).toBe(workerConfig(env));
+    expect(workerConfig(env).relayShards).toBe(Number(env.RELAY_SHARDS));
+  });
+});
