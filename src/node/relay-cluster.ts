@@ -16,6 +16,7 @@ import type { Platform } from "../platform/index.ts";
 import {
   ClusterFabric,
   DIAL_TIMEOUT_MS,
+  createClusterFabric,
   FabricHelloError,
   FabricStats,
   FrameReader,
@@ -96,10 +97,8 @@ export class RelayCluster {
   }
 
   private makeFabric(): ClusterFabric {
-    return new ClusterFabric({
+    return createClusterFabric({ clock: this.platform.clock, logger: this.log }, {
       self: this.selfAddr,
-      clock: this.platform.clock,
-      logger: this.log,
       stats: this.stats,
       ...(this.o.lookupWindowMs !== undefined ? { lookupWindowMs: this.o.lookupWindowMs } : {}),
       ...(this.o.cacheTtlMs !== undefined ? { cacheTtlMs: this.o.cacheTtlMs } : {}),

@@ -88,17 +88,29 @@ describe("node relay server", () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "healthy", listeners: ["ws"] });
     const text = await (await fetch(`${base}/metrics`)).text();
-    for (const name of [
-      "relay_peers",
-      "relay_peers_active",
-      "relay_peers_idle",
-      "relay_transfer_sent_bytes_total",
-      "relay_transfer_received_bytes_total",
-      "relay_peer_reconnections_total",
-      "relay_peer_authentication_time_milliseconds_bucket",
-      "relay_dropped_packets_total",
-      "relay_connection_closes_total",
-    ]) expect(text).toContain(name);
+    // The relay families are declared once (src/relay/metrics.ts) for both runtimes. Compared with the
+    // earlier prom-client declaration the Node relay keeps every name and gains
+    // relay_transfer_{sent,received}_packets_total and relay_peer_authentications_total, which the worker
+    // already exported; HELP texts are the shared ones. (The worker's relay_peers gains transport="ws".)
+    const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(families).toEqual([
+      "relay_peers gauge",
+      "relay_peers_active gauge",
+      "relay_peers_idle gauge",
+      "relay_transfer_sent_bytes_total counter",
+      "relay_transfer_received_bytes_total counter",
+      "relay_transfer_sent_packets_total counter",
+      "relay_transfer_received_packets_total counter",
+      "relay_forwarded_out_total counter",
+      "relay_forwarded_in_total counter",
+      "relay_peer_reconnections_total counter",
+      "relay_peer_authentications_total counter",
+      "relay_dropped_packets_total counter",
+      "relay_connection_closes_total counter",
+      "relay_peer_authentication_time_milliseconds histogram",
+    ]);
+    expect(text).toMatch(/^relay_peers\{transport="ws"\} \d+$/m);
+    expect(text).toMatch(/relay_peer_authentication_time_milliseconds_bucket\{le="0.1"\} \d+/);
     expect(text).toMatch(/relay_dropped_packets_total\{reason="peer_not_found"\} [1-9]/);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
