@@ -18,6 +18,17 @@ export const HOTPATH_CHOICE: Readonly<Record<HotpathUse, "wasm" | "ts">> = {
   sha256: "wasm",
 };
 
+/**
+ * Initial windows per use: the paths that hash or rewrite one message per call start small (windows grow
+ * on demand); batch scanners keep the defaults. Caller options override these.
+ */
+const USE_WINDOWS: Partial<Record<HotpathUse, HotpathOptions>> = {
+  "relay-frames": { inputBytes: 16 * 1024, maxPairs: 256 },
+  "memberlist-crc": { inputBytes: 16 * 1024, maxPairs: 256 },
+  "schema-hash": { inputBytes: 4 * 1024, maxPairs: 256 },
+  sha256: { inputBytes: 16 * 1024, maxPairs: 256 },
+};
+
 /** The compiled module, a loader called on first need (may throw: recorded as wasmError), or null. */
 export type WasmSource = WebAssembly.Module | null | (() => WebAssembly.Module | null);
 
@@ -38,11 +49,11 @@ export function createPlatformHotpath(source: WasmSource, options?: HotpathOptio
     module = m;
     return m;
   };
-  const tryWasm = (): Hotpath | null => {
+  const tryWasm = (o: HotpathOptions | undefined = options): Hotpath | null => {
     const m = getModule();
     if (!m) return null;
     try {
-      return createHotpath(m, options);
+      return createHotpath(m, o);
     } catch (e) {
       error = `hot path instance: ${message(e)}`;
       module = null;
@@ -57,7 +68,8 @@ export function createPlatformHotpath(source: WasmSource, options?: HotpathOptio
     for(use: HotpathUse): Hotpath {
       let h = perUse.get(use);
       if (!h) {
-        h = (choice(use) === "wasm" ? tryWasm() : null) ?? createHotpath(undefined, options);
+        const o = { ...USE_WINDOWS[use], ...options };
+        h = (choice(use) === "wasm" ? tryWasm(o) : null) ?? createHotpath(undefined, o);
         perUse.set(use, h);
       }
       return h;
