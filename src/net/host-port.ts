@@ -66,9 +66,12 @@ export function parseListenAddress(s: string): HostPort {
   return parseHostPort(str);
 }
 
+const MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
 /** "::ffff:1.2.3.4" -> "1.2.3.4"; other hosts unchanged (IPv6 zone ids kept). */
 export function normalizeHost(host: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
+  if (host.charCodeAt(0) !== 58) return host; // not ":..." (the simulation formats millions of addresses)
+  const m = MAPPED.exec(host);
   return m ? m[1]! : host;
 }
 
