@@ -10,7 +10,7 @@
 //   still a layering mistake);
 // - no deep imports across subsystems (src/X/... -> src/Y/file.ts; only src/Y/index.ts);
 // - the portable core (src/ except src/node/, and worker/) uses no Node built-ins and none of the
-//   Node-only libraries (ws, pino, prom-client);
+//   Node-only libraries (ws, pino, prom-client, @hono/node-server);
 // - production code never imports tests, benches or the worker from src/.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -53,9 +53,9 @@ module.exports = {
     {
       name: "portable-core-no-node-libraries",
       severity: "error",
-      comment: "ws, pino and prom-client are Node-only: use them in src/node/ alone.",
+      comment: "ws, pino, prom-client and @hono/node-server are Node-only: use them in src/node/ alone.",
       from: { path: "^(src/|worker/)", pathNot: "^src/node/" },
-      to: { path: "(^|/)node_modules/(ws|pino|prom-client)/" },
+      to: { path: "(^|/)node_modules/(ws|pino|prom-client|@hono/node-server)/" },
     },
     {
       name: "src-not-to-tests-or-worker",

@@ -1,6 +1,6 @@
 // Bearer-token check for the store API (worker and agent alike). The comparison runs over SHA-256 digests
 // of both sides, so its time depends on neither the token's content nor its length.
-import { timingSafeEqual } from "../util/bytes.ts";
+import { timingSafeEqual } from "../util/index.ts";
 
 const enc = new TextEncoder();
 

@@ -3,7 +3,7 @@
 // offset, field path or batch index of the bad input.
 import { GossipDecodeError } from "../gossip/index.ts";
 import { StateRejectError } from "../state/index.ts";
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 export interface ErrorBody {
   code: string;

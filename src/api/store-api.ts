@@ -16,8 +16,8 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { GossipDecodeError } from "../gossip/index.ts";
 import { StateRejectError, type StateStore } from "../state/index.ts";
-import { GossamerError } from "../util/errors.ts";
-import type { MetricsRegistry } from "../util/metrics.ts";
+import { GossamerError } from "../util/index.ts";
+import type { MetricsRegistry } from "../util/index.ts";
 import { errorBody } from "./errors.ts";
 import { changedEnvelopes, isWatchFormat, type WatchFormat } from "./watch.ts";
 

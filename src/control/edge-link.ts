@@ -24,10 +24,10 @@
 // applied, the changes that frame made are known to the edge already, and edge.up skips past them.
 import type { StateStore } from "../state/index.ts";
 import type { CursorStorage } from "../state/index.ts";
-import type { Clock, Random, TimerHandle } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import type { MetricsRegistry } from "../util/metrics.ts";
-import { GossamerError } from "../util/errors.ts";
+import type { Clock, Random, TimerHandle } from "../util/index.ts";
+import type { Logger } from "../util/index.ts";
+import type { MetricsRegistry } from "../util/index.ts";
+import { GossamerError } from "../util/index.ts";
 import { applyLenient } from "./apply.ts";
 
 /** A failed edge request. `status` is the HTTP status (0: no response); `retryable` says whether to retry. */

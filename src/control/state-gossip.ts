@@ -19,8 +19,8 @@
 //   warning is logged when paging starts; gossamer_state_pushpull_pages shows the page count.
 import { GossipDecodeError } from "../gossip/index.ts";
 import { StateRejectError, type Change, type StateStore } from "../state/index.ts";
-import type { Logger } from "../util/logger.ts";
-import type { MetricsRegistry } from "../util/metrics.ts";
+import type { Logger } from "../util/index.ts";
+import type { MetricsRegistry } from "../util/index.ts";
 import type { Broadcast } from "../memberlist/index.ts";
 import { applyLenient } from "./apply.ts";
 

@@ -380,13 +380,14 @@ export function decodeBatch(input: Uint8Array | string, opts?: DecodeOptions): D
 export function decodeEach(input: Uint8Array | string, opts?: DecodeOptions): (DecodedMessage | GossipDecodeError)[] {
   const { t, bytes, root } = prepare(input, opts);
   const start = skipWs(t, 0);
-  if (!Array.isArray(root)) return [decodeEnvelope({ t, bytes, fixSurrogates: SURROGATE_HINT.test(t), prefix: "" }, root, start)];
+  const schema = opts?.schema ?? referenceSchema();
+  if (!Array.isArray(root)) return [decodeEnvelope({ t, bytes, fixSurrogates: SURROGATE_HINT.test(t), prefix: "", schema }, root, start)];
   const fixSurrogates = SURROGATE_HINT.test(t);
   const spans = arrayElements(t, start);
   const out: (DecodedMessage | GossipDecodeError)[] = new Array(root.length);
   for (let i = 0; i < root.length; i++) {
     try {
-      out[i] = decodeEnvelope({ t, bytes, fixSurrogates, prefix: `[${i}].` }, root[i], spans[2 * i]!);
+      out[i] = decodeEnvelope({ t, bytes, fixSurrogates, prefix: `[${i}].`, schema }, root[i], spans[2 * i]!);
     } catch (e) {
       if (!(e instanceof GossipDecodeError)) throw e;
       out[i] = e;

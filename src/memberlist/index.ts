@@ -25,6 +25,7 @@ export { MemberlistError } from "./errors.ts";
 export type { Stats } from "./core.ts";
 export { MESSAGE_TYPE_NAMES } from "./messages.ts";
 export { Keyring } from "./wire.ts";
+export type { DecodeLimits } from "./codec/index.ts";
 export { SimCluster, simAddress } from "./simulation.ts";
 export type { ClusterOptions } from "./simulation.ts";
 export { SERF_TAG_MAGIC, SerfMessageType, decodeSerfTags, encodeSerfLeaveIntent, encodeSerfTags, serfLTime } from "./serf.ts";

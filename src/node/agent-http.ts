@@ -11,12 +11,10 @@ import { Hono, type Context } from "hono";
 import { WebSocketServer } from "ws";
 import type { WebSocket as WsSocket } from "ws";
 import { storeApi, storeAuthPolicy, WatchHub, type StoreHost, type WatchFormat, type WatchSocket } from "../api/index.ts";
-import type { MemberInfo } from "../memberlist/config.ts";
+import { decodeSerfTags, type MemberInfo } from "../memberlist/index.ts";
+import { formatHostPort, parseHostPort } from "../net/index.ts";
 import type { StateStore } from "../state/index.ts";
-import type { Logger } from "../util/logger.ts";
-import type { MetricsRegistry } from "../util/metrics.ts";
-import { formatHostPort, parseHostPort } from "./addr.ts";
-import { decodeSerfTags } from "./serf-compat.ts";
+import type { Logger, MetricsRegistry } from "../util/index.ts";
 
 /** A member as /v1/members shows it: meta as base64 plus the Serf tags it decodes to (memberlist-wire
  * §14), versions as the memberlist protocol range/current and the delegate range/current. */

@@ -6,14 +6,15 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { startAgent, type Agent } from "../../src/node/agent.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 const agents: Agent[] = [];
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.shutdown()));
 });
 
-async function agent(name: string, o: Partial<Parameters<typeof startAgent>[0]> = {}, logs: LogLine[] = []): Promise<Agent & { url: string; addr: string }> {
-  const a = await startAgent({ node: name, bind: "127.0.0.1:0", http: "127.0.0.1:0", profile: "local", overrides: { tcpTimeout: 5_000 }, logger: captureLogger(logs, { node: name }), ...o });
+async function agent(name: string, o: Partial<Parameters<typeof startAgent>[1]> = {}, logs: LogLine[] = []): Promise<Agent & { url: string; addr: string }> {
+  const a = await startAgent(testPlatform({ logger: captureLogger(logs, { node: name }) }), { node: name, bind: "127.0.0.1:0", http: "127.0.0.1:0", profile: "local", overrides: { tcpTimeout: 5_000 }, ...o });
   agents.push(a);
   return Object.assign(a, { url: a.http ? `http://127.0.0.1:${a.http.address().port}` : "", addr: `127.0.0.1:${a.transport.bound().port}` });
 }
