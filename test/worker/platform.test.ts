@@ -2,6 +2,7 @@
 // storage over a Durable Object's SQLite when given its storage, the config parsed once with defaults.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { STATE_STORAGE_NAME } from "../../src/state/index.ts";
 import { CONFIG_DEFAULTS, parseConfig, workerConfig } from "../../worker/config.ts";
 import { hotpathHealth } from "../../worker/health.ts";
 import { platformFor, workerPlatform } from "../../worker/platform.ts";
@@ -20,15 +21,21 @@ describe("worker platform", () => {
     expect(h).toEqual({ loaded: true, buildId: a.hotpath.wasm!.buildId });
   });
 
-  it("opens state storage on the Durable Object's SQLite", async () => {
-    const kind = await runInDurableObject(env.GOSSIP_STORE.getByName(`platform-${Date.now()}`), (_obj, state) => {
+  it("opens the state store's storage on the Durable Object's SQLite (the one SQL layout)", async () => {
+    const r = await runInDurableObject(env.GOSSIP_STORE.getByName(`platform-${Date.now()}`), (_obj, state) => {
       const p = workerPlatform(env, { component: "t", storage: state.storage });
-      const s = p.storage.open("probe");
+      const s = p.storage.open(STATE_STORAGE_NAME);
       s.commit([{ kind: "nat", key: "k", cursor: 1, at: 1, state: "{}", value: null }], [], { cursor: 1, minCursor: 0 });
-      const tables = state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'probe_%'`).toArray().map((r) => r.name).sort();
-      return { kind: p.storage.kind, tables };
+      const tables = state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'gossip_%'`).toArray().map((x) => x.name).sort();
+      let other = "";
+      try {
+        p.storage.open("probe");
+      } catch (e) {
+        other = (e as Error).name;
+      }
+      return { kind: p.storage.kind, same: p.storage.open(STATE_STORAGE_NAME) === s, rows: [...s.load().rows].length, tables, other };
     });
-    expect(kind).toEqual({ kind: "durable-object", tables: ["probe_meta", "probe_rows"] });
+    expect(r).toEqual({ kind: "durable-object", same: true, rows: 1, tables: ["gossip_cursors", "gossip_meta", "gossip_rows"], other: "TypeError" });
   });
 });
 
