@@ -3,7 +3,7 @@
 // Scanners write (offset, length) u32 pairs (offset of the payload relative to the scanned buffer)
 // and never allocate; every read is bounds-checked against the buffer before it happens.
 //
-// Wire layouts (seed-protocols §3.3, memberlist-wire §5.1, seed-protocols §5.2/§5.5):
+// Wire layouts (docs/protocols/ckit.md §2, docs/protocols/memberlist.md §5.1, docs/protocols/relay.md §2.1):
 //   ckit short  CC | u16 BE len | payload      ckit long  CD | u32 BE len | payload
 //   compound    07 | u8 count | count × u16 BE len | parts concatenated
 //   relay       u8 version (= 1) | u8 type | body; type 3 (transport): body = peer ID (36) | payload

@@ -8,7 +8,7 @@
 //   sha256Frames(base, baseLen, pairs, count, out) -> u32  digests at out + 32*i; (off, len) u32 pairs at
 //       pairs + 8*i relative to base; stops at the first pair outside [base, base+baseLen) and returns
 //       its index (count when all were hashed)
-//   structHashV(ptr, len) -> u32     byte 0 of SHA-256(ptr,len), 0 mapped to 1 (seed-protocols §1.3)
+//   structHashV(ptr, len) -> u32     byte 0 of SHA-256(ptr,len), 0 mapped to 1 (docs/protocols/gravity.md §3.1)
 
 const SHA_K: usize = memory.data<u32>([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,

@@ -1,4 +1,4 @@
-// Hot-path benchmarks (issue 2 §5): frame scan, CRC-32, xxHash64 and SHA-256, each as Wasm (data
+// Hot-path benchmarks (issue 2, deliverable 5): frame scan, CRC-32, xxHash64 and SHA-256, each as Wasm (data
 // resident in linear memory, N messages per call), Wasm with a copy-in per call, the TS twin, and the
 // best npm / built-in alternative, all in the same run with ratios against that alternative.
 import { hash as nodeHash } from "node:crypto";

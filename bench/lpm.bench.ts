@@ -1,4 +1,4 @@
-// LPM benchmarks (issue 2 §5): the Wasm table (batch over the resident key window, and one call per
+// LPM benchmarks (issue 2, deliverable 5): the Wasm table (batch over the resident key window, and one call per
 // lookup), its TS twin, and baselines in the same run: a naive scan over typed arrays, cidr-matcher
 // (contains on strings) and ipaddr.js subnetMatch (parsed addresses), for IPv4 and IPv6; plus the
 // table's memory for 10k and 100k prefixes, and update rates (also for 100k host routes packed into

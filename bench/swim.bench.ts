@@ -1,8 +1,8 @@
-// SWIM + Lifeguard simulation benchmark (issue 3 §7): LAN-profile clusters of 100, 1000 and 5000 members
+// SWIM + Lifeguard simulation benchmark (issue 3, deliverable 7): LAN-profile clusters of 100, 1000 and 5000 members
 // on the in-memory network under a simulated clock. Every figure has a same-run baseline:
 //  - dissemination to 99.9% of members of (a) memberlist's own alive broadcast (a meta update) and (b) a
 //    user event re-broadcast by every receiver as Serf does, vs Serf's convergence model
-//    (performance-notes §8.1, computed here for the same n, fanout and interval);
+//    (the formula of Serf's convergence simulator, serfModel below, computed here for the same n, fanout and interval);
 //  - failure detection vs SWIM's expected first-detection time and the profile's suspicion bound;
 //  - false positives per node-hour under 10% packet loss, Lifeguard vs plain SWIM (same code with
 //    Lifeguard off: no awareness, no nacks, fixed suspicion timeout, no buddy suspect);

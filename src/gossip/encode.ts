@@ -3,7 +3,7 @@
 // slices/maps as null, map keys sorted bytewise, HTML-safe string escaping) wrapped as
 // {"type":n,"payload":...} with no whitespace. V is stamped with OUR value on the payload and on every
 // nested NewNATs/NewEndpoints element, whatever the input carried: we only ever send our own schema.
-// Unknown members kept in `extra` are appended after the known keys (spec §1.4 rule 5).
+// Unknown members kept in `extra` are appended after the known keys (docs/protocols/gravity.md §4.5).
 import { GossipEncodeError } from "./errors.ts";
 import { compareGoStrings } from "./json-scan.ts";
 import { SCHEMAS, referenceSchema, type FieldSpec, type GossipSchema } from "./schema.ts";
@@ -126,7 +126,7 @@ export function encode(msg: GossipMessage, schema?: GossipSchema): Uint8Array {
 
 /**
  * Re-gossip a received message verbatim: the envelope around its raw payload, so unknown keys and the
- * sender's V travel on untouched (spec §1.4 rule 5).
+ * sender's V travel on untouched (docs/protocols/gravity.md §4.5).
  */
 export function forwardEnvelope(msg: Pick<DecodedMessage, "type" | "raw">): string {
   return `{"type":${msg.type as MessageType},"payload":${msg.raw}}`;

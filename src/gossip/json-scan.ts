@@ -1,7 +1,7 @@
 // Structural scanner over JSON text that JSON.parse has ALREADY validated. It finds the raw text spans
 // that JSON.parse throws away and Go's encoding/json keeps or checks:
 // - the payload's exact text (Go: json.RawMessage) for verbatim re-gossip,
-// - the raw text of unknown members (kept for re-gossip, spec §1.4 rule 5),
+// - the raw text of unknown members (kept for re-gossip, docs/protocols/gravity.md §4.5),
 // - the literal text of numbers (Go rejects `1.0`, `1e3`, `-0` for unsigned fields; JSON.parse does not
 //   tell them apart from integers).
 // It trusts its input: never call it on text JSON.parse rejected.

@@ -4,7 +4,7 @@
 // Go value model kept as-is: `null` vs `[]` for nil/empty slices and maps (Go marshals nil as null),
 // int64 timestamps as JS numbers (restricted to the safe-integer range, see decode.ts), `v` = 0 when
 // the sender omitted it (legacy). `extra` holds the unknown JSON members of that object as raw JSON
-// text (`"k":value,...`, no braces) so re-gossip keeps them (spec §1.4 rule 5); absent when none.
+// text (`"k":value,...`, no braces) so re-gossip keeps them (docs/protocols/gravity.md §4.5); absent when none.
 import type { SchemaStatus } from "./schema.ts";
 import type {
   MSG_ENDPOINT_MAPPING,
@@ -56,7 +56,7 @@ export interface VIPHeartbeat {
   /** owner name -> int64 timestamp. A null-prototype object (safe for any key, incl. "__proto__"). */
   owners: Record<string, number> | null;
   timestamp: number;
-  /** omitempty (nil or empty is left out). Each element carries its own V (spec §1.4 rule 4). */
+  /** omitempty (nil or empty is left out). Each element carries its own V (docs/protocols/gravity.md §4.4). */
   new_nats: NATEntry[] | null;
   /** omitempty (nil or empty is left out). */
   new_endpoints: EndpointMapping[] | null;

@@ -1,4 +1,4 @@
-// Gravity gossip wire constants (agentuity/go-common gravity/gossip, spec §1.1). ONE place for them.
+// Gravity gossip wire constants (agentuity/go-common gravity/gossip, docs/protocols/gravity.md §1). ONE place for them.
 //
 // Envelope (JSON, no framing of its own): {"type": <uint8>, "payload": <JSON object, embedded raw>}
 // The schema version V lives in each payload ("v", omitempty), never in the envelope.

@@ -1,8 +1,8 @@
 // Frame scanning, pure TypeScript twin of assembly/frames.ts (same status codes, same pair layout), and
 // the status decoding both facades share. Wire layouts:
-//   ckit short  CC | u16 BE len | payload      ckit long  CD | u32 BE len | payload   (seed-protocols §3.3)
-//   compound    07 | u8 count | count × u16 BE len | parts concatenated             (memberlist-wire §5.1)
-//   relay       u8 version (= 1) | u8 type | body; type 3: peer ID (36) | payload   (seed-protocols §5.2)
+//   ckit short  CC | u16 BE len | payload      ckit long  CD | u32 BE len | payload   (docs/protocols/ckit.md §2)
+//   compound    07 | u8 count | count × u16 BE len | parts concatenated             (docs/protocols/memberlist.md §5.1)
+//   relay       u8 version (= 1) | u8 type | body; type 3: peer ID (36) | payload   (docs/protocols/relay.md §2.1)
 // The scanners write (payload offset, length) u32 pairs and allocate nothing per frame.
 import { HotpathFrameError } from "./errors.ts";
 import type { FrameScan } from "./types.ts";
@@ -20,7 +20,7 @@ export const RELAY_VERSION = -6;
 export const RELAY_NOT_TRANSPORT = -7;
 export const COMPOUND_TRUNCATED = -8;
 
-// ckit gossiphttp framing (seed-protocols §3.3). WARNING: wire values, only ever append.
+// ckit gossiphttp framing (docs/protocols/ckit.md §2). WARNING: wire values, only ever append.
 //   CKIT_SHORT  CC | u16 BE payload length | payload     (writers use it whenever length <= 65535)
 //   CKIT_LONG   CD | u32 BE payload length | payload
 export const CKIT_SHORT = 0xcc;

@@ -1,4 +1,4 @@
-// Gravity schema hash V (seed-protocols §1.3): SHA-256 over `<FieldName>:<GoTypeString>;` for every
+// Gravity schema hash V (docs/protocols/gravity.md §3.1): SHA-256 over `<FieldName>:<GoTypeString>;` for every
 // exported field except V, in Go declaration order, no other separator; V = byte 0 of the digest, with
 // 0 mapped to 1 (0 means "legacy, pre-versioning"). Pure TS; the Wasm facade uses structHashV.
 import { sha256 } from "./sha256.ts";

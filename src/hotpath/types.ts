@@ -86,7 +86,7 @@ export interface Hotpath {
   /** Digests of the first `count` pairs, 32 bytes each, as one view. */
   sha256Frames(count: number): Uint8Array;
 
-  /** Gravity schema hash V (seed-protocols §1.3): byte 0 of SHA-256 over `Name:GoType;`..., 0 -> 1. */
+  /** Gravity schema hash V (docs/protocols/gravity.md §3.1): byte 0 of SHA-256 over `Name:GoType;`..., 0 -> 1. */
   structHash(fields: readonly StructField[]): number;
 }
 

@@ -1,5 +1,5 @@
 // memberlist configuration: the three upstream profiles (DefaultLANConfig / DefaultWANConfig /
-// DefaultLocalConfig, spec memberlist-wire.md §12), protocol and delegate version vectors (§11), and the
+// DefaultLocalConfig), protocol and delegate version vectors (docs/protocols/memberlist.md §12, §11), and the
 // delegate interfaces the application plugs in. Durations are milliseconds.
 //
 // Invariant: profile values are memberlist's, field for field; the only non-upstream knob is `lifeguard`

@@ -1,5 +1,5 @@
 // memberlist wire message model: the type byte values and the decoded structs, with Go's field names.
-// Layouts are in ../shared/spec/memberlist-wire.md §2–3. The numbers are fixed by upstream and are only
+// Layouts are in docs/protocols/memberlist.md §2, §3. The numbers are fixed by upstream and are only
 // ever appended to: never renumber or reuse a value.
 //
 // Byte/IP fields are Uint8Array (IPv4 as 4 bytes; receivers also accept 16-byte IPv4-mapped addresses).

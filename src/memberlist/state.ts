@@ -1,5 +1,5 @@
 // Node state transitions (memberlist state.go: aliveNode, suspectNode, deadNode, refute, mergeState,
-// verifyProtocol, reaping). Rules from spec memberlist-wire.md §10.1, §10.4, §11:
+// verifyProtocol, reaping). Rules from docs/protocols/memberlist.md §10.1, §10.4, §11:
 //  - state is keyed by name; an alive with a higher incarnation wins, the same incarnation only for us
 //    (refute when Meta/Vsn differ); a known name at a new address is a conflict unless the old entry left
 //    (or is dead past DeadNodeReclaimTime);

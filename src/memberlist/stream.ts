@@ -1,4 +1,4 @@
-// Stream (TCP) exchanges (spec memberlist-wire.md §9): push/pull anti-entropy and join, the TCP fallback
+// Stream (TCP) exchanges (docs/protocols/memberlist.md §9): push/pull anti-entropy and join, the TCP fallback
 // ping, reliable user messages, and the accepting side of all three. One request per connection, at most
 // one reply, then both sides close. Replies never carry a label header. A request we cannot read gets an
 // errResp (except a label mismatch or a dropped connection: those are closed silently, as Go does).

@@ -33,7 +33,7 @@ import { openControl, versionMismatchHint, type Control, type ControlOptions } f
 
 /** Plain memberlist (Gravity ions, ckit, most Go memberlist apps): the default. */
 export const AGENT_DEFAULT_DELEGATE_VERSIONS: [number, number, number] = [0, 0, 0];
-/** --serf: Serf 0.9.x accepts members whose delegate range overlaps 2..5; 2,5,4 is the verified choice (§11). */
+/** --serf: Serf 0.9.x accepts members whose delegate range overlaps 2..5; 2,5,4 is the verified choice (docs/protocols/serf.md §4). */
 export const SERF_DELEGATE_VERSIONS: [number, number, number] = [2, 5, 4];
 
 export interface AgentOptions {
@@ -206,7 +206,7 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
       left = true;
       const peers = memberlist.members().some((m) => m.name !== o.node && m.state === "alive");
       if (serfMode && peers) {
-        // Serf marks a member "left" only after a leave intent newer than its status time (§14). Like
+        // Serf marks a member "left" only after a leave intent newer than its status time (docs/protocols/serf.md §3). Like
         // Serf's own Leave, wait until the intent has gone out its full retransmit count (bounded by
         // the timeout, Serf's BroadcastTimeout is 5 s) BEFORE the memberlist leave, so the intent can
         // never be lost behind a shutdown.

@@ -1,5 +1,5 @@
 // The cluster fabric on Node: several `gossamer relay` processes behind one load balancer act as one
-// relay (openZro ADR-0014 as implemented; seed-protocols §5.9). Plain TCP on the cluster port, one
+// relay (openZro ADR-0014 as implemented; docs/protocols/relay-fabric.md §1). Plain TCP on the cluster port, one
 // long-lived stream per pod pair:
 // - dialer: connects (3 s timeout), sends HELLO v2 first, keys the stream by the address it dialled;
 // - acceptor: the first frame must be a valid HELLO within 10 s (else rejected, counted by reason, and

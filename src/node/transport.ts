@@ -1,8 +1,8 @@
-// Node UDP + TCP transport on ONE port (memberlist's NetTransport contract, spec memberlist-wire §1):
+// Node UDP + TCP transport on ONE port (memberlist's NetTransport contract, docs/protocols/memberlist.md §1):
 // TCP binds first (port 0 lets the kernel pick) and UDP reuses that number. IPv4 and IPv6 binds; a
 // "::" bind is dual-stack. The advertise address is separate from the bind address.
 //
-// Optional multi-pool mux (seed-protocols §2, euforia/gossip layout): several memberlist pools share the
+// Optional multi-pool mux (docs/protocols/pool-mux.md §1, euforia/gossip layout): several memberlist pools share the
 // port. Datagrams `FE <poolId u8> <memberlist packet>` go to that pool, anything else to the native
 // (un-prefixed) handler; TCP connections opening with `FE <poolId>` are streams of that pool. A memberlist
 // packet or stream never begins with 0xFE (types 0–13, label 244, encryption versions 0/1), so native

@@ -1,5 +1,5 @@
 // NetBird relay wire protocol (version 1): every constant the relay speaks, with its byte layout.
-// Facts from netbirdio/netbird shared/relay/messages and relay/server (see shared/spec/seed-protocols.md §5).
+// Facts from netbirdio/netbird shared/relay/messages and relay/server (described in docs/protocols/relay.md).
 //
 // WARNING: these numbers are on the wire and in peers' code. Only ever APPEND new constants; never
 // renumber, reuse or remove one.

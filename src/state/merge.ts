@@ -1,7 +1,7 @@
-// The receiver merge rules for Gravity gossip (spec §1.4), as a state-based CRDT so that every node
+// The receiver merge rules for Gravity gossip (docs/protocols/gravity.md §4), as a state-based CRDT so that every node
 // converges whatever order messages arrive in, and applying a message twice changes nothing.
 //
-// Upstream's receivers ("hadron", "ion") are private; the spec proposes these rules and we implement them:
+// Upstream's receivers ("hadron", "ion") are private; these are gossamer's rules for them:
 //  1. V == ours ("current"): last-writer-wins on `timestamp`; on a tie the lexicographically larger
 //     machine_id (SubnetRoute: machine_id, then ion_id) wins, so all nodes converge.
 //  2. V == 0 ("legacy", pre-versioning sender): the message is of the older schema. Only the fields that

@@ -7,7 +7,7 @@
 //     subnet route on the same address), the NAT entry wins: it is the more specific statement about
 //     that exact destination.
 //  3. Among NAT entries with the same original_dst, the newest timestamp wins, then the larger key.
-//  4. Subnet records are keyed by their text (canonical address, host bits KEPT: the spec's own example
+//  4. Subnet records are keyed by their text (canonical address, host bits KEPT: the documented example
 //     "fd15:d710:02:05:a1b2::/64" has bits past /64, and two such announcements are distinct records);
 //     the LPM masks host bits, so several records can share one prefix: the newest timestamp wins, then
 //     the larger machine_id, then the larger ion_id.

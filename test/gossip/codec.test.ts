@@ -1,6 +1,6 @@
-// Codec behaviour beyond the Go vectors: raw payload and unknown keys kept for re-gossip (spec §1.4 rule
-// 5), schema mismatch reporting (rules 2-4), typed errors with byte offsets and field paths, batches, and
-// Go's encoder rules (spec §1.2/§1.3: v first and omitted at 0, omitempty, nested stamping).
+// Codec behaviour beyond the Go vectors: raw payload and unknown keys kept for re-gossip (docs/protocols/gravity.md §4.5)
+// schema mismatch reporting (docs/protocols/gravity.md §4.2–§4.4), typed errors with byte offsets and field paths, batches, and
+// Go's encoder rules (docs/protocols/gravity.md §2.1, §3.1: v first and omitted at 0, omitempty, nested stamping).
 import { describe, expect, it } from "vitest";
 import {
   decode,

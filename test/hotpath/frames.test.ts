@@ -1,5 +1,5 @@
 // Frame scanning (ckit, memberlist compound) and the relay header / peer-ID swap: one suite for the Wasm
-// build and the TS twin. Byte layouts from seed-protocols §3.3 / §5.2 / §5.5 and memberlist-wire §5.1.
+// build and the TS twin. Layouts: docs/protocols/ckit.md §2, docs/protocols/relay.md §2.1, docs/protocols/memberlist.md §5.1.
 import { randomBytes } from "node:crypto";
 import { crc32 as zcrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -97,7 +97,7 @@ describe.each(IMPLS)("ckit frames (%s)", (_kind, make) => {
 describe.each(IMPLS)("memberlist compound (%s)", (_kind, make) => {
   const hp = make({ inputBytes: 4096, maxPairs: 256 });
 
-  it("splits the parts (memberlist-wire §5.1 layout)", () => {
+  it("splits the parts (docs/protocols/memberlist.md §5.1 layout)", () => {
     const a = bytes(57, 2), b = bytes(57, 3);
     const data = compound([a, b]);
     expect(Array.from(data.subarray(0, 6))).toEqual([0x07, 0x02, 0x00, 0x39, 0x00, 0x39]);

@@ -1,5 +1,5 @@
-// Gravity schema hash V (seed-protocols §1.3): the five message types must give 185, 123, 56, 38, 231.
-// The field lists are the spec table's strings, split into (name, type) pairs.
+// Gravity schema hash V (docs/protocols/gravity.md §3.2): the five message types must give 185, 123, 56, 38, 231.
+// The field lists are documented table's strings, split into (name, type) pairs.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { structHashInput } from "../../src/hotpath/index.ts";

@@ -1,4 +1,4 @@
-// Interop harness: builds our Go test peer against Debian's memberlist 0.2.2 (GOPATH mode, spec §16.2),
+// Interop harness: builds our Go test peer against Debian's memberlist 0.2.2 (GOPATH mode, docs/protocols/memberlist.md §16.2),
 // spawns Go peers, serf agents and gossamer agents as real processes on loopback, reads their JSON lines,
 // and waits with bounded timeouts. Missing toolchains are a FAILURE with a clear message, never a skip.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";

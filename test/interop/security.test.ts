@@ -1,6 +1,6 @@
 // Encryption and labels against REAL Go memberlist 0.2.2 peers: a shared key interoperates both ways; a
-// wrong key is rejected without crashing either side. Labels: Debian's 0.2.2 predates labels (spec §6,
-// §13, §16.7), so label *matching* is proven between gossamer nodes, and against Go we prove that a
+// wrong key is rejected without crashing either side. Labels: Debian's 0.2.2 predates labels
+// (docs/protocols/memberlist.md §6, §13, §16.7), so label *matching* is proven between gossamer nodes, and against Go we prove that a
 // labeled gossamer node is refused by 0.2.2 without crashing it while label-less interop works.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,7 +120,7 @@ describe("labels", () => {
     const go = await GoPeer.start("lab-go");
     const labeled = await startTs("lab-ts-labeled", { label: "blue" });
     await expect(labeled.agent.memberlist.join([go.addr])).rejects.toBeDefined();
-    // Go logged the unknown type 244 (memberlist-wire §6) and is still serving.
+    // Go logged the unknown type 244 (docs/protocols/memberlist.md §6) and is still serving.
     await waitFor("go logs the unknown label type", 10_000, () => /244/.test(go.stderr));
     expect(go.alive).toBe(true);
     const plain = await startTs("lab-ts-plain");

@@ -1,4 +1,4 @@
-// TransmitLimitedQueue: retransmit limits (spec memberlist-wire.md §10.5 examples), ordering, invalidation.
+// TransmitLimitedQueue: retransmit limits (docs/protocols/memberlist.md §10.5 examples), ordering, invalidation.
 import { describe, expect, it } from "vitest";
 import { TransmitLimitedQueue, retransmitLimit } from "../../src/memberlist/broadcast.ts";
 
@@ -6,7 +6,7 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 describe("retransmitLimit", () => {
-  it("matches the spec's LAN and Local examples", () => {
+  it("matches the documented LAN and Local examples", () => {
     for (let n = 1; n <= 9; n++) expect(retransmitLimit(4, n)).toBe(4);
     for (const n of [10, 50, 99]) expect(retransmitLimit(4, n)).toBe(8);
     for (const n of [100, 500, 999]) expect(retransmitLimit(4, n)).toBe(12);

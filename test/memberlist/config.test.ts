@@ -1,10 +1,10 @@
-// Profiles carry memberlist's DefaultLANConfig / DefaultWANConfig / DefaultLocalConfig values (spec
-// memberlist-wire.md §12) and the Vsn is [1, 5, ProtocolVersion, DMin, DMax, DCur] (§3.3, §11).
+// Profiles carry memberlist's DefaultLANConfig / DefaultWANConfig / DefaultLocalConfig values
+// (docs/protocols/memberlist.md §12) and the Vsn is [1, 5, ProtocolVersion, DMin, DMax, DCur] (docs/protocols/memberlist.md §3.3, §11).
 import { describe, expect, it } from "vitest";
 import { SERF_DELEGATE_VERSIONS, defaultConfig, localVsn, validateConfig } from "../../src/memberlist/config.ts";
 
 describe("profiles", () => {
-  it("match the spec table", () => {
+  it("match the documented table", () => {
     const lan = defaultConfig("lan", { name: "a" });
     const wan = defaultConfig("wan", { name: "a" });
     const local = defaultConfig("local", { name: "a" });

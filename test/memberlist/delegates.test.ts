@@ -1,4 +1,4 @@
-// Delegates and fallbacks: TCP fallback ping keeps a UDP-blocked member alive (spec §10.2, §16.5),
+// Delegates and fallbacks: TCP fallback ping keeps a UDP-blocked member alive (docs/protocols/memberlist.md §10.2, §16.5),
 // conflict and merge delegates, ping delegate payloads and RTTs.
 import { describe, expect, it } from "vitest";
 import { SimCluster, simAddress } from "../../src/memberlist/simulation.ts";

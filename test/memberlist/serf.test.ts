@@ -1,5 +1,5 @@
-// Serf compatibility bytes: tag meta, leave intent, Lamport times. Golden bytes come from the spec's
-// captures of real Serf/memberlist traffic (memberlist-wire.md §14, memberlist-vectors.md S20, S23).
+// Serf compatibility bytes: tag meta, leave intent, Lamport times. Golden bytes come from
+// captures of real Serf/memberlist traffic (docs/protocols/serf.md; docs/protocols/memberlist.md §17: S20, S23).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { decode } from "@msgpack/msgpack";
@@ -22,7 +22,7 @@ const S23_USER_EVENT = unhex("0384a24343c3a54c54696d6501a44e616d65a66465706c6f79
 describe("Serf tag meta", () => {
   it("encodes exactly like Serf (empty tags = ff 80; captured two-tag meta)", () => {
     expect(hex(encodeSerfTags({}))).toBe("ff80");
-    expect(hex(encodeSerfTags({ role: "ts" }))).toBe("ff81a4726f6c65a27473"); // §14 recommendation
+    expect(hex(encodeSerfTags({ role: "ts" }))).toBe("ff81a4726f6c65a27473"); // docs/protocols/serf.md §1
     expect(hex(encodeSerfTags({ role: "ts-node", impl: "python-proto" }))).toBe(S20_META);
   });
 

@@ -1,5 +1,5 @@
 // Lifeguard suspicion timer: upstream's remainingSuspicionTime table (memberlist suspicion_test.go) and
-// the spec's minimum-timeout examples (memberlist-wire.md §10.4), on a simulated clock.
+// the documented minimum-timeout examples (docs/protocols/memberlist.md §10.4), on a simulated clock.
 import { describe, expect, it } from "vitest";
 import { Suspicion, remainingSuspicionTime, suspicionTimeout } from "../../src/memberlist/suspicion.ts";
 import { SimClock } from "../../src/util/sim-clock.ts";
@@ -19,7 +19,7 @@ describe("suspicion timeouts", () => {
     }
   });
 
-  it("minimum timeout follows the spec's LAN examples", () => {
+  it("minimum timeout follows the documented LAN examples", () => {
     for (const n of [1, 3, 10]) expect(suspicionTimeout(4, n, 1000)).toBe(4000);
     expect(suspicionTimeout(4, 100, 1000)).toBe(8000);
     expect(suspicionTimeout(4, 1000, 1000)).toBe(12000);

@@ -1,7 +1,7 @@
 // Go compatibility: a push/pull node state whose State is outside 0..3 does not fail the exchange. Go
 // decodes any int into NodeStateType and its mergeState switch skips unknown states; so do we (the codec
-// keeps the number, mergeState skips and counts the entry). The inputs are the spec's S13 and S11 captures
-// (memberlist-vectors.md) with one State byte changed, sent byte for byte over a real TCP connection to a
+// keeps the number, mergeState skips and counts the entry). The inputs are the S13 and S11 captures
+// (docs/protocols/memberlist.md §17) with one State byte changed, sent byte for byte over a real TCP connection to a
 // member on the Node transport.
 import net from "node:net";
 import fc from "fast-check";

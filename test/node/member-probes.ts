@@ -1,5 +1,5 @@
 // Test helper: is a running member still answering? A UDP ping from a raw socket and a TCP fallback ping
-// (memberlist-wire §9.2: 00 + ping over a stream, reply 02 + ack), each matched by its SeqNo.
+// (docs/protocols/memberlist.md §9.2: 00 + ping over a stream, reply 02 + ack), each matched by its SeqNo.
 import type dgram from "node:dgram";
 import type { NodeTransport } from "../../src/node/transport.ts";
 import { encodeMessage, openPacket, readStreamMessage, writeStreamRequest } from "../../src/memberlist/codec/index.ts";

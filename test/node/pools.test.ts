@@ -1,4 +1,4 @@
-// Multi-pool mux (seed-protocols §2): several independent memberlist pools, plus a native (un-prefixed)
+// Multi-pool mux (docs/protocols/pool-mux.md §1): several independent memberlist pools, plus a native (un-prefixed)
 // memberlist, share ONE UDP+TCP port per node. Real sockets on loopback; pools stay isolated.
 import { afterAll, describe, expect, it } from "vitest";
 import { Memberlist } from "../../src/memberlist/memberlist.ts";

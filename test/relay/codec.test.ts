@@ -1,4 +1,4 @@
-// Relay codec: layouts from the spec (seed-protocols.md §5.2), round trips, and fast-check on malformed,
+// Relay codec: layouts from docs/protocols/relay.md §2, round trips, and fast-check on malformed,
 // truncated and oversized input (only RelayDecodeError escapes, with an in-range offset).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -28,7 +28,7 @@ function decodeErr(buf: Uint8Array): RelayDecodeError {
   throw new Error("decoded");
 }
 
-describe("relay codec layouts (spec §5.2)", () => {
+describe("relay codec layouts (docs/protocols/relay.md §2.1)", () => {
   it("uses the upstream constants", () => {
     expect(P.PROTOCOL_VERSION).toBe(1);
     expect([P.MSG_TRANSPORT, P.MSG_CLOSE, P.MSG_HEALTH_CHECK, P.MSG_AUTH, P.MSG_AUTH_RESPONSE]).toEqual([3, 4, 5, 6, 7]);

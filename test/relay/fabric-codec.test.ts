@@ -1,4 +1,4 @@
-// Cluster fabric codec: layouts from the spec (seed-protocols.md §5.9), the incremental frame reader,
+// Cluster fabric codec: layouts from docs/protocols/relay-fabric.md §1, the incremental frame reader,
 // and fast-check on malformed, truncated and oversized input (only FabricDecodeError escapes, with an
 // in-range offset; the reader never loses or invents bytes however the stream is split).
 import { describe, expect, it } from "vitest";
@@ -32,7 +32,7 @@ function decodeErr(fn: () => unknown): FabricDecodeError {
   throw new Error("decoded");
 }
 
-describe("fabric layouts (spec §5.9)", () => {
+describe("fabric layouts (docs/protocols/relay-fabric.md §1.3)", () => {
   it("uses upstream's frame types and limits", () => {
     expect([F.FRAME_HELLO, F.FRAME_WHO_HAS, F.FRAME_I_HAVE]).toEqual([0x00, 0x01, 0x02]);
     expect([F.FRAME_OPEN, F.FRAME_OPEN_ACK, F.FRAME_DATA, F.FRAME_CLOSE, F.FRAME_FWD]).toEqual([0x10, 0x11, 0x12, 0x13, 0x14]);

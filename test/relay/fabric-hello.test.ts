@@ -1,4 +1,4 @@
-// HELLO v2 verification (seed-protocols §5.9): good, wrong HMAC, stale, unsigned-but-required,
+// HELLO v2 verification (docs/protocols/relay-fabric.md §2.2): good, wrong HMAC, stale, unsigned-but-required,
 // signed-but-unsupported (asymmetric config), malformed, first frame not HELLO. The HMAC is checked
 // against node:crypto (reference implementation), keyed with the RAW secret bytes.
 import { createHmac } from "node:crypto";

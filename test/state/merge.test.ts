@@ -1,4 +1,4 @@
-// Merge properties of the state store (spec §1.4 rules as implemented in src/state/merge.ts): any
+// Merge properties of the state store (docs/protocols/gravity.md §4 as implemented in src/state/merge.ts): any
 // arrival order gives the same state, applying again changes nothing, and legacy/mismatched messages
 // never clear fields they do not carry.
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-// The receiver rules of spec §1.4 case by case (schema mismatch handling), expiry, and counting.
+// The receiver rules of docs/protocols/gravity.md §4 case by case (schema mismatch handling), expiry, and counting.
 import { describe, expect, it } from "vitest";
 import { makeStore, T0 } from "./helpers.ts";
 

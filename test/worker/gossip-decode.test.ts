@@ -1,5 +1,5 @@
 // POST /v1/gossip/decode in workerd: the decoded message, whether its schema V matches ours (V values
-// from shared/spec/seed-protocols.md §1.3), and typed errors as 400 JSON.
+// from docs/protocols/gravity.md §3.2), and typed errors as 400 JSON.
 import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

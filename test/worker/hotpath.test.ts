@@ -11,7 +11,7 @@ const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "
 const fieldsOf = (s: string): StructField[] =>
   s.split(";").filter(Boolean).map((f) => [f.slice(0, f.indexOf(":")), f.slice(f.indexOf(":") + 1)] as const);
 
-// seed-protocols §1.3 table
+// docs/protocols/gravity.md §3.2 table
 const V: [string, number][] = [
   ["GravityVIP:string;HadronVIP:string;ContainerID:string;MachineID:string;ProjectID:string;DNSNames:[]string;Timestamp:int64;SNIHostname:string;", 185],
   ["ContainerID:string;MachineID:string;Timestamp:int64;", 123],
@@ -37,7 +37,7 @@ describe.each([
 
   it("matches CRC-32, SHA-256 and xxHash64 vectors", async () => {
     expect(hp.crc32(enc.encode("123456789"))).toBe(0xcbf43926);
-    expect(hp.crc32(enc.encode("hello"))).toBe(907060870); // performance-notes §5: zlib crc32("hello")
+    expect(hp.crc32(enc.encode("hello"))).toBe(907060870); // zlib crc32("hello"): the IEEE CRC of docs/protocols/memberlist.md §5.2
     expect(hex(hp.sha256(enc.encode("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     const data = enc.encode("gossamer".repeat(50));
     const subtle = new Uint8Array(await crypto.subtle.digest("SHA-256", data));

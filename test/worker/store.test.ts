@@ -120,7 +120,7 @@ describe("store API: route lookups (Wasm LPM)", () => {
     await post(`[${subnet("fd15:d710:02:05:a1b2::/64", 1700000000, "add")},${subnet("10.20.0.0/16", 1700000000, "add", "m2")},${nat("n1", "10.20.3.4", 1700000000)}]`);
     const v6 = (await get("/v1/route?ip=fd15:d710:2:5:a1b2::42")).json;
     expect(v6.match.kind).toBe("subnet");
-    expect(v6.match.prefix).toBe("fd15:d710:2:5::/64"); // host bits of the spec example are zeroed
+    expect(v6.match.prefix).toBe("fd15:d710:2:5::/64"); // host bits of the docs/protocols/gravity.md §2 example are zeroed
     expect(v6.match.route.machine_id).toBe("m1");
     const host = (await get("/v1/route?ip=10.20.3.4")).json;
     expect(host.match).toMatchObject({ kind: "nat", prefix: "10.20.3.4/32" });

@@ -1,4 +1,4 @@
-// memberlist's encrypted blob (spec memberlist-wire.md §8): vsn (1 byte) | nonce (12) | GCM ciphertext+tag (16).
+// memberlist's encrypted blob (docs/protocols/memberlist.md §8.1): vsn (1 byte) | nonce (12) | GCM ciphertext+tag (16).
 // vsn 1: the plaintext as is (29 bytes overhead). vsn 0 (protocol 1 only): PKCS#7-padded to a 16-byte
 // multiple (1..16 pad bytes) before sealing, unpadded after opening. Decryption tries every key of the
 // keyring in order. AAD: packets the label bytes; streams 0a + u32 length + label.

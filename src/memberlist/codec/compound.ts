@@ -1,4 +1,4 @@
-// Compound messages (type 7, spec memberlist-wire.md §5.1): 07 | count u8 | count × u16 BE length | parts.
+// Compound messages (type 7, docs/protocols/memberlist.md §5.1): 07 | count u8 | count × u16 BE length | parts.
 // Each part is a complete message with its own type byte. A part whose length runs past the buffer stops
 // the split; the parts before it are kept (Go logs how many were truncated and handles the rest).
 import { MemberlistDecodeError, MemberlistEncodeError, MemberlistErrorCode } from "../errors.ts";

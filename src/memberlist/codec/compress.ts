@@ -1,4 +1,4 @@
-// The compress wrapper (type 9, spec memberlist-wire.md §7): 09 + msgpack {Algo: 0, Buf: <LZW bytes>}.
+// The compress wrapper (type 9, docs/protocols/memberlist.md §7): 09 + msgpack {Algo: 0, Buf: <LZW bytes>}.
 // Algo 0 (LZW LSB/8) is the only algorithm. The decompressed bytes are a complete message again
 // (starting with its own type byte) and are dispatched once more by the caller.
 import { MemberlistCompressionError, MemberlistLimitError } from "../errors.ts";

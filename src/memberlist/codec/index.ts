@@ -1,4 +1,4 @@
-// Public API of the memberlist wire codec (spec memberlist-wire.md §1–9), byte-compatible with
+// Public API of the memberlist wire codec (docs/protocols/memberlist.md §1–§9), byte-compatible with
 // HashiCorp memberlist 0.2.2 and latest. The SWIM core imports only from here.
 //
 // Packets (UDP):  encodeMessage -> encodeCompound -> sealPacket   |   openPacket -> Message[] (+ errors)

@@ -1,4 +1,4 @@
-// The encryption keyring (memberlist's Keyring, spec memberlist-wire.md §8): AES keys of 16, 24 or 32
+// The encryption keyring (memberlist's Keyring, docs/protocols/memberlist.md §8.1): AES keys of 16, 24 or 32
 // bytes; the primary key (always first) encrypts, every key is tried in order on decrypt. Key rotation:
 // addKey on every member, then useKey, then removeKey of the old one. The primary cannot be removed.
 import { MemberlistCryptoError, MemberlistErrorCode } from "../errors.ts";

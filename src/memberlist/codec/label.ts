@@ -1,4 +1,4 @@
-// Label header (hasLabel 244, memberlist ≥ 0.3.0; spec memberlist-wire.md §6): f4 | len u8 (1..255) | label.
+// Label header (hasLabel 244, memberlist ≥ 0.3.0; docs/protocols/memberlist.md §6): f4 | len u8 (1..255) | label.
 // Outermost on packets; on streams only the dialer's request carries it (as its own write). No header
 // means label "". A configured label must match exactly; with SkipInboundLabelCheck an unlabeled input
 // counts as carrying the configured label and a labeled one is an error. The label is also GCM AAD.

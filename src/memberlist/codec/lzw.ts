@@ -1,5 +1,5 @@
 // LZW exactly as Go's compress/lzw with order LSB and literal width 8 (memberlist's only compression,
-// spec memberlist-wire.md §7). Codes 0-255 literals, 256 CLEAR, 257 EOF, first free code 258; widths
+// docs/protocols/memberlist.md §7). Codes 0-255 literals, 256 CLEAR, 257 EOF, first free code 258; widths
 // 9..12 bits packed LSB-first; the width grows when the next code to assign reaches 2^width.
 // Writer: CLEAR first, then codes, the pending code, EOF, zero-padded final byte; when the next code
 // would be 4095 it emits CLEAR and starts over. Reader: starts as if just cleared (no leading CLEAR

@@ -1,4 +1,4 @@
-// Single memberlist messages: type byte + msgpack body (spec memberlist-wire.md §2–3), plus the stream
+// Single memberlist messages: type byte + msgpack body (docs/protocols/memberlist.md §2, §3), plus the stream
 // forms of push/pull (06 header, N node states, raw user state) and user messages (08 {UserMsgLen} raw).
 // Layer types (compound 7, compress 9, encrypt 10, hasCrc 12, hasLabel 244) are not messages: they are
 // handled by packet.ts and stream.ts.

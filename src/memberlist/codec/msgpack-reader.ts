@@ -1,4 +1,4 @@
-// msgpack reader for memberlist's structs (spec memberlist-wire.md §3.2), lenient the way Go's decoder is
+// msgpack reader for memberlist's structs (docs/protocols/memberlist.md §3.2), lenient the way Go's decoder is
 // (str8, bin for byte fields, any int width, arrays for byte slices, nil for zero values) and strict about
 // limits: every length is checked against the buffer and the limits before anything is allocated, so
 // hostile input costs at most its own size. Running out of input is always code `truncated`: the stream

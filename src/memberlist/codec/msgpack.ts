@@ -1,4 +1,4 @@
-// msgpack writer, exactly as go-msgpack writes memberlist's structs (spec memberlist-wire.md §3.1):
+// msgpack writer, exactly as go-msgpack writes memberlist's structs (docs/protocols/memberlist.md §3.1):
 // old-spec "raw" strings and bytes only (a0-bf, da, db; never d9 or c4-c6), nil as c0, smallest unsigned
 // ints, and Go `int` fields per flavour (0.2.2: unsigned forms for ≥ 0; latest: d1/d2/d3 above 127).
 // The reader is in msgpack-reader.ts.

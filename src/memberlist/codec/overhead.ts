@@ -1,5 +1,5 @@
-// Byte budgets senders account against UDPBufferSize when packing gossip (spec memberlist-wire.md §5.1,
-// §10.5): compound header 2 + 2 per part, user messages 1 (the 08 byte), the label header 2 + len
+// Byte budgets (docs/protocols/memberlist.md §5.1, §10.5) senders account against UDPBufferSize when packing
+// gossip: compound header 2 + 2 per part, user messages 1 (the 08 byte), the label header 2 + len
 // (latest), and the encryption envelope (29 bytes for vsn 1, up to 45 for vsn 0).
 import { labelBytes } from "./label.ts";
 

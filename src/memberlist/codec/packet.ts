@@ -1,4 +1,4 @@
-// UDP packet layers (spec memberlist-wire.md §4–5). Sending, innermost first: message or compound ->
+// UDP packet layers (docs/protocols/memberlist.md §4, §5). Sending, innermost first: message or compound ->
 // compress (only if strictly smaller) -> hasCrc (0c + CRC-32 BE, when the peer's PMax ≥ 5) -> encrypt
 // (no type byte; AAD = label) -> label header. Receiving undoes them in reverse; compound and compress are
 // dispatched recursively, hasCrc is only recognised outermost (inside the encryption), as in Go.

@@ -1,4 +1,4 @@
-// memberlist's wire structs as data (spec memberlist-wire.md §3.3): Go field names, Go types, omitempty,
+// memberlist's wire structs as data (docs/protocols/memberlist.md §3.3): Go field names, Go types, omitempty,
 // listed in wire order (field names sorted byte-wise, as both go-msgpack versions emit them). One generic
 // encoder and decoder walk these tables, so byte order and leniency live in one place (pushNodeState and
 // alive add hand-written field accessors, checked against the tables, for speed).

@@ -1,4 +1,4 @@
-// Stream (TCP) messages (spec memberlist-wire.md §1, §8, §9). One request and at most one reply per
+// Stream (TCP) messages (docs/protocols/memberlist.md §1, §8.3, §9). One request and at most one reply per
 // connection. Layout: [label header, dialer's request only] [0a | u32 BE L | encrypted blob]
 // around [09 compress] around the message. Nothing else frames a message and the dialer does not
 // half-close, so the reader parses incrementally: it reads chunks until the message is complete.

@@ -1,7 +1,7 @@
 // Where remote peers are: the fabric's locate cache (peerID -> pod address, TTL 5 min) with upstream's
 // seqno rule, and the per-pod I_HAVE seqno counter.
 //
-// Rules (openZro relay/server/cluster, seed-protocols §5.9):
+// Rules (openZro relay/server/cluster, docs/protocols/relay-fabric.md §3):
 // - Any I_HAVE, solicited or not, populates the cache unless a live entry with a HIGHER seqno exists
 //   (`offer`). An I_HAVE from the pod the entry already names always refreshes it.
 // - Seqnos are per-pod counters, so comparing them across pods only orders answers from one pod

@@ -1,5 +1,5 @@
 // Wire constants of the openZro-compatible relay cluster fabric (openZro ADR-0014 as implemented in
-// relay/server/cluster; shared/spec/seed-protocols.md §5.9). ONE place for every number of this protocol.
+// relay/server/cluster; docs/protocols/relay-fabric.md). ONE place for every number of this protocol.
 //
 // !!! Numbers here are only ever APPENDED. Never renumber or reuse a frame type, a HELLO version or a
 // !!! presence state: pods of different versions (and upstream openZro pods) share one fabric.

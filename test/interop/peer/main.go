@@ -1,5 +1,5 @@
 // mlpeer: a small Go memberlist (Debian 0.2.2) test peer driven by the gossamer interop suite.
-// Built in GOPATH mode against /usr/share/gocode (memberlist-wire.md §16.2). It prints JSON lines on
+// Built in GOPATH mode against /usr/share/gocode (docs/protocols/memberlist.md §16.2). It prints JSON lines on
 // stdout (ready, join, members on every change (meta in hex), user messages, merged remote state, node events) and
 // takes text commands on stdin:
 //

@@ -1,4 +1,4 @@
-// Part 1 of memberlist-vectors.md: live captures between Go memberlist 0.2.2 / latest / Serf 0.9.4 nodes.
+// Captured vectors (docs/protocols/memberlist.md §17): live captures between Go memberlist 0.2.2 / latest / Serf 0.9.4 nodes.
 // Every capture decodes to the documented values through the real receive path (openPacket for
 // datagrams, readStreamMessage for TCP writes, fed in small chunks to exercise incremental parsing).
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Part 2 of memberlist-vectors.md: memberlist's own Go encoders' output. Our encoder must reproduce every
+// Deterministic vectors (docs/protocols/memberlist.md §17): memberlist's own Go encoders' output. Our encoder must reproduce every
 // deterministic line byte for byte (0.2.2 flavour, and latest where it differs), our decoder must return
 // the documented values, and the encrypted lines must open with the documented key.
 import { describe, expect, it } from "vitest";

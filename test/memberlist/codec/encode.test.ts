@@ -1,5 +1,5 @@
 // Encoder invariants: struct keys in go-msgpack's (byte-wise sorted) order, Go type ranges, and the
-// safety rules of the spec (always 6 Vsn bytes, Meta ≤ 512), plus large compressed stream bodies.
+// safety rules of docs/protocols/memberlist.md §11, §12 (always 6 Vsn bytes, Meta ≤ 512), plus large compressed stream bodies.
 import { describe, expect, it } from "vitest";
 import { encodeMessage, encodePushPull, readStreamMessage, sealStream } from "../../../src/memberlist/codec/index.ts";
 import { SCHEMAS } from "../../../src/memberlist/codec/schema.ts";

@@ -1,6 +1,6 @@
 // Golden encodings from HashiCorp memberlist 0.2.2 itself (Debian golang-github-hashicorp-memberlist-dev
 // 0.2.2-2 with go-msgpack 0.5.5, go1.19.8): random message values were decoded with memberlist's unexported
-// decode() into its own structs and re-encoded with encode() from an in-package Go test (spec §16.2).
+// decode() into its own structs and re-encoded with encode() from an in-package Go test (docs/protocols/memberlist.md §16.2).
 // Each line is Go's output: type byte + msgpack. Type 0x64 (100) marks a bare pushNodeState, 0x06 a bare
 // pushPullHeader (no node states follow). They cover raw16 strings, non-ASCII and invalid-UTF-8 names,
 // 32-bit values, negative Go ints and every message struct.

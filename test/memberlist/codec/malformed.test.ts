@@ -1,4 +1,4 @@
-// Malformed input (issue 3 §5): random, truncated, oversized, wrong-type input, absurd counts, deep
+// Malformed input (issue 3, deliverable 5): random, truncated, oversized, wrong-type input, absurd counts, deep
 // nesting and LZW bombs. The decoders may only answer with a MemberlistError (never another exception),
 // must not lose the good parts of a packet, and must keep memory bounded by the configured limits.
 import { encode as msgpackEncode } from "@msgpack/msgpack";

@@ -1,4 +1,4 @@
-// Keyring semantics, encryption and label receive policies (spec memberlist-wire.md §6, §8), and the
+// Keyring semantics, encryption and label receive policies (docs/protocols/memberlist.md §6, §8.4), and the
 // address helpers.
 import { describe, expect, it } from "vitest";
 import {

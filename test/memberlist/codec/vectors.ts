@@ -1,4 +1,4 @@
-// Hex test vectors copied verbatim from ../shared/spec/memberlist-vectors.md (the spec is the source of
+// Hex test vectors captured from real Go memberlist and Serf peers (index: docs/protocols/memberlist.md §17; the captures are the source of
 // truth; do not edit by hand). Part 1: live captures S01-S28 (one UDP datagram or TCP write each).
 // Part 2: deterministic encodings by memberlist's own Go encoder functions (0.2.2 block and latest block).
 // AES key for the encrypted vectors (S17, S18b, encrypted.*, label.*encrypted*): 00 01 .. 0f.
@@ -69,7 +69,7 @@ export const CAPTURED: Record<string, string> = {
   S28: "0683a44a6f696ec2a54e6f64657300ac5573657253746174654c656e00",
 };
 
-/** Part 2, "memberlist 0.2.2 (go-msgpack 0.5.5)" block, by the vector's name in the spec. */
+/** Part 2, "memberlist 0.2.2 (go-msgpack 0.5.5)" block, by the vector's name. */
 export const DET_022: Record<string, string> = {
   "ping": "0085a44e6f6465a66e6f64652d62a55365714e6f2aaa536f7572636541646472a40a000001aa536f757263654e6f6465a66e6f64652d61aa536f75726365506f7274cd1f0a",
   "ping_minimal(no source)": "0082a44e6f6465a16ea55365714e6f01",

@@ -74,7 +74,7 @@ type Envelope struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
-// schemaV is the algorithm of seed-protocols §1.3.
+// schemaV is the algorithm of docs/protocols/gravity.md §3.1.
 func schemaV(v any) uint8 {
 	t := reflect.TypeOf(v)
 	h := sha256.New()
