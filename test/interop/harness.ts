@@ -7,6 +7,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitUntil, withTimeout } from "../helpers/wait.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "../..");
@@ -75,19 +76,9 @@ export async function freePort(): Promise<number> {
   throw new Error("no free port");
 }
 
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls `probe` until it returns a value (not undefined/false): the shared waitUntil at 100 ms intervals. */
+export function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+  return waitUntil(what, probe, { timeout: timeoutMs, interval: 100 }) as Promise<T>;
 }
 
 const children = new Set<ChildProcess>();
@@ -161,10 +152,7 @@ export class JsonProc {
   }
   exited(timeoutMs: number): Promise<number | null> {
     if (!this.alive) return Promise.resolve(this.proc.exitCode);
-    return Promise.race([
-      new Promise<number | null>((r) => this.proc.once("exit", (code) => r(code))),
-      new Promise<number | null>((_, rej) => setTimeout(() => rej(new Error(`${this.label} did not exit within ${timeoutMs} ms`)), timeoutMs)),
-    ]);
+    return withTimeout(new Promise<number | null>((r) => this.proc.once("exit", (code) => r(code))), `${this.label} to exit`, timeoutMs);
   }
 }
 
@@ -237,6 +225,18 @@ export class AgentProc extends JsonProc {
     const r = await fetch(`http://127.0.0.1:${this.httpPort}/v1/members`);
     const j = (await r.json()) as { members: Awaited<ReturnType<AgentProc["members"]>> };
     return j.members;
+  }
+  /** Sum of the samples of a metric on the agent's /metrics whose labels include `labels`. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${this.httpPort}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split("\n")) {
+      const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const have = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3]);
+    }
+    return sum;
   }
 }
 

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentProc, GoPeer, JsonProc, buildGoPeer, freePort, killAll, requireSerf, serfMembers, waitFor } from "./harness.ts";
 import { encodeSerfTags } from "../../src/memberlist/serf.ts";
+import { quietPeriod } from "../helpers/wait.ts";
 
 let serfPort = 0;
 let rpc = "";
@@ -81,8 +82,10 @@ describe("gossamer agent in a serf cluster", () => {
   });
 
   it("stays alive across Serf's probes", async () => {
-    // Several probe rounds of the local profile (1 s each): Serf keeps us alive.
-    await new Promise((r) => setTimeout(r, 4_000));
+    // Several probe rounds of the local profile (1 s each): we answer them and Serf keeps us alive.
+    const pings = () => agent.metric("gossamer_memberlist_messages_received_total", { type: "ping" });
+    const before = await pings();
+    await waitFor("three more probes answered", 15_000, async () => (await pings()) >= before + 3);
     expect(serfMembers(rpc).find((x) => x.name === "ts-serf")?.status).toBe("alive");
     expect(serfLog).not.toMatch(/panic/);
   });
@@ -115,7 +118,8 @@ describe("gossamer agent in an encrypted serf cluster", () => {
       await waitFor("serf lists ts-enc alive", 15_000, () => serfMembers(rpcEnc).some((m) => m.name === "ts-enc" && m.status === "alive" && m.tags["enc"] === "yes"));
       const bad = await new AgentProc("ts-badkey", ["--serf", "--bind", "127.0.0.1:0", "--join", `127.0.0.1:${port}`, "--profile", "local", "--encrypt", randomBytes(32).toString("base64")]).running(15_000);
       expect(bad.lines.some((l) => l["msg"] === "join failed")).toBe(true);
-      await new Promise((r) => setTimeout(r, 1_000));
+      // An absence: in this time a wrongly keyed member would have shown up in Serf's list.
+      await quietPeriod(1_000, "the wrongly keyed agent must not appear in serf members");
       expect(serfMembers(rpcEnc).some((m) => m.name === "ts-badkey")).toBe(false);
       expect(enc.exitCode).toBeNull();
       expect(good.alive && bad.alive).toBe(true);

@@ -14,6 +14,7 @@ import { createTransport } from "../../src/node/transport.ts";
 import { chunkedConn } from "./codec/helpers.ts";
 import { CAPTURED, hex, toHex } from "./codec/vectors.ts";
 import { testPlatform } from "../helpers/platform.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 // S13: a's periodic push/pull carrying c (alive), b (alive), a (alive). Node b's State field, as captured:
 const B_STATE_00 = "a162a4506f7274cd461ba5537461746500"; // Name "b", Port 17947, State 0
@@ -100,13 +101,7 @@ function exchange(port: number, request: Uint8Array): Promise<Uint8Array> {
   });
 }
 
-async function until(what: string, f: () => boolean): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, f: () => boolean) => waitUntil(what, f, { timeout: 10_000, interval: 20 });
 
 describe("push/pull with a State outside 0..3 (merge over TCP)", () => {
   it("answers with its state and merges the known entries; the unknown one is skipped and counted", async () => {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAgentFlags, UsageError } from "../../src/node/cli/agent.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = path.join(root, "bin", "gossamer.js");
@@ -14,16 +15,6 @@ const procs: ChildProcess[] = [];
 afterAll(async () => {
   for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
 });
-
-async function waitFor<T>(what: string, ms: number, f: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await Promise.resolve().then(f).catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function startAgent(args: string[], env: NodeJS.ProcessEnv = {}): { proc: ChildProcess; lines: Record<string, unknown>[] } {
   const proc = spawn(process.execPath, [bin, "agent", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -117,7 +108,7 @@ describe("gossamer agent processes", () => {
   it("two agents join, serve /v1/members and /healthz, log JSON lines, and leave on SIGTERM", async () => {
     const key = spawnSync(process.execPath, [bin, "keygen"], { encoding: "utf8" }).stdout.trim();
     const a = startAgent(["--node", "cli-a", "--bind", "127.0.0.1:0", "--http", "127.0.0.1:0", "--profile", "lan", "--tag", "role=first"], { GOSSAMER_ENCRYPT: key });
-    const runA = await waitFor("agent a running", 15_000, () => a.lines.find((l) => l["msg"] === "agent running"));
+    const runA = await waitUntil("agent a running", () => a.lines.find((l) => l["msg"] === "agent running"), { timeout: 15_000, interval: 100 });
     const portA = Number(runA["port"]);
     const httpA = (runA["http"] as { port: number }).port;
     // Every stdout line is JSON with a level and the node name.
@@ -128,13 +119,13 @@ describe("gossamer agent processes", () => {
       GOSSAMER_ENCRYPT: key,
       GOSSAMER_TAGS: "role=second",
     });
-    const runB = await waitFor("agent b running", 15_000, () => b.lines.find((l) => l["msg"] === "agent running"));
+    const runB = await waitUntil("agent b running", () => b.lines.find((l) => l["msg"] === "agent running"), { timeout: 15_000, interval: 100 });
     const httpB = (runB["http"] as { port: number }).port;
     expect(b.lines.some((l) => l["msg"] === "joined cluster")).toBe(true);
 
     type M = { name: string; address: string; port: number; state: string; incarnation: number; tags: Record<string, string>; protocol: { min: number; max: number; cur: number }; delegate: { min: number; max: number; cur: number } };
     const members = async (port: number): Promise<M[]> => ((await (await fetch(`http://127.0.0.1:${port}/v1/members`)).json()) as { members: M[] }).members;
-    const seen = await waitFor("a lists b alive", 15_000, async () => (await members(httpA)).find((m) => m.name === "cli-b" && m.state === "alive"));
+    const seen = await waitUntil("a lists b alive", async () => (await members(httpA)).find((m) => m.name === "cli-b" && m.state === "alive"), { timeout: 15_000, interval: 100 });
     expect(seen.tags).toEqual({ role: "second" });
     expect(seen.address).toBe("127.0.0.1");
     expect(seen.protocol).toEqual({ min: 1, max: 5, cur: 2 });
@@ -152,7 +143,7 @@ describe("gossamer agent processes", () => {
     b.proc.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(b.lines.some((l) => l["msg"] === "left cluster")).toBe(true);
-    await waitFor("a sees b left", 10_000, async () => (await members(httpA)).find((m) => m.name === "cli-b")?.state === "left");
+    await waitUntil("a sees b left", async () => (await members(httpA)).find((m) => m.name === "cli-b")?.state === "left", { timeout: 10_000, interval: 100 });
 
     const exitedA = new Promise<number | null>((r) => a.proc.once("exit", (code) => r(code)));
     a.proc.kill("SIGINT");
@@ -161,7 +152,7 @@ describe("gossamer agent processes", () => {
 
   it("fails to start with a clear log line when the port is taken", async () => {
     const a = startAgent(["--node", "dup-a", "--bind", "127.0.0.1:0"]);
-    const run = await waitFor("agent running", 15_000, () => a.lines.find((l) => l["msg"] === "agent running"));
+    const run = await waitUntil("agent running", () => a.lines.find((l) => l["msg"] === "agent running"), { timeout: 15_000, interval: 100 });
     const b = startAgent(["--node", "dup-b", "--bind", `127.0.0.1:${run["port"]}`]);
     const code = await new Promise<number | null>((r) => b.proc.once("exit", (c) => r(c)));
     expect(code).toBe(1);

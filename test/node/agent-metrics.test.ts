@@ -8,21 +8,12 @@ import { startAgent, type Agent } from "../../src/node/agent.ts";
 import { StreamBudget } from "../../src/node/stream-budget.ts";
 import { nullLogger } from "../../src/util/logger.ts";
 import { testPlatform } from "../helpers/platform.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const agents: Agent[] = [];
 afterAll(async () => {
   for (const a of agents) await a.shutdown();
 });
-
-async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Sample {
   name: string;
@@ -76,10 +67,10 @@ describe("agent GET /metrics", () => {
     expect(b.joined).toEqual({ contacted: 1 });
 
     // Both see two alive members, matching /v1/members.
-    const text = await waitFor("a sees b alive", 10_000, async () => {
+    const text = await waitUntil("a sees b alive", async () => {
       const t = await scrape(a);
       return value(t, "gossamer_memberlist_members", { state: "alive" }) === 2 ? t : undefined;
-    });
+    }, { timeout: 10_000, interval: 50 });
     const listed = ((await (await fetch(`http://127.0.0.1:${a.http!.address().port}/v1/members`)).json()) as { members: { state: string }[] }).members;
     expect(listed.filter((m) => m.state === "alive")).toHaveLength(value(text, "gossamer_memberlist_members", { state: "alive" }));
     for (const state of ["suspect", "dead", "left"]) expect(value(text, "gossamer_memberlist_members", { state })).toBe(0);
@@ -103,10 +94,10 @@ describe("agent GET /metrics", () => {
     expect(value(text, "gossamer_memberlist_broadcast_queue_depth", { queue: "user" })).toBe(0);
 
     // Probes flow both ways: pings and acks are counted by type, with their bytes.
-    const probed = await waitFor("a probes b", 10_000, async () => {
+    const probed = await waitUntil("a probes b", async () => {
       const t = await scrape(a);
       return value(t, "gossamer_memberlist_messages_sent_total", { type: "ping" }) > 0 && value(t, "gossamer_memberlist_messages_received_total", { type: "ackResp" }) > 0 ? t : undefined;
-    });
+    }, { timeout: 10_000, interval: 50 });
     expect(value(probed, "gossamer_memberlist_message_bytes_sent_total", { type: "ping" })).toBeGreaterThan(value(probed, "gossamer_memberlist_messages_sent_total", { type: "ping" }));
     expect(value(probed, "gossamer_memberlist_packets_received_total")).toBeGreaterThan(0);
     expect(value(probed, "gossamer_memberlist_packet_bytes_sent_total")).toBeGreaterThan(0);
@@ -119,10 +110,10 @@ describe("agent GET /metrics", () => {
     await new Promise<void>((r) => sock.send(Uint8Array.of(0x63, 1, 2, 3), portA, "127.0.0.1", () => r()));
     await new Promise<void>((r) => sock.send(Uint8Array.of(0x07, 0x05, 0x00), portA, "127.0.0.1", () => r()));
     sock.close();
-    const dropped = await waitFor("udp drops counted", 10_000, async () => {
+    const dropped = await waitUntil("udp drops counted", async () => {
       const t = await scrape(a);
       return udpDrops(t, "memberlist.unknown_type") === unknown0 + 1 && udpDrops(t, "memberlist.bad_compound") === compound0 + 1 ? t : undefined;
-    });
+    }, { timeout: 10_000, interval: 50 });
     expect(udpDrops(dropped, "memberlist.unknown_type")).toBe(unknown0 + 1);
 
     // Malformed TCP: a stream request with an unknown type byte is dropped (and answered with an errResp).
@@ -133,10 +124,10 @@ describe("agent GET /metrics", () => {
       c.on("close", () => resolve());
       c.on("error", reject);
     });
-    const tcp = await waitFor("tcp drop counted", 10_000, async () => {
+    const tcp = await waitUntil("tcp drop counted", async () => {
       const t = await scrape(a);
       return value(t, "gossamer_memberlist_dropped_total", { transport: "tcp", code: "memberlist.unknown_type" }) === tcp0 + 1 ? t : undefined;
-    });
+    }, { timeout: 10_000, interval: 50 });
     expect(value(tcp, "gossamer_memberlist_stream_errors_total")).toBeGreaterThanOrEqual(1);
     // The node kept working.
     expect(value(tcp, "gossamer_memberlist_members", { state: "alive" })).toBe(2);

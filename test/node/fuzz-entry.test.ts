@@ -14,6 +14,7 @@ import { startAgent, type Agent } from "../../src/node/agent.ts";
 import { createTransport, type NodeTransport } from "../../src/node/transport.ts";
 import { encodeMessage, encodePushPull, lzwCompress, makeCompound, openPacket, readStreamMessage, writeStreamRequest } from "../../src/memberlist/codec/index.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { tcpPing as tcpPingMember, udpPing as udpPingMember } from "./member-probes.ts";
 import { testPlatform } from "../helpers/platform.ts";
 
@@ -48,6 +49,12 @@ afterAll(async () => {
 
 const sendUdp = (b: Uint8Array) => new Promise<void>((r) => raw.send(b, targetPort, "127.0.0.1", () => r()));
 const udpPing = () => udpPingMember(raw, targetPort, "fuzz-target", ++seq);
+/**
+ * The node has read everything sent so far: it handles datagrams in order, so an answered ping means the
+ * ones before it were handled (or dropped by the kernel, which the ping may also be: then ping again).
+ */
+const drained = () =>
+  waitUntil("the node to answer a ping after the burst", () => udpPingMember(raw, targetPort, "fuzz-target", ++seq, 500), { timeout: 15_000 });
 const tcpPing = () => tcpPingMember(client, targetPort, "fuzz-target", ++seq);
 
 const cat = (...parts: Uint8Array[]) => {
@@ -124,11 +131,11 @@ describe("UDP entry point under fuzzing", () => {
       fc.asyncProperty(udpInput, async (buf) => {
         await sendUdp(buf);
         sent++;
-        if (sent % 50 === 0) await new Promise((r) => setTimeout(r, 20)); // let the node drain
+        if (sent % 50 === 0) await drained(); // do not overrun the socket's receive buffer
       }),
       { numRuns: 400 },
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await drained();
     const warnLines = logs.filter((l) => l.level === "warn" || l.level === "error").length - logBefore;
     const dropped = target.memberlist.stats().packetErrors - errBefore;
     expect(dropped).toBeGreaterThan(sent / 4); // most inputs are malformed, and were counted
@@ -199,7 +206,8 @@ describe("TCP entry point under fuzzing", () => {
       }),
       { numRuns: 80 },
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // Every fuzz connection has been handled and closed by the node (closing releases its budget charge).
+    await waitUntil("the node to release every fuzz stream", () => target.transport.streamBudget().used === 0);
     const warnLines = logs.filter((l) => l.level === "warn" || l.level === "error").length - logBefore;
     expect(warnLines).toBeGreaterThan(0);
     expect(warnLines).toBeLessThanOrEqual(sent);

@@ -6,6 +6,7 @@ import { defaultConfig } from "../../src/memberlist/config.ts";
 import { createTransport, type NodeTransport } from "../../src/node/transport.ts";
 import type { Transport } from "../../src/transport/transport.ts";
 import { testPlatform } from "../helpers/platform.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const transports: NodeTransport[] = [];
 const lists: Memberlist[] = [];
@@ -21,14 +22,6 @@ async function member(name: string, t: Transport, got: string[]): Promise<Member
   );
   lists.push(m);
   return m;
-}
-
-async function waitFor(what: string, ms: number, f: () => boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("pools on one port", () => {
@@ -49,8 +42,10 @@ describe("pools on one port", () => {
     expect(await b2.join([addrA])).toBe(1);
     expect(await bn.join([addrA])).toBe(1);
     const names = (m: Memberlist) => m.members().filter((x) => x.state === "alive").map((x) => x.name).sort();
-    await waitFor("each pool converged", 10_000, () =>
-      names(a1).join() === "a-pool1,b-pool1" && names(a2).join() === "a-pool2,b-pool2" && names(an).join() === "a-native,b-native",
+    await waitUntil(
+      "each pool converged",
+      () => names(a1).join() === "a-pool1,b-pool1" && names(a2).join() === "a-pool2,b-pool2" && names(an).join() === "a-native,b-native",
+      { timeout: 10_000 },
     );
     // Everybody advertises the node's single port.
     for (const m of [a1, a2, an]) expect(m.localMember().port).toBe(a.bound().port);
@@ -62,7 +57,7 @@ describe("pools on one port", () => {
     b1.sendBestEffort("a-pool1", new TextEncoder().encode("p1-udp"));
     await b2.sendReliable("a-pool2", new TextEncoder().encode("p2-tcp"));
     bn.sendBestEffort("a-native", new TextEncoder().encode("native-udp"));
-    await waitFor("messages delivered", 5_000, () => inbox["a1"]!.includes("p1-udp") && inbox["a2"]!.includes("p2-tcp") && inbox["an"]!.includes("native-udp"));
+    await waitUntil("messages delivered", () => inbox["a1"]!.includes("p1-udp") && inbox["a2"]!.includes("p2-tcp") && inbox["an"]!.includes("native-udp"), { timeout: 5_000 });
     expect(inbox["a1"]).toEqual(["p1-udp"]);
     expect(inbox["a2"]).toEqual(["p2-tcp"]);
     expect(inbox["an"]).toEqual(["native-udp"]);

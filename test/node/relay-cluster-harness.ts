@@ -1,6 +1,6 @@
 // Shared helpers for the cluster fabric tests: relays joined by the real TCP fabric (in-process
 // serveRelay instances on loopback), real `ws` relay clients that record what they receive, and a
-// polling wait (no timing assertions: waits only bound how long a test may hang).
+// condition wait (no timing assertions: waits only bound how long a test may hang).
 import WebSocket from "ws";
 import { issueToken } from "../../src/relay/auth.ts";
 import { RelayClient } from "../../src/relay/client.ts";
@@ -12,6 +12,7 @@ import type { RelayServer } from "../../src/node/relay-server.ts";
 import type { RelayClusterOptions } from "../../src/node/relay-cluster.ts";
 import { renderPrometheus } from "../../src/util/index.ts";
 import { testPlatform } from "../helpers/platform.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 export const SECRET = "cluster-test-relay-secret";
 
@@ -23,12 +24,9 @@ export function connectWs(url: string): Promise<WebSocketLike> {
   });
 }
 
+/** Waits until `cond` holds (the shared waitUntil, with the fabric tests' longer default bound). */
 export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitUntil(what, cond, { timeout: ms });
 }
 
 /** A relay joined to the cluster on loopback (cluster port picked by the OS). */

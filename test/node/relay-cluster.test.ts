@@ -8,6 +8,7 @@ import { encodeWhoHas } from "../../src/relay/fabric/codec.ts";
 import { HelloAuth } from "../../src/relay/fabric/hello.ts";
 import type { RelayServer } from "../../src/node/relay-server.ts";
 import { clusterRelay, metrics, sample, testPeer, until } from "./relay-cluster-harness.ts";
+import { quietPeriod } from "../helpers/wait.ts";
 
 const enc = new TextEncoder();
 let relays: RelayServer[] = [];
@@ -57,7 +58,7 @@ describe("relay cluster fabric over TCP", () => {
     a.c.subscribe([c.id]);
     await until("c online at a", () => a.log.includes(`on:${c.key}`));
     // ... a peer that connects later to another relay is announced (PRESENCE extension) ...
-    const later = await peerLaterSubscribed(a, rs[1]!);
+    const later = await peerLaterSubscribed(a, rs[0]!, rs[1]!);
     // ... and peers going offline remotely are reported (upstream has no cross-pod offline).
     c.c.close();
     await until("c offline at a", () => a.log.includes(`off:${c.key}`));
@@ -147,7 +148,8 @@ describe("relay cluster fabric over TCP", () => {
     A.cluster!.dial(B.cluster!.addr);
     B.cluster!.dial(A.cluster!.addr);
     await until("one stream each", () => A.cluster!.fabric.streamCount === 1 && B.cluster!.fabric.streamCount === 1);
-    await new Promise((r) => setTimeout(r, 100)); // let any duplicate close settle
+    // The subject here is an absence: closing the duplicate must not take the survivor down later.
+    await quietPeriod(100, "a late close of the duplicate stream would drop the surviving one");
     expect(A.cluster!.fabric.streamAddrs()).toEqual([B.cluster!.addr]);
     expect(B.cluster!.fabric.streamAddrs()).toEqual([A.cluster!.addr]);
     const a = await testPeer(A);
@@ -158,12 +160,13 @@ describe("relay cluster fabric over TCP", () => {
 });
 
 /** A peer connecting to `relay` after `sub` subscribed to it is reported online at `sub`. */
-async function peerLaterSubscribed(sub: Awaited<ReturnType<typeof testPeer>>, relay: RelayServer) {
+async function peerLaterSubscribed(sub: Awaited<ReturnType<typeof testPeer>>, subRelay: RelayServer, relay: RelayServer) {
   const { peerIdFromPublicKey, peerIdToString } = await import("../../src/relay/peer-id.ts");
   const name = `later-${Math.random()}`;
   const id = await peerIdFromPublicKey(name);
+  const lookups = subRelay.cluster!.stats.lookups;
   sub.c.subscribe([id]);
-  await new Promise((r) => setTimeout(r, 300)); // the subscribe's lookup finds nobody
+  await until("the subscribe's lookup to find nobody", () => subRelay.cluster!.stats.lookups > lookups);
   const later = await testPeer(relay, name);
   await until("later online at subscriber", () => sub.log.includes(`on:${peerIdToString(id)}`));
   return later;

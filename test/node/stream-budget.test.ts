@@ -10,6 +10,7 @@ import { createTransport, type NodeTransport } from "../../src/node/transport.ts
 import { FREE_BYTES_PER_STREAM, StreamBudget } from "../../src/node/stream-budget.ts";
 import { encodePushPullHeader, readStreamMessage } from "../../src/memberlist/codec/index.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { tcpPing as tcpPingMember, udpPing as udpPingMember } from "./member-probes.ts";
 import { testPlatform } from "../helpers/platform.ts";
 
@@ -94,7 +95,7 @@ describe("inbound stream budget on a running member", () => {
 
     const streams = [...Array.from({ length: SLOW }, slow), ...Array.from({ length: LARGE }, large)];
     // While the streams are in flight (they run for seconds), the node keeps answering.
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil("the streams to charge the budget", () => budget.used > 0);
     const during = { used: budget.used, udp: await udpPing(), tcp: await tcpPing() };
     await Promise.all(streams);
 
@@ -114,8 +115,7 @@ describe("inbound stream budget on a running member", () => {
     expect(lines.length).toBeLessThanOrEqual(st.rejected);
 
     // Every charged byte comes back once the connections are gone (the server side closes last).
-    for (let i = 0; i < 100 && budget.used > 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(budget.used).toBe(0);
+    await waitUntil("every charged byte to be released", () => budget.used === 0, { interval: 50 });
     expect(await udpPing()).toBe(true);
     expect(await tcpPing()).toBe(true);
   }, 30_000);
@@ -132,8 +132,7 @@ describe("inbound stream budget on a running member", () => {
     } finally {
       conn.close();
     }
-    for (let i = 0; i < 100 && budget.used > 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(budget.used).toBe(0);
+    await waitUntil("every charged byte to be released", () => budget.used === 0, { interval: 50 });
   }, 15_000);
 });
 

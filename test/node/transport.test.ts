@@ -10,6 +10,7 @@ import { formatHostPort, parseHostPort } from "../../src/net/index.ts";
 import type { Packet, StreamConn } from "../../src/transport/transport.ts";
 import { testPlatform } from "../helpers/platform.ts";
 import { transportConformance } from "../transport/conformance.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 const open: NodeTransport[] = [];
 afterEach(async () => {
@@ -233,7 +234,7 @@ describe("node transport (UDP + TCP on one port)", () => {
       closed.push(new Promise<void>((r) => c.once("close", () => r())));
       socks.push(c);
       await new Promise<void>((r) => c.once("connect", () => r()));
-      await new Promise((r) => setTimeout(r, 50));
+      if (i < 2) await waitUntil(`stream ${i + 1} accepted`, () => accepted.length === i + 1);
     }
     await closed[2]; // the third is over the cap and closed by the server
     expect(accepted).toHaveLength(2);
@@ -252,7 +253,9 @@ describe("node transport (UDP + TCP on one port)", () => {
     const writing = c.write(big);
     const s = await accepted;
     s.setDeadline(performance.now() + 20_000);
-    await new Promise((r) => setTimeout(r, 200)); // let the writer run ahead of the reader
+    // Let the writer run ahead of the reader: the receiver holds unread bytes (its socket pauses past
+    // 1 MiB queued; the rest waits in the kernel and in the writer).
+    await waitUntil("the writer to run ahead of the reader", () => b.streamBudget().used >= 512 * 1024);
     const got = await readExactly(s, big.length);
     await writing;
     expect(got.length).toBe(big.length);

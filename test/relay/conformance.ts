@@ -10,6 +10,7 @@ import { encodeAuth, encodeClose, encodePeerList, encodeTransport } from "../../
 import { peerIdFromPublicKey, peerIdToString } from "../../src/relay/peer-id.ts";
 import type { PeerIdString } from "../../src/relay/peer-id.ts";
 import * as P from "../../src/relay/protocol.ts";
+import { waitUntil, withTimeout } from "../helpers/wait.ts";
 
 export interface RelayHarness {
   /** Opens a WebSocket to the relay's /relay endpoint (resolving once it is open or has failed). */
@@ -22,17 +23,9 @@ export interface RelayHarness {
   instanceUrl?: string;
 }
 
-const WAIT_MS = 5000;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let t: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms))),
-  ]);
-}
+const within = withTimeout;
 
 function randomB64(n: number): string {
   const b = crypto.getRandomValues(new Uint8Array(n));
@@ -112,13 +105,9 @@ export function relayConformance(name: string, h: RelayHarness): void {
     return log;
   }
 
-  async function until(log: string[], entry: string): Promise<void> {
-    await within(
-      (async () => {
-        while (!log.includes(entry)) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      entry,
-    );
+  /** Waits until `log` holds `entry` at least `times` times. */
+  async function until(log: string[], entry: string, times = 1): Promise<void> {
+    await waitUntil(times === 1 ? entry : `${entry} x${times}`, () => log.filter((e) => e === entry).length >= times, { interval: 5 });
   }
 
   /**
@@ -129,12 +118,7 @@ export function relayConformance(name: string, h: RelayHarness): void {
     const self = `on:${p.who.key}`;
     const before = log.filter((e) => e === self).length;
     p.c.subscribe([p.who.id]);
-    await within(
-      (async () => {
-        while (log.filter((e) => e === self).length <= before) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      "the subscribe barrier",
-    );
+    await until(log, self, before + 1);
   }
 
   async function closedWithoutReply(p: Probe, send: Uint8Array | string): Promise<number> {
@@ -154,57 +138,59 @@ export function relayConformance(name: string, h: RelayHarness): void {
         await c.closed;
       });
 
-      const badAuth: Array<[string, () => Promise<Uint8Array>]> = [
-        ["an expired token", async () => encodeAuth((await identity()).id, await issueToken(h.secret, { expiresAt: Math.floor(Date.now() / 1000) - 60 }))],
-        ["a token signed with another secret", async () => encodeAuth((await identity()).id, await issueToken(h.secret + "-wrong"))],
+      // One close code per case (docs/protocols/relay.md §7.2): an oversize auth message is 1009, every
+      // other failure before authentication (token rejected, not a well-formed auth message) is 1008.
+      const POLICY = P.CLOSE_POLICY_VIOLATION;
+      const badAuth: Array<[string, () => Promise<Uint8Array>, number]> = [
+        ["an expired token", async () => encodeAuth((await identity()).id, await issueToken(h.secret, { expiresAt: Math.floor(Date.now() / 1000) - 60 })), POLICY],
+        ["a token signed with another secret", async () => encodeAuth((await identity()).id, await issueToken(h.secret + "-wrong")), POLICY],
         ["a token with a tampered expiry", async () => {
           const t = await issueToken(h.secret);
           t[t.length - 1] = t[t.length - 1] === 0x30 ? 0x31 : 0x30;
           return encodeAuth((await identity()).id, t);
-        }],
+        }, POLICY],
         ["a malformed token (non-decimal expiry)", async () => {
           const t = await issueToken(h.secret);
           t[t.length - 3] = 0x41;
           return encodeAuth((await identity()).id, t);
-        }],
-        ["a malformed token (expiry shorter than 10 digits)", async () => encodeAuth((await identity()).id, (await issueToken(h.secret)).subarray(0, 1 + 32 + 9))],
-        ["an empty token", async () => encodeAuth((await identity()).id, new Uint8Array(0))],
+        }, POLICY],
+        ["a malformed token (expiry shorter than 10 digits)", async () => encodeAuth((await identity()).id, (await issueToken(h.secret)).subarray(0, 1 + 32 + 9)), POLICY],
+        ["an empty token", async () => encodeAuth((await identity()).id, new Uint8Array(0)), POLICY],
         ["an unknown algorithm", async () => {
           const t = await issueToken(h.secret);
           t[0] = 2;
           return encodeAuth((await identity()).id, t);
-        }],
+        }, POLICY],
         ["an auth message over 212 bytes", async () => {
           const t = await issueToken(h.secret);
           const big = new Uint8Array(P.MAX_AUTH_MSG_SIZE - P.AUTH_TOKEN_OFFSET + 1);
           big.set(t);
           big.fill(0x39, t.length);
           return encodeAuth((await identity()).id, big);
-        }],
+        }, P.CLOSE_TOO_BIG],
         ["a wrong auth magic", async () => {
           const m = encodeAuth((await identity()).id, await issueToken(h.secret));
           m[2] ^= 0xff;
           return m;
-        }],
-        ["a first message that is not auth", async () => encodeTransport((await identity()).id, enc.encode("hello"))],
-        ["a truncated auth message", async () => encodeAuth((await identity()).id, await issueToken(h.secret)).subarray(0, 20)],
+        }, POLICY],
+        ["a first message that is not auth", async () => encodeTransport((await identity()).id, enc.encode("hello")), POLICY],
+        ["a truncated auth message", async () => encodeAuth((await identity()).id, await issueToken(h.secret)).subarray(0, 20), POLICY],
         ["a wrong protocol version", async () => {
           const m = encodeAuth((await identity()).id, await issueToken(h.secret));
           m[0] = 2;
           return m;
-        }],
+        }, POLICY],
       ];
-      for (const [what, make] of badAuth) {
-        it(`closes without a reply on ${what}`, async () => {
+      for (const [what, make, want] of badAuth) {
+        it(`closes without a reply on ${what} (code ${want})`, async () => {
           const p = await open();
-          const code = await closedWithoutReply(p, await make());
-          expect([P.CLOSE_POLICY_VIOLATION, P.CLOSE_TOO_BIG, P.CLOSE_PROTOCOL_ERROR]).toContain(code);
+          expect(await closedWithoutReply(p, await make())).toBe(want);
         });
       }
 
-      it("closes without a reply on a text frame", async () => {
+      it("closes without a reply on a text frame (code 1003)", async () => {
         const p = await open();
-        await closedWithoutReply(p, "hello");
+        expect(await closedWithoutReply(p, "hello")).toBe(P.CLOSE_UNSUPPORTED_DATA);
       });
     });
 
@@ -273,6 +259,7 @@ export function relayConformance(name: string, h: RelayHarness): void {
         const second = await peer({ who });
         const closed = await within(first.c.closed, "the old connection to close");
         expect(closed.byServer).toBe(false);
+        expect(closed.code).toBe(P.CLOSE_REPLACED);
         const b = await peer();
         const atSecond = nextMessage(second.c);
         b.c.send(who.id, enc.encode("to the new one"));
@@ -294,20 +281,9 @@ export function relayConformance(name: string, h: RelayHarness): void {
         await until(log, `off:${b.who.key}`);
 
         const b2 = await peer({ who: b.who });
-        await until(log, `on:${b.who.key}`); // still the first entry; wait for the second below
-        await within(
-          (async () => {
-            while (log.filter((e) => e === `on:${b.who.key}`).length < 2) await new Promise((r) => setTimeout(r, 5));
-          })(),
-          "online after reconnect",
-        );
+        await until(log, `on:${b.who.key}`, 2); // online again after the reconnect
         b2.c.close();
-        await within(
-          (async () => {
-            while (log.filter((e) => e === `off:${b.who.key}`).length < 2) await new Promise((r) => setTimeout(r, 5));
-          })(),
-          "offline is persistent",
-        );
+        await until(log, `off:${b.who.key}`, 2); // offline interest is persistent
 
         // Online interest was consumed: a third connection is not announced. The packet b3 sends after
         // its auth response is the barrier (the relay emits presence before that packet).
@@ -358,33 +334,33 @@ export function relayConformance(name: string, h: RelayHarness): void {
     });
 
     describe("bad messages after auth", () => {
-      const cases: Array<[string, (self: Identity) => Uint8Array, number[]]> = [
+      const cases: Array<[string, (self: Identity) => Uint8Array, number]> = [
         ["an oversize transport message", (s) => {
           const m = new Uint8Array(P.MAX_MSG_SIZE + 1);
           m.set(encodeTransport(s.id, new Uint8Array(0)));
           return m;
-        }, [P.CLOSE_TOO_BIG]],
-        ["a truncated transport message", (s) => encodeTransport(s.id, new Uint8Array(0)).subarray(0, 20), [P.CLOSE_PROTOCOL_ERROR]],
-        ["a peer list that is not a multiple of 36 bytes", (s) => encodePeerList("subscribe", [s.id])[0]!.subarray(0, 2 + 35), [P.CLOSE_PROTOCOL_ERROR]],
-        ["an empty subscribe", () => new Uint8Array([P.PROTOCOL_VERSION, P.MSG_SUBSCRIBE_PEER_STATE]), [P.CLOSE_PROTOCOL_ERROR]],
+        }, P.CLOSE_TOO_BIG],
+        ["a truncated transport message", (s) => encodeTransport(s.id, new Uint8Array(0)).subarray(0, 20), P.CLOSE_PROTOCOL_ERROR],
+        ["a peer list that is not a multiple of 36 bytes", (s) => encodePeerList("subscribe", [s.id])[0]!.subarray(0, 2 + 35), P.CLOSE_PROTOCOL_ERROR],
+        ["an empty subscribe", () => new Uint8Array([P.PROTOCOL_VERSION, P.MSG_SUBSCRIBE_PEER_STATE]), P.CLOSE_PROTOCOL_ERROR],
         ["a wrong protocol version", (s) => {
           const m = encodeTransport(s.id, enc.encode("x"));
           m[0] = 0;
           return m;
-        }, [P.CLOSE_PROTOCOL_ERROR]],
-        ["a single byte", () => new Uint8Array([P.PROTOCOL_VERSION]), [P.CLOSE_PROTOCOL_ERROR]],
-        ["an unknown type", () => new Uint8Array([P.PROTOCOL_VERSION, 200]), [P.CLOSE_PROTOCOL_ERROR]],
-        ["type 0 (unknown)", () => new Uint8Array([P.PROTOCOL_VERSION, P.MSG_UNKNOWN]), [P.CLOSE_PROTOCOL_ERROR]],
-        ["a legacy hello", (s) => new Uint8Array([P.PROTOCOL_VERSION, P.MSG_HELLO, ...P.AUTH_MAGIC, ...s.id]), [P.CLOSE_PROTOCOL_ERROR]],
-        ["a server-only type (peers online)", (s) => encodePeerList("peersOnline", [s.id])[0]!, [P.CLOSE_PROTOCOL_ERROR]],
-        ["a second auth", (s) => encodeAuth(s.id, new Uint8Array(43).fill(0x31)), [P.CLOSE_PROTOCOL_ERROR]],
+        }, P.CLOSE_PROTOCOL_ERROR],
+        ["a single byte", () => new Uint8Array([P.PROTOCOL_VERSION]), P.CLOSE_PROTOCOL_ERROR],
+        ["an unknown type", () => new Uint8Array([P.PROTOCOL_VERSION, 200]), P.CLOSE_PROTOCOL_ERROR],
+        ["type 0 (unknown)", () => new Uint8Array([P.PROTOCOL_VERSION, P.MSG_UNKNOWN]), P.CLOSE_PROTOCOL_ERROR],
+        ["a legacy hello", (s) => new Uint8Array([P.PROTOCOL_VERSION, P.MSG_HELLO, ...P.AUTH_MAGIC, ...s.id]), P.CLOSE_PROTOCOL_ERROR],
+        ["a server-only type (peers online)", (s) => encodePeerList("peersOnline", [s.id])[0]!, P.CLOSE_PROTOCOL_ERROR],
+        ["a second auth", (s) => encodeAuth(s.id, new Uint8Array(43).fill(0x31)), P.CLOSE_PROTOCOL_ERROR],
       ];
-      for (const [what, make, codes] of cases) {
-        it(`closes on ${what}`, async () => {
+      for (const [what, make, want] of cases) {
+        it(`closes on ${what} (code ${want})`, async () => {
           const { c, who } = await peer();
           c.sendRaw(make(who));
           const closed = await within(c.closed, "the relay to close the connection");
-          expect(codes).toContain(closed.code);
+          expect(closed.code).toBe(want);
         });
       }
 

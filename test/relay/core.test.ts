@@ -1,6 +1,6 @@
 // RelayCore unit tests with a manual clock and recording connections: auth deadline, health checks,
 // replacement, forwarding seams, subscription batching, hibernation restore, shutdown, fuzzed input.
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { RelayCore } from "../../src/relay/core.ts";
 import type { RelayCoreOptions } from "../../src/relay/core.ts";
@@ -10,7 +10,8 @@ import { decodeMessage, encodeAuth, encodeClose, encodeHealthCheck, encodePeerLi
 import { RelayAuthError, RelayForwardError } from "../../src/relay/errors.ts";
 import { peerIdFromPublicKey, peerIdToString } from "../../src/relay/peer-id.ts";
 import * as P from "../../src/relay/protocol.ts";
-import { FakeClock, FakeConn, settle } from "./fake.ts";
+import { FakeClock, FakeConn } from "./fake.ts";
+import { drainEventLoop, waitUntil } from "../helpers/wait.ts";
 
 /** Accepts tokens starting with algo 1, rejects the rest (the real validator is tested in auth.test.ts). */
 const stubAuth: RelayAuthenticator = {
@@ -33,7 +34,7 @@ function setup(extra: Partial<RelayCoreOptions> = {}) {
     const conn = new FakeConn();
     core.open(conn);
     core.message(conn, encodeAuth(p.id, GOOD));
-    await settle();
+    await waitUntil("the auth response", () => conn.ofType(P.MSG_AUTH_RESPONSE).length === 1);
     return { conn, ...p };
   }
   return { clock, core, connect };
@@ -76,7 +77,7 @@ describe("RelayCore auth", () => {
     const c = new FakeConn();
     core.open(c);
     core.message(c, encodeAuth((await newId()).id, BAD));
-    await settle();
+    await waitUntil("the connection to be closed", () => c.closed);
     expect(c.closed?.code).toBe(P.CLOSE_POLICY_VIOLATION);
     expect(c.sent).toHaveLength(0);
     expect(core.stats.closes.auth_failed).toBe(1);
@@ -91,7 +92,7 @@ describe("RelayCore auth", () => {
     core.open(old);
     core.message(ok, encodeAuth((await newId()).id, await issueToken("s3cret", { expiresAt: wall / 1000 + 60 })));
     core.message(old, encodeAuth((await newId()).id, await issueToken("s3cret", { expiresAt: wall / 1000 - 1 })));
-    await vi.waitFor(() => expect(core.stats.authOk + (core.stats.closes.auth_failed ?? 0)).toBe(2));
+    await waitUntil("both tokens checked", () => core.stats.authOk + (core.stats.closes.auth_failed ?? 0) === 2);
     expect(ok.closed).toBeUndefined();
     expect(old.closed?.code).toBe(P.CLOSE_POLICY_VIOLATION);
     expect(old.sent).toHaveLength(0);
@@ -107,7 +108,7 @@ describe("RelayCore auth", () => {
     core.message(conn, encodeAuth(a.id, GOOD));
     core.message(conn, encodePeerList("subscribe", [a.id])[0]!);
     core.message(conn, encodeTransport(b.id, new Uint8Array([1])));
-    await settle();
+    await waitUntil("the queued messages to be handled", () => conn.sent.length === 2 && core.stats.drops.peer_not_found === 1);
     expect(conn.sent.map((m) => decodeMessage(m).type)).toEqual(["authResponse", "peersOnline"]);
     expect(core.stats.drops.peer_not_found).toBe(1);
   });
@@ -185,7 +186,7 @@ describe("RelayCore forwarding", () => {
     core.message(a.conn, encodeTransport(far.id, new Uint8Array([1])));
     mode = "throw";
     core.message(a.conn, encodeTransport(far.id, new Uint8Array([1])));
-    await settle();
+    await waitUntil("both failures counted", () => Object.keys(core.stats.drops).length === 2);
     expect(calls).toEqual([[far.key, a.key], [far.key, a.key], [far.key, a.key]]);
     expect(core.stats.forwardedOut).toBe(3);
     expect(core.stats.drops).toEqual({ peer_not_found: 1, forward_error: 1 });
@@ -225,12 +226,12 @@ describe("RelayCore connections", () => {
     expect(a1.conn.closed?.code).toBe(P.CLOSE_REPLACED);
     expect(core.stats.reconnections).toBe(1);
     core.close(a1.conn); // the runtime's close event for the replaced socket
-    await settle();
+    await drainEventLoop(); // the subject is an absence: no offline event for a replaced connection
     expect(watcher.ofType(P.MSG_PEERS_WENT_OFFLINE)).toHaveLength(0);
     expect(offline).toEqual([]);
     expect(core.has(a1.key)).toBe(true);
     core.close(a2.conn);
-    await settle();
+    await waitUntil("the offline batch", () => watcher.ofType(P.MSG_PEERS_WENT_OFFLINE).length === 1);
     expect(offline).toEqual([a1.key]);
     expect(ids(watcher.ofType(P.MSG_PEERS_WENT_OFFLINE))).toEqual([[a1.key]]);
   });
@@ -309,7 +310,7 @@ describe("RelayCore connections", () => {
       fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 9000 }), { maxLength: 5 }), async (msgs) => {
         const a = await connect();
         for (const m of msgs) core.message(a.conn, m);
-        await settle();
+        await drainEventLoop(); // whatever the input started has run (nothing specific is expected)
         expect(core.has(stay.key)).toBe(true);
         expect(core.has(a.key)).toBe(a.conn.closed === undefined);
         core.close(a.conn);
@@ -326,15 +327,15 @@ describe("RelayCore subscriptions", () => {
     const w = await connect();
     const many = await Promise.all(Array.from({ length: 300 }, () => newId()));
     for (const m of encodePeerList("subscribe", many.map((x) => x.id))) core.message(w.conn, m);
-    await settle();
+    await drainEventLoop(); // an absence: no answer while nobody is online
     expect(w.conn.ofType(P.MSG_PEERS_ONLINE)).toHaveLength(0); // nobody online yet
     core.notifyRemoteOnline(many.map((x) => x.key));
-    await settle();
+    await waitUntil("the online batches", () => w.conn.ofType(P.MSG_PEERS_ONLINE).length === 2);
     const on = ids(w.conn.ofType(P.MSG_PEERS_ONLINE));
     expect(on.map((x) => x.length)).toEqual([244, 56]);
     expect(new Set(on.flat())).toEqual(new Set(many.map((x) => x.key)));
     core.notifyRemoteOffline(many.map((x) => x.key));
-    await settle();
+    await waitUntil("the offline batches", () => w.conn.ofType(P.MSG_PEERS_WENT_OFFLINE).length === 2);
     expect(ids(w.conn.ofType(P.MSG_PEERS_WENT_OFFLINE)).map((x) => x.length)).toEqual([244, 56]);
   });
 
@@ -343,10 +344,10 @@ describe("RelayCore subscriptions", () => {
     const w = await connect();
     const x = await newId();
     core.message(w.conn, encodePeerList("subscribe", [x.id])[0]!);
-    await settle();
+    await drainEventLoop(); // the subscription is registered; its (empty) answer is an absence
     core.notifyRemoteOnline([x.key]);
     core.notifyRemoteOffline([x.key]);
-    await settle();
+    await waitUntil("the batch", () => w.conn.ofType(P.MSG_PEERS_WENT_OFFLINE).length === 1);
     expect(w.conn.ofType(P.MSG_PEERS_ONLINE)).toHaveLength(0);
     expect(ids(w.conn.ofType(P.MSG_PEERS_WENT_OFFLINE))).toEqual([[x.key]]);
   });
@@ -361,7 +362,7 @@ describe("RelayCore subscriptions", () => {
     const w = await connect();
     const nowhere = await newId();
     core.message(w.conn, encodePeerList("subscribe", [far.id, nowhere.id])[0]!);
-    await settle();
+    await waitUntil("the located peer answered online", () => w.conn.ofType(P.MSG_PEERS_ONLINE).length === 1);
     expect(ids(w.conn.ofType(P.MSG_PEERS_ONLINE))).toEqual([[far.key]]);
     expect(core.interestedIds().sort()).toEqual([far.key, nowhere.key].sort());
     core.message(w.conn, encodePeerList("unsubscribe", [far.id])[0]!);
@@ -378,7 +379,7 @@ describe("RelayCore hibernation restore", () => {
     const a = await first.connect();
     const b = await first.connect();
     first.core.message(a.conn, encodePeerList("subscribe", [b.id])[0]!);
-    await settle();
+    await waitUntil("the subscription in the attachment", () => (states.get(a.conn) as { subOff?: string[] } | undefined)?.subOff?.length === 1);
     expect(states.get(a.conn)).toMatchObject({ peer: a.key, subOff: [b.key] });
 
     // A fresh core (the object woke up) with the same sockets; their attachments as persisted.
@@ -400,7 +401,7 @@ describe("RelayCore hibernation restore", () => {
     expect(ra.ofType(P.MSG_AUTH_RESPONSE)).toHaveLength(0);
     // a's offline subscription on b survived
     second.core.close(rb);
-    await settle();
+    await waitUntil("the offline event", () => ra.ofType(P.MSG_PEERS_WENT_OFFLINE).length === 1);
     expect(ids(ra.ofType(P.MSG_PEERS_WENT_OFFLINE))).toEqual([[b.key]]);
   });
 

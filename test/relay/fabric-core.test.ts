@@ -14,6 +14,7 @@ import { peerIdFromPublicKey, peerIdToString } from "../../src/relay/peer-id.ts"
 import type { PeerIdString } from "../../src/relay/peer-id.ts";
 import { SimClock } from "../../src/util/sim-clock.ts";
 import { nullLogger } from "../../src/util/logger.ts";
+import { drainEventLoop, waitUntil, withTimeout } from "../helpers/wait.ts";
 
 class FakeRelay implements FabricRelay {
   local = new Set<PeerIdString>();
@@ -102,7 +103,6 @@ function link(a: Pod, b: Pod): MemStream {
   return x;
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 0));
 const ids = async (...names: string[]) => Promise.all(names.map(async (n) => peerIdToString(await peerIdFromPublicKey(n))));
 
 describe("fabric core", () => {
@@ -125,9 +125,8 @@ describe("fabric core", () => {
     const src = await peerIdFromPublicKey("src");
     const sent: Promise<void>[] = [];
     for (let i = 0; i < 3; i++) sent.push(a.f.forward(x!, encodeTransport(src, new Uint8Array([i]))) as Promise<void>);
-    await tick();
-    await tick();
-    await Promise.all(sent); // no simulated time passed: resolved by c's answer, not by the window
+    // No simulated time passes: only c's answer can complete the lookup (not the 200 ms window).
+    await withTimeout(Promise.all(sent), "the lookup to complete at c's I_HAVE");
     expect(clock.now()).toBe(0);
     expect(c.r.delivered.map(([, m]) => m[38])).toEqual([0, 1, 2]);
     expect(a.f.stats.lookups).toBe(1);
@@ -219,23 +218,20 @@ describe("fabric core", () => {
     b.r.local.add(y!);
     const sb = link(a, b); // full list of b's peers on stream up
     link(a, c);
-    await tick();
+    await waitUntil("b's snapshot at a", () => a.r.online.length === 1);
     expect(a.r.online).toEqual([y]);
     b.r.local.add(x!);
     b.f.hooks.onPeerOnline!(x!);
-    await tick();
-    await tick();
+    await waitUntil("b's live online at a", () => a.r.online.length === 2);
     expect(a.r.online).toEqual([y, x]);
     expect(a.f.cache.get(x!)).toBe("b:1");
     // x reconnects through c; c's online arrives before b's offline: no offline at a.
     c.r.local.add(x!);
     c.f.hooks.onPeerOnline!(x!);
-    await tick();
-    await tick();
+    await waitUntil("c's online at a", () => a.f.cache.get(x!) === "c:1");
     b.r.local.delete(x!);
     b.f.hooks.onPeerOffline!(x!);
-    await tick();
-    await tick();
+    await drainEventLoop(); // an absence: b's late offline for x must not reach a's subscribers
     expect(a.r.offline).toEqual([]);
     expect(a.f.cache.get(x!)).toBe("c:1");
     // b dies: y (announced by b) goes offline at a; x (on c) does not.
@@ -253,14 +249,13 @@ describe("fabric core", () => {
     a.r.local.add(x!);
     b.r.local.add(x!); // both think x is theirs (b's connection is older, not yet noticed as dead)
     link(a, b);
-    await tick();
+    await drainEventLoop(); // an absence: the stream-up snapshots evict nobody
     expect(a.r.evicted).toEqual([]);
     expect(b.r.evicted).toEqual([]);
     a.r.local.add(y!);
     b.r.local.add(y!);
     a.f.hooks.onPeerOnline!(y!); // y just (re)connected at a
-    await tick();
-    await tick();
+    await waitUntil("the eviction at b", () => b.r.evicted.length === 1);
     expect(b.r.evicted).toEqual([y]);
     expect(b.f.stats.evictions).toBe(1);
     expect(a.r.evicted).toEqual([]);

@@ -54,8 +54,3 @@ export class FakeConn implements RelayConn {
     return this.sent.filter((b) => b[1] === type);
   }
 }
-
-/** Lets queued microtasks (notifier batches) and resolved auth promises run. */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setTimeout(r, 0));
-}

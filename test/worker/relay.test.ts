@@ -9,6 +9,7 @@ import { issueToken } from "../../src/relay/auth.ts";
 import { RelayClient, whenOpen, type WebSocketLike } from "../../src/relay/client.ts";
 import { peerIdFromPublicKey, peerIdToString } from "../../src/relay/peer-id.ts";
 import { relayConformance } from "../relay/conformance.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import type { RelayShard } from "../../worker/relay-shard.ts";
 
 const SHARDS = Number(env.RELAY_SHARDS);
@@ -52,14 +53,6 @@ async function metric(stub: DurableObjectStub<RelayShard>, name: string, labels:
   return sum;
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe("worker relay: cross-shard forwarding", () => {
   it("forwards a burst across shards completely and in order, in no more RPCs than packets", async () => {
     const a = await newPeer(2);
@@ -68,11 +61,11 @@ describe("worker relay: cross-shard forwarding", () => {
     b.c.onMessage((_from, payload) => got.push(dec.decode(payload)));
     // warm the location cache with one packet, then a burst
     a.c.send(b.id, enc.encode("warm"));
-    await waitFor(() => got.length === 1, "the warm-up packet");
+    await waitUntil("the warm-up packet", () => got.length === 1);
     const before = await metric(shardStub(2), "relay_forward_batches_total");
     const N = 300;
     for (let i = 0; i < N; i++) a.c.send(b.id, enc.encode(`p${i}`));
-    await waitFor(() => got.length === N + 1, `${N} packets`);
+    await waitUntil(`${N} packets`, () => got.length === N + 1);
     expect(got.slice(1)).toEqual(Array.from({ length: N }, (_, i) => `p${i}`));
     const batches = (await metric(shardStub(2), "relay_forward_batches_total")) - before;
     // how much coalesces depends on scheduling (test/worker/forwarder.test.ts pins the rule down)
@@ -89,18 +82,22 @@ describe("worker relay: cross-shard forwarding", () => {
     const got: string[] = [];
     b.c.onMessage((_f, p) => got.push(dec.decode(p)));
     a.c.send(b.id, enc.encode("one"));
-    await waitFor(() => got.length === 1, "first packet");
+    await waitUntil("first packet", () => got.length === 1);
     // b reconnects on shard 2: shard 1 evicts the old socket, the directory points at shard 2
     const b2 = await newPeer(2, b.id);
     await b.c.closed;
     const got2: string[] = [];
     b2.c.onMessage((_f, p) => got2.push(dec.decode(p)));
     // shard 0 still caches "shard-1"; the first packets may be dropped there, later ones arrive
-    await waitFor(async () => {
-      a.c.send(b.id, enc.encode("again"));
-      await new Promise((r) => setTimeout(r, 20));
-      return got2.length > 0;
-    }, "a packet at the moved peer");
+    await waitUntil(
+      "a packet at the moved peer",
+      () => {
+        if (got2.length > 0) return true;
+        a.c.send(b.id, enc.encode("again"));
+        return false;
+      },
+      { interval: 20 },
+    );
     expect(got2[0]).toBe("again");
     a.c.close();
     b2.c.close();
@@ -111,9 +108,9 @@ describe("worker relay: directory and placement", () => {
   it("registers authenticated peers with the directory and forgets them on close", async () => {
     const p = await newPeer(1);
     const dir = env.PEER_DIRECTORY.getByName("dir-0");
-    await waitFor(async () => (await dir.locate(p.key)) === "shard-1", "registration");
+    await waitUntil("registration", async () => (await dir.locate(p.key)) === "shard-1");
     p.c.close();
-    await waitFor(async () => (await dir.locate(p.key)) === null, "unregistration");
+    await waitUntil("unregistration", async () => (await dir.locate(p.key)) === null);
   });
 
   it("places a peer by the ?peer= hint deterministically", async () => {
@@ -125,11 +122,11 @@ describe("worker relay: directory and placement", () => {
       const ws = await connect({ query: `?peer=${encodeURIComponent(key)}` });
       await whenOpen(ws);
       const c = await RelayClient.connect(ws, { peerId: id, token: await issueToken(env.RELAY_AUTH_SECRET), serverSilenceMs: false });
-      await waitFor(async () => (await dir.locate(key)) !== null, "registration");
+      await waitUntil("registration", async () => (await dir.locate(key)) !== null);
       shards.add(await dir.locate(key));
       c.close();
       await c.closed;
-      await waitFor(async () => (await dir.locate(key)) === null, "unregistration");
+      await waitUntil("unregistration", async () => (await dir.locate(key)) === null);
     }
     expect(shards.size).toBe(1);
   });
@@ -150,7 +147,7 @@ describe("worker relay: hibernation and health checks", () => {
     b.c.onMessage((_f, p) => got.push(dec.decode(p)));
     await evictDurableObject(shardStub(3));
     a.c.send(b.id, enc.encode("after eviction"));
-    await waitFor(() => got.length === 1, "a packet after eviction");
+    await waitUntil("a packet after eviction", () => got.length === 1);
     expect(got[0]).toBe("after eviction");
     const n = await runInDurableObject(shardStub(3), (obj: RelayShard) => (obj as unknown as { core: { peerCount: number } }).core.peerCount);
     expect(n).toBeGreaterThanOrEqual(2);
@@ -165,10 +162,10 @@ describe("worker relay: hibernation and health checks", () => {
     const ids = await Promise.all(Array.from({ length: 300 }, (_, i) => peerIdFromPublicKey(`sub-${i}`)));
     a.c.subscribe(ids);
     a.c.subscribe([a.id]); // barrier: answered at once, after the 300
-    await waitFor(() => online.includes(a.key), "the barrier");
+    await waitUntil("the barrier", () => online.includes(a.key));
     await evictDurableObject(shardStub(1));
     const late = await newPeer(1, ids[299]);
-    await waitFor(() => online.includes(late.key), "online for a subscribed peer after eviction");
+    await waitUntil("online for a subscribed peer after eviction", () => online.includes(late.key));
     late.c.close();
     a.c.close();
   });
@@ -181,7 +178,7 @@ describe("worker relay: hibernation and health checks", () => {
       got.push(ev.data);
     });
     ws.send("ping" as unknown as Uint8Array);
-    await waitFor(() => got.length > 0, "the auto-response");
+    await waitUntil("the auto-response", () => got.length > 0);
     expect(got[0]).toBe("pong");
     // still a relay socket: it can authenticate afterwards
     const id = await peerIdFromPublicKey("auto-response-test");
@@ -193,7 +190,7 @@ describe("worker relay: hibernation and health checks", () => {
   it("pings from the alarm; the client echoes; a silent socket is closed after 45 s", async () => {
     const a = await newPeer(0);
     expect(await runDurableObjectAlarm(shardStub(0))).toBe(true);
-    await waitFor(() => a.c.healthChecks >= 1, "a server ping");
+    await waitUntil("a server ping", () => a.c.healthChecks >= 1);
     // the echo refreshed the attachment's echoAt; now pretend it was 46 s ago
     await runInDurableObject(shardStub(0), (_obj, state) => {
       for (const ws of state.getWebSockets()) {
@@ -208,7 +205,7 @@ describe("worker relay: hibernation and health checks", () => {
     // gone for good: not a peer of the shard any more (no phantom rebuilt from its attachment), and
     // the directory forgot it
     const dir = env.PEER_DIRECTORY.getByName("dir-0");
-    await waitFor(async () => (await dir.locate(a.key)) === null, "unregistration");
+    await waitUntil("unregistration", async () => (await dir.locate(a.key)) === null);
     const still = await runInDurableObject(shardStub(0), (obj: RelayShard) => (obj as unknown as { core: { has(k: string): boolean } }).core.has(a.key));
     expect(still).toBe(false);
   });

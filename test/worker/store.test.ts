@@ -3,6 +3,7 @@
 // persistence across an evicted and an aborted object (nothing acknowledged is lost).
 import { abortAllDurableObjects, env, evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { waitUntil } from "../helpers/wait.ts";
 
 const TOKEN = env.STORE_TOKEN;
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -150,8 +151,7 @@ describe("store API: watch stream", () => {
     });
     ws.accept();
     await post(mapping("w1", 1));
-    const end = Date.now() + 5000;
-    while (frames.length < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil("hello and two change frames", () => frames.length >= 3);
     expect(frames[0]).toMatchObject({ type: "hello" });
     expect(frames[1].type).toBe("changes");
     expect(frames[1].changes.map((c: any) => c.key)).toEqual(["w0"]);
@@ -169,11 +169,10 @@ describe("store API: watch stream", () => {
       frames.push(JSON.parse(String(ev.data)));
     });
     ws.accept();
-    const end = Date.now() + 5000;
-    while (frames.length < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil("the hello frame", () => frames.length >= 1);
     await evictDurableObject(store());
     await post(mapping("after-evict", 1));
-    while (frames.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil("a change frame after the eviction", () => frames.length >= 2);
     expect(frames[1]?.type).toBe("changes");
     expect(frames[1].changes.map((c: any) => c.key)).toEqual(["after-evict"]);
     ws.close(1000, "done");
