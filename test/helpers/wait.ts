@@ -26,13 +26,15 @@ const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /**
  * Polls `cond` until it returns a truthy value and resolves with that value. A check that throws counts
  * as "not yet" (an `expect` inside works, as with vi.waitFor); the last error is reported on timeout.
+ * The first few re-checks come after a bare host turn, so work that only needs the event loop to turn
+ * (promise chains, queued microtasks) is seen at once; after that it polls every `interval` ms.
  */
 export async function waitUntil<T>(what: string, cond: () => T | Promise<T>, opts: WaitOptions = {}): Promise<Exclude<T, Falsy>> {
   const timeout = opts.timeout ?? 5000;
   const interval = opts.interval ?? 10;
   const deadline = Date.now() + timeout;
   let lastError: unknown;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     try {
       const v = await cond();
       if (v) return v as Exclude<T, Falsy>;
@@ -41,7 +43,7 @@ export async function waitUntil<T>(what: string, cond: () => T | Promise<T>, opt
       lastError = e;
     }
     if (Date.now() >= deadline) throw new WaitTimeoutError(what, timeout, lastError);
-    await pause(interval);
+    await pause(attempt < 3 ? 0 : interval);
   }
 }
 
