@@ -25,7 +25,6 @@ export interface RelayHarness {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const within = withTimeout;
 
 function randomB64(n: number): string {
   const b = crypto.getRandomValues(new Uint8Array(n));
@@ -79,13 +78,13 @@ export function relayConformance(name: string, h: RelayHarness): void {
   async function peer(opts: { who?: Identity; shard?: number } = {}): Promise<{ c: RelayClient; who: Identity }> {
     const who = opts.who ?? (await identity());
     const ws = await h.connect(opts.shard === undefined ? undefined : { shard: opts.shard });
-    const c = await within(RelayClient.connect(ws, { peerId: who.id, token: await issueToken(h.secret), serverSilenceMs: false }), "auth response");
+    const c = await withTimeout(RelayClient.connect(ws, { peerId: who.id, token: await issueToken(h.secret), serverSilenceMs: false }), "auth response");
     return { c, who };
   }
 
   /** Resolves with the next transport message `c` receives. */
   function nextMessage(c: RelayClient): Promise<{ from: PeerIdString; payload: string }> {
-    return within(
+    return withTimeout(
       new Promise((resolve) => {
         let done = false;
         c.onMessage((from, payload) => {
@@ -123,7 +122,7 @@ export function relayConformance(name: string, h: RelayHarness): void {
 
   async function closedWithoutReply(p: Probe, send: Uint8Array | string): Promise<number> {
     p.ws.send(typeof send === "string" ? (send as unknown as Uint8Array) : send);
-    const { code } = await within(p.closed, "the relay to close the connection");
+    const { code } = await withTimeout(p.closed, "the relay to close the connection");
     expect(p.messages).toHaveLength(0);
     return code;
   }
@@ -212,7 +211,7 @@ export function relayConformance(name: string, h: RelayHarness): void {
         const a = await peer();
         const b = await peer();
         const got: Uint8Array[] = [];
-        const two = within(new Promise<void>((r) => b.c.onMessage((_f, p) => (got.push(new Uint8Array(p)), got.length === 2 && r()))), "two packets");
+        const two = withTimeout(new Promise<void>((r) => b.c.onMessage((_f, p) => (got.push(new Uint8Array(p)), got.length === 2 && r()))), "two packets");
         const big = crypto.getRandomValues(new Uint8Array(P.MAX_MSG_SIZE - P.TRANSPORT_PAYLOAD_OFFSET));
         a.c.send(b.who.id, big);
         a.c.send(b.who.id, new Uint8Array(0));
@@ -257,7 +256,7 @@ export function relayConformance(name: string, h: RelayHarness): void {
         const who = await identity();
         const first = await peer({ who });
         const second = await peer({ who });
-        const closed = await within(first.c.closed, "the old connection to close");
+        const closed = await withTimeout(first.c.closed, "the old connection to close");
         expect(closed.byServer).toBe(false);
         expect(closed.code).toBe(P.CLOSE_REPLACED);
         const b = await peer();
@@ -359,7 +358,7 @@ export function relayConformance(name: string, h: RelayHarness): void {
         it(`closes on ${what} (code ${want})`, async () => {
           const { c, who } = await peer();
           c.sendRaw(make(who));
-          const closed = await within(c.closed, "the relay to close the connection");
+          const closed = await withTimeout(c.closed, "the relay to close the connection");
           expect(closed.code).toBe(want);
         });
       }
@@ -367,7 +366,7 @@ export function relayConformance(name: string, h: RelayHarness): void {
       it("closes on a text frame after auth", async () => {
         const { c } = await peer();
         (c as unknown as { ws: WebSocketLike }).ws.send("text" as unknown as Uint8Array);
-        const closed = await within(c.closed, "the relay to close the connection");
+        const closed = await withTimeout(c.closed, "the relay to close the connection");
         expect(closed.code).toBe(P.CLOSE_UNSUPPORTED_DATA);
       });
 
@@ -379,7 +378,7 @@ export function relayConformance(name: string, h: RelayHarness): void {
         await until(log, `on:${b.who.key}`);
         b.c.sendRaw(encodeClose());
         await until(log, `off:${b.who.key}`);
-        await within(b.c.closed, "b to be closed");
+        await withTimeout(b.c.closed, "b to be closed");
         a.c.close();
       });
     });
