@@ -1,4 +1,4 @@
-// Control plane benchmarks (issue 8 §6), each table against a baseline measured in the same run:
+// Control plane benchmarks (issue 8, deliverable 6), each table against a baseline measured in the same run:
 //   control-ingest         decode + apply of a 10k-envelope batch vs bare JSON.parse of the same bytes;
 //                          envelopes/s with node:sqlite persistence (one transaction per batch)
 //   control-pushpull-size  push/pull user state of 10k / 100k records: JSON bytes, LZW bytes on the wire,

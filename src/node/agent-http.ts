@@ -16,8 +16,8 @@ import { formatHostPort, parseHostPort } from "../net/index.ts";
 import type { StateStore } from "../state/index.ts";
 import type { Logger, MetricsRegistry } from "../util/index.ts";
 
-/** A member as /v1/members shows it: meta as base64 plus the Serf tags it decodes to (memberlist-wire
- * §14), versions as the memberlist protocol range/current and the delegate range/current. */
+/** A member as /v1/members shows it: meta as base64 plus the Serf tags it decodes to
+ * (docs/protocols/serf.md §1), versions as the memberlist protocol range/current and the delegate range/current. */
 export function memberJson(m: MemberInfo): Record<string, unknown> {
   const meta = m.meta ?? new Uint8Array(0);
   return {
