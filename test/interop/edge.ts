@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort, repoRoot } from "./harness.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 let bundleDir: string | undefined;
 const WRANGLER = path.join(repoRoot, "node_modules/wrangler/bin/wrangler.js");
@@ -83,22 +84,22 @@ export async function startEdge(o: { persistDir?: string; port?: number } = {}):
     if (!o.persistDir) rmSync(persistDir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await dispose();
-      throw new Error(`wrangler dev exited early: ${stderr}`);
-    }
-    try {
-      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) {
-      await dispose();
-      throw new Error(`wrangler dev did not come up: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  const up = await waitUntil(
+    "wrangler dev to answer /healthz",
+    async () => {
+      if (child.exitCode !== null) return "exited";
+      try {
+        if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) return "up";
+      } catch {
+        /* not up yet */
+      }
+      return false;
+    },
+    { timeout: 90_000, interval: 200 },
+  ).catch(() => "timeout" as const);
+  if (up !== "up") {
+    await dispose();
+    throw new Error(up === "exited" ? `wrangler dev exited early: ${stderr}` : `wrangler dev did not come up: ${stderr}`);
   }
   return { url, token: EDGE_TOKEN, persistDir, port, dispose };
 }
