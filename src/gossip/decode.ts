@@ -3,7 +3,7 @@
 // - envelope {"type": uint8, "payload": raw JSON}; type not 1..5 -> unknown_type (also when missing or
 //   null, which Go reads as 0); no payload key -> missing_payload; payload null -> all-zero struct.
 // - keys match exactly, else case-insensitively (Go's fold); unknown keys are ignored for the struct but
-//   kept as raw text in `extra` (spec §1.4 rule 5). A repeated key is decoded at every occurrence (a
+//   kept as raw text in `extra` (docs/protocols/gravity.md §4.5). A repeated key is decoded at every occurrence (a
 //   type error in any is an error) INTO the value so far, as Go does: the last scalar wins, null leaves
 //   the value unchanged, maps merge, nested struct elements are decoded over the earlier ones.
 // - null for a string/number field leaves the zero value; null for a slice/map gives null (Go nil).
@@ -274,7 +274,7 @@ function decodeField(ctx: Ctx, name: StructName, i: number, val: unknown, vs: nu
   }
 }
 
-/** Schema check of the payload's own V and of each nested heartbeat element (spec §1.4 rule 4). */
+/** Schema check of the payload's own V and of each nested heartbeat element (docs/protocols/gravity.md §4.4). */
 function collectMismatches(schema: GossipSchema, name: StructName, p: Record<string, unknown>): SchemaMismatch[] {
   const out: SchemaMismatch[] = [];
   const check = (n: StructName, v: number, path: string): void => {

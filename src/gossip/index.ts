@@ -1,5 +1,5 @@
 // Gravity gossip message model (agentuity/go-common gravity/gossip): wire constants, schema table and V,
-// Go-compatible encode/decode. The receiver merge rules (spec §1.4) live in src/state/merge.ts.
+// Go-compatible encode/decode. The receiver merge rules (docs/protocols/gravity.md §4) live in src/state/merge.ts.
 // Runtimes compute V with their platform's hot path: createGossipSchema(platform), passed to decode and
 // encode as `schema` (pure callers get referenceSchema(), the same numbers from the TS twin).
 export * from "./wire.ts";

@@ -1,5 +1,5 @@
 // Static schema table of the five Gravity gossip structs, in Go declaration order, and the schema hash V
-// computed from it (spec §1.3).
+// computed from it (docs/protocols/gravity.md §3).
 //
 // V algorithm: walk the exported fields in declaration order, skip `V`, feed `<FieldName>:<GoType>;`
 // for each into ONE SHA-256, take byte 0 of the digest, 0 -> 1 (0 means "legacy, pre-versioning").
@@ -28,7 +28,7 @@ export interface FieldSpec {
   readonly omitempty: boolean;
   /**
    * True for fields a legacy (V = 0, pre-versioning) sender knew. Versioning added V and `sni_hostname`
-   * (spec §1.2); every other field predates it.
+   * (docs/protocols/gravity.md §2); every other field predates it.
    */
   readonly legacy: boolean;
 }
@@ -99,7 +99,7 @@ export function schemaFields(name: StructName): StructField[] {
 
 /**
  * How a received V relates to ours:
- * - "current": same schema as ours (spec §1.4 rule 1).
+ * - "current": same schema as ours (docs/protocols/gravity.md §4.1).
  * - "legacy": V = 0, a pre-versioning peer (rule 2).
  * - "mismatch": another V, a newer or different schema (rule 3).
  */

@@ -1,4 +1,4 @@
-// What a non-Serf member needs to look right inside a Serf 0.9.x cluster (memberlist-wire.md §14):
+// What a non-Serf member needs to look right inside a Serf 0.9.x cluster (docs/protocols/serf.md):
 // - node meta = tags: 0xFF + msgpack map[string]string (old-spec raw strings, like go-msgpack writes);
 //   meta that does not start with 0xFF is Serf's legacy "role" string;
 // - a graceful leave shows as "left" only after a Serf leave intent (user message type 0,

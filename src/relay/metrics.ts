@@ -1,5 +1,5 @@
 // The relay's metrics, declared once for every runtime: names and HELP as upstream's meters (NetBird
-// relay_*, seed-protocols §5.8; openZro's relay_cluster_*, §5.9), built from the core's plain counters
+// relay_*, docs/protocols/relay.md §8; openZro's relay_cluster_*, docs/protocols/relay-fabric.md §8), built from the core's plain counters
 // (stats.ts) at scrape time and registered on the platform's registry. Node's /metrics and the worker's
 // /metrics render the same families through src/util/prometheus.ts.
 import type { Labels, MetricFamily, MetricsRegistry } from "../util/index.ts";

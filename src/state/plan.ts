@@ -1,6 +1,6 @@
 // Turns decoded gossip messages into merge operations on records, validating them first (a plan either
 // succeeds for the whole input or throws, so a rejected message or batch changes nothing). Which fields a
-// message writes follows the receiver rules in merge.ts (spec §1.4).
+// message writes follows the receiver rules in merge.ts (docs/protocols/gravity.md §4).
 import { ROUTE_ADD, ROUTE_REMOVE } from "../gossip/index.ts";
 import type { DecodedMessage, EndpointMapping, EndpointTombstone, GossipSchema, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/index.ts";
 import type { RecordKind } from "../platform/index.ts";

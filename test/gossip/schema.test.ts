@@ -1,5 +1,5 @@
-// Schema table and V (seed-protocols §1.3): the hashed strings are the spec's, and V is pinned to the
-// spec's values and cross-checked with node:crypto, for the TS twin (referenceSchema) and for the schema a
+// Schema table and V (docs/protocols/gravity.md §3.2): the hashed strings are the documented ones, and V is pinned to the
+// documented values and cross-checked with node:crypto, for the TS twin (referenceSchema) and for the schema a
 // runtime computes with its platform's hot path (createGossipSchema: Wasm on the Node platform).
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ const SPEC: [StructName, string, number][] = [
 ];
 
 describe("schema V", () => {
-  it.each(SPEC)("%s hashes the spec string to %#", (name, text, v) => {
+  it.each(SPEC)("%s hashes the documented string to %#", (name, text, v) => {
     expect(schemaString(name)).toBe(text);
     expect(referenceSchema().v[name]).toBe(v);
     expect(createHash("sha256").update(text).digest()[0]).toBe(v);

@@ -1,4 +1,4 @@
-// The cluster fabric's metrics, declared once (openZro's names, seed-protocols §5.9):
+// The cluster fabric's metrics, declared once (openZro's names, docs/protocols/relay-fabric.md §8):
 // relay_cluster_forwards_total{result}, relay_cluster_lookup_duration_seconds{found},
 // relay_cluster_hello_rejects_total{reason} (every reason, 0 until it happens), relay_cluster_streams,
 // relay_cluster_pings_sent_total, relay_cluster_pings_lost_total, plus our forwarded-in and frame-error

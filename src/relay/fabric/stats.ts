@@ -1,5 +1,5 @@
 // Counters of the cluster fabric, kept as plain numbers on the data path; metrics.ts declares them as
-// metrics (upstream's relay_cluster_* names, seed-protocols §5.9), read at scrape time.
+// metrics (upstream's relay_cluster_* names, docs/protocols/relay-fabric.md §8), read at scrape time.
 import type { HelloRejectReason } from "./errors.ts";
 
 /** relay_cluster_forwards_total{result}. Append only. */
