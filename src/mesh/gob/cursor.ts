@@ -31,8 +31,8 @@ export class Cursor {
     return this.end - this.pos;
   }
 
-  fail(reason: ConstructorParameters<typeof GobError>[0], message: string): never {
-    throw new GobError(reason, message, this.offset());
+  fail(reason: ConstructorParameters<typeof GobError>[0], message: string, at = this.pos): never {
+    throw new GobError(reason, message, this.base + at);
   }
 
   /** A gob uint that must fit a safe integer (counts, lengths, deltas, ids). */

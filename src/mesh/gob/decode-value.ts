@@ -74,8 +74,9 @@ export function readFloat(c: Cursor): GobFloat {
 /** A value as it appears at top level or inside an interface: struct fields, or 00 then the value. */
 export function decodeTop(ctx: DecodeContext, c: Cursor, t: GobType): GobValue {
   if (t.kind === "struct") return decodeStruct(ctx, c, t);
+  const at = c.pos;
   const delta = c.uint();
-  if (delta !== 0) c.fail("corrupt", `non-zero delta ${delta} before a single value`);
+  if (delta !== 0) c.fail("corrupt", `non-zero delta ${delta} before a single value`, at);
   return decodeValue(ctx, c, t);
 }
 

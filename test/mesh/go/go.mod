@@ -1,0 +1,3 @@
+module gossamer.test/gobref
+
+go 1.19
