@@ -6,7 +6,7 @@ import { GobError } from "./errors.ts";
 import { GoBytesString } from "./values.ts";
 import { UINT_MAX_BYTES } from "./wire.ts";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Thrown (never escapes the decoder) when an item needs a unit that has not fully arrived yet. */
 export const NEED_MORE: { readonly needMore: true } = Object.freeze({ needMore: true as const });

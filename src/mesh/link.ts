@@ -1,0 +1,261 @@
+// One TCP connection to a neighbour (docs/protocols/meshage.md §4, §7): the handshake, the gob streams in
+// both directions, hop-by-hop ACKs and the one-outstanding-send rule.
+//   acceptor: writes name (string), soliciting (bool), version (string); reads name, version.
+//   dialer:   reads those three; writes name, version (or hangs up by rule: the node decides).
+// After that, every non-ACK Message read is ACKed at once (same ID) before it is handed to the node.
+// Sends are queued: one is written, then the link waits for the ACK with its ID (other ACKs are
+// discarded) for at most the node timeout; on timeout the link is closed, as minimega does. When the
+// connection closes the waiting send and everything queued fail AT ONCE (minimega waits out the
+// timeout). Silence for 2 MSA periods closes the link (the periodic MSAs keep it alive).
+import { GobError, GobStreamDecoder, GobStreamEncoder, BOOL, STRING, type GobLimits, type TypeRegistry } from "./gob/index.ts";
+import type { Clock, TimerHandle } from "../util/clock.ts";
+import { LINK_QUEUE_LIMIT, LINK_WRITE_BUFFER_LIMIT } from "./constants.ts";
+import { MeshError } from "./errors.ts";
+import { encodeMessage, readMessage } from "./message-codec.ts";
+import type { MeshMessage } from "./message.ts";
+import type { MeshConn, MeshConnCloseReason } from "./transport.ts";
+
+export type LinkRole = "acceptor" | "dialer";
+export type LinkCloseReason = MeshConnCloseReason | "timeout" | "read-deadline" | "decode" | "handshake" | "refused" | "replaced" | "hangup" | "stalled" | "stopped";
+
+export interface HandshakeInfo {
+  name: string;
+  version: string;
+  /** Dialer side: whether the acceptor still solicits. */
+  solicited?: boolean;
+}
+
+export interface LinkHooks {
+  /** The remote's handshake values are in. Return a MeshError to hang up. Dialers then send theirs. */
+  handshake(link: Link, info: HandshakeInfo): MeshError | null;
+  up(link: Link): void;
+  message(link: Link, m: Exclude<MeshMessage, { kind: "ack" }>): void;
+  closed(link: Link, reason: LinkCloseReason, err?: unknown): void;
+  /** Counts a unit written or read, by message kind (metrics). */
+  count?(dir: "sent" | "received", kind: MeshMessage["kind"] | "handshake"): void;
+}
+
+export interface LinkOptions {
+  clock: Clock;
+  registry: TypeRegistry;
+  limits?: Partial<GobLimits>;
+  self: string;
+  version: string;
+  /** Acceptor: our soliciting flag, decided at accept time. */
+  soliciting?: boolean;
+  ackTimeoutMs: number;
+  readDeadlineMs: number;
+  /** Fail the waiting send when the connection closes (true) or let it wait out its timeout (minimega). */
+  failFast: boolean;
+}
+
+interface Pending {
+  m: MeshMessage;
+  done: (err: MeshError | null) => void;
+}
+
+export class Link {
+  readonly role: LinkRole;
+  readonly conn: MeshConn;
+  /** The neighbour's name, once its handshake is read. */
+  name = "";
+  version = "";
+  state: "handshake" | "up" | "closed" = "handshake";
+  closeReason: LinkCloseReason | null = null;
+  private readonly o: LinkOptions;
+  private readonly hooks: LinkHooks;
+  private readonly decoder: GobStreamDecoder;
+  private readonly encoder: GobStreamEncoder;
+  private readonly handshakeValues: (string | boolean)[] = [];
+  private readonly queue: Pending[] = [];
+  private outstanding: (Pending & { id: bigint; timer: TimerHandle }) | null = null;
+  private readTimer: TimerHandle | null = null;
+
+  constructor(role: LinkRole, conn: MeshConn, o: LinkOptions, hooks: LinkHooks) {
+    this.role = role;
+    this.conn = conn;
+    this.o = o;
+    this.hooks = hooks;
+    this.decoder = new GobStreamDecoder(o.limits);
+    this.encoder = new GobStreamEncoder(o.registry);
+  }
+
+  /** Starts the handshake (the acceptor speaks first) and reading. */
+  start(): void {
+    this.armReadTimer(this.o.ackTimeoutMs);
+    this.conn.start({ data: (c) => this.onData(c), close: (r) => this.shutdown(r) });
+    if (this.role === "acceptor" && this.state === "handshake") {
+      this.writeValue(STRING, this.o.self);
+      this.writeValue(BOOL, this.o.soliciting ?? false);
+      this.writeValue(STRING, this.o.version);
+    }
+  }
+
+  /** Sends queued behind the outstanding one. */
+  get queued(): number {
+    return this.queue.length + (this.outstanding ? 1 : 0);
+  }
+
+  /** Queues `m` (MSA or MESSAGE); `done` runs once, when its ACK arrives or it fails. */
+  send(m: MeshMessage, done: (err: MeshError | null) => void): void {
+    if (this.state !== "up") {
+      done(new MeshError(this.state === "closed" ? "link-closed" : "no-client", `link to ${this.name || this.conn.remoteAddress} is ${this.state}`));
+      return;
+    }
+    if (this.queue.length >= LINK_QUEUE_LIMIT) {
+      done(new MeshError("queue-full", `${LINK_QUEUE_LIMIT} sends already queued to ${this.name}`));
+      return;
+    }
+    this.queue.push({ m, done });
+    if (!this.outstanding) this.pump();
+  }
+
+  /** Closes the link (FIN, or RST with `reset`). Pending sends fail (see failFast). */
+  close(reason: LinkCloseReason, reset = false): void {
+    if (this.state === "closed") return;
+    if (reset) this.conn.destroy();
+    else this.conn.close();
+    this.shutdown(reason);
+  }
+
+  private pump(): void {
+    while (!this.outstanding && this.queue.length > 0 && this.state === "up") {
+      const p = this.queue.shift()!;
+      const id = p.m.kind === "msa" || p.m.kind === "message" ? p.m.id : 0n;
+      if (!this.writeMessage(p.m)) {
+        p.done(new MeshError("link-closed", `link to ${this.name} closed`));
+        continue;
+      }
+      const timer = this.o.clock.setTimeout(() => this.ackTimeout(), this.o.ackTimeoutMs);
+      this.outstanding = { ...p, id, timer };
+    }
+  }
+
+  private ackTimeout(): void {
+    const out = this.outstanding;
+    if (!out) return;
+    this.outstanding = null;
+    out.done(new MeshError("timeout", `no ACK from ${this.name} within ${this.o.ackTimeoutMs} ms`));
+    this.close("timeout");
+  }
+
+  private onAck(id: bigint): void {
+    const out = this.outstanding;
+    if (!out || out.id !== id) return; // minimega discards ACKs it is not waiting for
+    this.o.clock.clearTimeout(out.timer);
+    this.outstanding = null;
+    out.done(null);
+    this.pump();
+  }
+
+  private writeValue(t: typeof STRING | typeof BOOL, v: string | boolean): void {
+    this.write(this.encoder.encode(t, v));
+    this.hooks.count?.("sent", "handshake");
+  }
+
+  private writeMessage(m: MeshMessage): boolean {
+    if (this.state === "closed") return false;
+    this.write(encodeMessage(this.encoder, m));
+    this.hooks.count?.("sent", m.kind);
+    return !this.isClosed();
+  }
+
+  private write(bytes: Uint8Array): void {
+    this.conn.write(bytes);
+    if (this.conn.bufferedAmount > LINK_WRITE_BUFFER_LIMIT) this.close("stalled", true);
+  }
+
+  private armReadTimer(ms: number): void {
+    if (this.readTimer) this.o.clock.clearTimeout(this.readTimer);
+    this.readTimer = this.o.clock.setTimeout(() => {
+      this.readTimer = null;
+      this.close(this.state === "handshake" ? "handshake" : "read-deadline");
+    }, ms);
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.state === "closed") return;
+    try {
+      this.decoder.push(chunk);
+      while (!this.isClosed()) {
+        if (this.state === "handshake") {
+          const it = this.decoder.next();
+          if (!it) break;
+          if (it.kind === "type") continue;
+          if (it.type !== STRING && it.type !== BOOL) throw new GobError("type-mismatch", `handshake value of type ${it.type.kind}`, it.offset);
+          this.hooks.count?.("received", "handshake");
+          this.handshakeValues.push(it.value as string | boolean);
+          this.handshakeStep();
+          continue;
+        }
+        const it = this.decoder.next(readMessage);
+        if (!it) break;
+        if (it.kind === "type") continue;
+        this.armReadTimer(this.o.readDeadlineMs);
+        const m = it.value;
+        this.hooks.count?.("received", m.kind);
+        if (m.kind === "ack") {
+          this.onAck(m.id);
+          continue;
+        }
+        // ACK first (same ID), then hand the message over: minimega's order.
+        this.writeMessage({ kind: "ack", id: m.id });
+        this.hooks.message(this, m);
+      }
+    } catch (err) {
+      this.closeWith("decode", err);
+    }
+  }
+
+  private closeWith(reason: LinkCloseReason, err: unknown): void {
+    if (this.state === "closed") return;
+    this.conn.destroy();
+    this.shutdown(reason, err);
+  }
+
+  private handshakeStep(): void {
+    const v = this.handshakeValues;
+    const want = this.role === "acceptor" ? ["string", "string"] : ["string", "boolean", "string"];
+    const i = v.length - 1;
+    if (typeof v[i] !== want[i]) throw new GobError("type-mismatch", `handshake item ${i + 1} should be a ${want[i]}`);
+    if (v.length < want.length) return;
+    const info: HandshakeInfo =
+      this.role === "acceptor" ? { name: v[0] as string, version: v[1] as string } : { name: v[0] as string, solicited: v[1] as boolean, version: v[2] as string };
+    this.name = info.name;
+    this.version = info.version;
+    const refusal = this.hooks.handshake(this, info);
+    if (refusal) {
+      this.close("refused");
+      return;
+    }
+    if (this.role === "dialer") {
+      this.writeValue(STRING, this.o.self);
+      this.writeValue(STRING, this.o.version);
+    }
+    this.state = "up";
+    this.armReadTimer(this.o.readDeadlineMs);
+    this.hooks.up(this);
+  }
+
+  /** (A method, so checks after calls that may close the link are not narrowed away.) */
+  isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  private shutdown(reason: LinkCloseReason, err?: unknown): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.closeReason = reason;
+    if (this.readTimer) this.o.clock.clearTimeout(this.readTimer);
+    this.readTimer = null;
+    const why = (): MeshError => new MeshError("link-closed", `link to ${this.name || this.conn.remoteAddress} closed (${reason})`, err);
+    for (const p of this.queue.splice(0)) p.done(why());
+    const out = this.outstanding;
+    if (out && this.o.failFast) {
+      this.o.clock.clearTimeout(out.timer);
+      this.outstanding = null;
+      out.done(why());
+    }
+    this.hooks.closed(this, reason, err);
+  }
+}

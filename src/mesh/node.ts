@@ -1,0 +1,471 @@
+// A meshage node (docs/protocols/meshage.md): links to neighbours (one TCP connection each), degree and
+// solicitation, MSAs (own, rate-limited; others', flooded), the effective network and routes, Set /
+// Broadcast with hop-by-hop ACKs, local delivery and the Snoop hook. Portable: the network is the
+// MeshTransport seam, time/randomness/logging/metrics come from the Platform.
+//
+// Departures from minimega, each fixing a complaint (seed-protocols §6.4), none visible on the wire:
+// sends fail at once when their link closes; a rate-limited MSA is sent when the interval ends instead of
+// being dropped; a same-Instance restart is accepted without waiting out the lollipop; a second link to
+// a name replaces a stale one (a restarted neighbour reconnects at once) with a deterministic tie-break
+// for simultaneous dials; solicitations are answered by dialling the datagram's source address.
+import type { Platform } from "../platform/index.ts";
+import type { TimerHandle } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import { DEADLINE_MULTIPLIER, DEFAULT_MSA_PERIOD_MS, DEFAULT_NAMESPACE, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, RECEIVE_BUFFER } from "./constants.ts";
+import { dot } from "./dot.ts";
+import { MeshError } from "./errors.ts";
+import { TypeRegistry, type GobInterface, type GobLimits } from "./gob/index.ts";
+import { Link, type HandshakeInfo, type LinkCloseReason, type LinkOptions } from "./link.ts";
+import { SequenceTable } from "./lollipop.ts";
+import type { DataMessage, MeshMessage, MsaMessage } from "./message.ts";
+import { Router, type SendResult } from "./router.ts";
+import { backoffSeconds, parseSolicitation, shouldAnswer, solicitationPayload } from "./solicit.ts";
+import { MeshStats, registerMeshMetrics } from "./stats.ts";
+import { Topology } from "./topology.ts";
+import type { MeshConn, MeshTransport } from "./transport.ts";
+
+export interface MeshNodeOptions {
+  name: string;
+  namespace?: string;
+  degree?: number;
+  /** The mesh port (shown in status; the transport dials and listens on it). */
+  port?: number;
+  msaPeriodMs?: number;
+  timeoutMs?: number;
+  /** Version string sent in the handshake (a mismatch only logs a warning on either side). */
+  version?: string;
+  /** Random per start unless given (pinning it makes restarts reuse sequence numbers). */
+  instance?: bigint;
+  limits?: Partial<GobLimits>;
+  /** Send a rate-limited MSA when the interval ends (true) or drop it as minimega does (false). */
+  trailingMsa?: boolean;
+  /** Fail sends at once when their link closes (true) or wait out the timeout as minimega does (false). */
+  failFast?: boolean;
+  /** Accept same-Instance counter restarts without waiting out the lollipop (true) or not (minimega). */
+  quickRestart?: boolean;
+  /** Answer solicitations by dialling the datagram's source address (true) or the announced name. */
+  dialSolicitorAddress?: boolean;
+  /** Messages kept for late subscribers (and replay by sequence number). */
+  receiveBuffer?: number;
+}
+
+/** A MESSAGE this node received, as handed to subscribers. */
+export interface Delivery {
+  /** Delivery sequence number (per node, from 1). */
+  seq: number;
+  /** Recipient (this node) or a Snoop of a relayed message. */
+  kind: "delivered" | "snooped";
+  message: DataMessage;
+  /** The neighbour it came from. */
+  from: string;
+  at: number;
+}
+
+export class MeshNode {
+  readonly name: string;
+  readonly namespace: string;
+  readonly port: number;
+  readonly version: string;
+  readonly instance: bigint;
+  readonly stats = new MeshStats();
+  /** Called for every MESSAGE relayed through this node that is not for it (minimega's Snoop). */
+  snoop: ((m: DataMessage) => void) | null = null;
+  private degreeValue: number;
+  private msaPeriod: number;
+  private timeout: number;
+  private readonly o: Required<Pick<MeshNodeOptions, "trailingMsa" | "failFast" | "quickRestart" | "dialSolicitorAddress" | "receiveBuffer">> & { limits: Partial<GobLimits> };
+  private readonly platform: Platform;
+  private readonly log: Logger;
+  private readonly transport: MeshTransport;
+  private readonly registry = new TypeRegistry();
+  readonly topology: Topology;
+  private readonly sequences: SequenceTable;
+  private readonly router: Router;
+  private readonly links = new Map<string, Link>();
+  private readonly handshaking = new Set<Link>();
+  private readonly dials = new Map<Link, { resolve(name: string): void; reject(e: MeshError): void; solicited: boolean }>();
+  private readonly listeners = new Set<(d: Delivery) => void>();
+  private readonly recent: Delivery[] = [];
+  private deliverySeq = 0;
+  private lastMsaAt = -Infinity;
+  private lastOwnMsa: MsaMessage | null = null;
+  private msaTimer: TimerHandle | null = null;
+  private trailingTimer: TimerHandle | null = null;
+  private solicitTimer: TimerHandle | null = null;
+  private soliciting = false;
+  private stopped = false;
+  private readonly linkOptions: LinkOptions;
+
+  constructor(platform: Platform, transport: MeshTransport, opts: MeshNodeOptions) {
+    if (!opts.name || opts.name.includes(":")) throw new MeshError("bad-target", `invalid node name ${JSON.stringify(opts.name)}`);
+    this.platform = platform;
+    this.transport = transport;
+    this.name = opts.name;
+    this.namespace = opts.namespace ?? DEFAULT_NAMESPACE;
+    this.port = opts.port ?? DEFAULT_PORT;
+    this.version = opts.version ?? "gossamer";
+    this.degreeValue = opts.degree ?? 0;
+    this.msaPeriod = opts.msaPeriodMs ?? DEFAULT_MSA_PERIOD_MS;
+    this.timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const r = platform.random;
+    this.instance = opts.instance ?? (BigInt(Math.floor(r.next() * 2 ** 32)) << 32n) | BigInt(Math.floor(r.next() * 2 ** 32));
+    this.o = {
+      trailingMsa: opts.trailingMsa ?? true,
+      failFast: opts.failFast ?? true,
+      quickRestart: opts.quickRestart ?? true,
+      dialSolicitorAddress: opts.dialSolicitorAddress ?? true,
+      receiveBuffer: opts.receiveBuffer ?? RECEIVE_BUFFER,
+      limits: opts.limits ?? {},
+    };
+    this.log = platform.logger.child({ component: "mesh", node: this.name });
+    this.topology = new Topology(this.name);
+    this.sequences = new SequenceTable({ quietMs: this.o.quickRestart ? this.msaPeriod / 2 : Infinity, expireMs: 10 * this.msaPeriod });
+    this.router = new Router(this.name, this.topology, this.stats, this.log, (hop) => this.links.get(hop));
+    this.router.links = () => this.links.values();
+    const node = this;
+    this.linkOptions = {
+      clock: platform.clock,
+      registry: this.registry,
+      limits: this.o.limits,
+      self: this.name,
+      version: this.version,
+      get ackTimeoutMs() {
+        return node.timeout;
+      },
+      get readDeadlineMs() {
+        return DEADLINE_MULTIPLIER * node.msaPeriod;
+      },
+      failFast: this.o.failFast,
+    };
+    registerMeshMetrics(platform.metrics, this.stats, {
+      peers: () => this.links.size,
+      nodes: () => this.topology.effectiveNetwork().size,
+      routes: () => this.topology.routeCount(),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.transport.onSolicitation((p, from) => this.onSolicitation(p, from));
+    await this.transport.listen((conn) => this.accept(conn));
+    this.scheduleMsa();
+    this.checkDegree();
+    this.log.info({ namespace: this.namespace, degree: this.degreeValue, instance: this.instance.toString(), msaPeriodMs: this.msaPeriod }, "mesh node started");
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of [this.msaTimer, this.trailingTimer, this.solicitTimer]) if (t) this.platform.clock.clearTimeout(t);
+    for (const l of [...this.links.values(), ...this.handshaking]) l.close("stopped");
+    await this.transport.close();
+  }
+
+  // ---- API (minimega's Node methods) ----
+
+  get degree(): number {
+    return this.degreeValue;
+  }
+  setDegree(d: number): void {
+    this.degreeValue = Math.max(0, Math.floor(d));
+    this.checkDegree();
+  }
+  get msaPeriodMs(): number {
+    return this.msaPeriod;
+  }
+  setMsaPeriod(ms: number): void {
+    this.msaPeriod = ms;
+    this.scheduleMsa();
+  }
+  get timeoutMs(): number {
+    return this.timeout;
+  }
+  setTimeoutMs(ms: number): void {
+    this.timeout = ms;
+  }
+  /** Direct neighbours, sorted. */
+  clients(): string[] {
+    return [...this.links.keys()].sort();
+  }
+  mesh(): Record<string, string[]> {
+    this.refreshRoutes();
+    return this.topology.mesh();
+  }
+  broadcastRecipients(): string[] {
+    this.refreshRoutes();
+    return this.topology.broadcastRecipients();
+  }
+  dot(): string {
+    this.refreshRoutes();
+    return dot(this.name, this.topology.effectiveNetwork());
+  }
+
+  /** Connects to another node regardless of degree and namespace. Resolves with its name. */
+  dial(host: string): Promise<string> {
+    return this.dialWith(host, false);
+  }
+
+  hangup(name: string): void {
+    const l = this.links.get(name);
+    if (!l) throw new MeshError("no-client", `no such client ${name}`);
+    l.close("hangup");
+  }
+
+  /** Sends `body` to `recipients` (grouped by next hop; resolves when every first hop has ACKed or failed). */
+  set(recipients: readonly string[], body: GobInterface | null): Promise<SendResult> {
+    this.refreshRoutes();
+    return this.router.send({ kind: "message", recipients, source: this.name, instance: this.instance, route: [this.name], id: 0n, body }, true);
+  }
+
+  /** Set to every other node of the effective network (a unicast fan-out along the routes). */
+  broadcast(body: GobInterface | null): Promise<SendResult> {
+    return this.set(this.broadcastRecipients(), body);
+  }
+
+  /** Subscribes to MESSAGEs delivered here (and snooped ones); returns an unsubscribe function. */
+  onMessage(listener: (d: Delivery) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Deliveries still held (at most receiveBuffer), optionally only those after `afterSeq`. */
+  recentDeliveries(afterSeq = 0): Delivery[] {
+    return this.recent.filter((d) => d.seq > afterSeq);
+  }
+
+  /** Issues an MSA now, subject to the period/2 rate limit (minimega's MSA()). */
+  msa(): void {
+    if (this.stopped) return;
+    const now = this.platform.clock.now();
+    const wait = this.lastMsaAt + this.msaPeriod / 2 - now;
+    if (wait > 0) {
+      this.stats.msasRateLimited++;
+      if (this.o.trailingMsa && !this.trailingTimer) {
+        this.trailingTimer = this.platform.clock.setTimeout(() => {
+          this.trailingTimer = null;
+          this.msa();
+        }, wait);
+      }
+      return;
+    }
+    this.lastMsaAt = now;
+    const clients = this.clients();
+    this.topology.setOwn(clients);
+    if (clients.length === 0) return;
+    const m: MsaMessage = { kind: "msa", source: this.name, instance: this.instance, route: [this.name], id: this.sequences.next(this.instance, now), neighbours: clients };
+    this.lastOwnMsa = m;
+    this.stats.msasOriginated++;
+    this.router.flood(m, false);
+  }
+
+  // ---- links ----
+
+  private accept(conn: MeshConn): void {
+    if (this.stopped) {
+      conn.destroy();
+      return;
+    }
+    const o = Object.create(this.linkOptions) as LinkOptions;
+    o.soliciting = this.links.size < this.degreeValue;
+    const link = new Link("acceptor", conn, o, this.hooks);
+    this.handshaking.add(link);
+    link.start();
+  }
+
+  private async dialWith(host: string, solicited: boolean): Promise<string> {
+    if (this.stopped) throw new MeshError("stopped", "node is stopped");
+    let conn: MeshConn;
+    try {
+      conn = await this.transport.dial(host, this.timeout);
+    } catch (e) {
+      throw new MeshError("dial", `dial ${host}: ${(e as Error).message}`, e);
+    }
+    return new Promise<string>((resolve, reject) => {
+      const link = new Link("dialer", conn, this.linkOptions, this.hooks);
+      this.dials.set(link, { resolve, reject, solicited });
+      this.handshaking.add(link);
+      link.start();
+    });
+  }
+
+  private readonly hooks = {
+    handshake: (link: Link, info: HandshakeInfo): MeshError | null => this.onHandshake(link, info),
+    up: (link: Link): void => this.onUp(link),
+    message: (link: Link, m: Exclude<MeshMessage, { kind: "ack" }>): void => this.onMessageFrom(link, m),
+    closed: (link: Link, reason: LinkCloseReason, err?: unknown): void => this.onClosed(link, reason, err),
+    count: (dir: "sent" | "received", kind: MeshMessage["kind"] | "handshake"): void => {
+      this.stats[dir][kind]++;
+    },
+  };
+
+  private onHandshake(link: Link, info: HandshakeInfo): MeshError | null {
+    if (info.version !== this.version) this.log.warn({ peer: info.name, version: info.version }, "remote node version mismatch");
+    const refuse = (msg: string): MeshError => {
+      const e = new MeshError("refused", msg);
+      this.dials.get(link)?.reject(e);
+      this.dials.delete(link);
+      return e;
+    };
+    if (info.name === this.name) return refuse("cannot mesh dial yourself");
+    const existing = this.links.get(info.name);
+    if (link.role === "dialer") {
+      if (existing) return refuse(`already connected to ${info.name}`);
+      if (this.dials.get(link)?.solicited && !info.solicited) return refuse(`${info.name} no longer solicits`);
+      return null;
+    }
+    if (!existing) return null;
+    // A second link from a name we are linked to. If it was dialled the same way as the one we have, the
+    // peer lost the old one (restart, half-open): the new one replaces it. If the links cross (we dialled
+    // one, they dialled the other) both ends keep the one dialled by the smaller name.
+    if (existing.role === "dialer" && this.name < info.name) {
+      this.probe(existing);
+      return refuse(`already connected to ${info.name}`);
+    }
+    return null;
+  }
+
+  /** Re-sends our last MSA on a link we keep under suspicion: a dead peer shows up as an RST or timeout. */
+  private probe(link: Link): void {
+    if (this.lastOwnMsa) link.send(this.lastOwnMsa, () => {});
+  }
+
+  private onUp(link: Link): void {
+    this.handshaking.delete(link);
+    const old = this.links.get(link.name);
+    this.links.set(link.name, link);
+    if (old) old.close("replaced");
+    this.stats.linksOpened++;
+    this.log.info({ peer: link.name, role: link.role, address: link.conn.remoteAddress }, "client connected");
+    const d = this.dials.get(link);
+    this.dials.delete(link);
+    d?.resolve(link.name);
+    this.topology.setOwn(this.clients());
+    this.msa();
+  }
+
+  private onClosed(link: Link, reason: LinkCloseReason, err?: unknown): void {
+    this.handshaking.delete(link);
+    const d = this.dials.get(link);
+    if (d) {
+      this.dials.delete(link);
+      d.reject(new MeshError("dial", `handshake with ${link.conn.remoteAddress} failed (${reason})`, err));
+    }
+    if (reason === "decode") {
+      this.stats.decodeErrors++;
+      this.log.warn({ peer: link.name || link.conn.remoteAddress, err: (err as Error)?.message, code: (err as { code?: string })?.code }, "client sent undecodable data");
+    }
+    if (reason === "timeout") this.stats.ackTimeouts++;
+    if (this.links.get(link.name) !== link) return;
+    this.links.delete(link.name);
+    this.stats.linksClosed++;
+    this.log.info({ peer: link.name, reason }, "client disconnected");
+    if (this.stopped) return;
+    this.topology.setOwn(this.clients());
+    this.checkDegree();
+    this.msa();
+  }
+
+  // ---- incoming messages ----
+
+  private onMessageFrom(link: Link, m: Exclude<MeshMessage, { kind: "ack" }>): void {
+    if (this.stopped || this.links.get(link.name) !== link) return;
+    if (m.kind === "other") {
+      this.log.warn({ peer: link.name, command: String(m.command), reason: m.reason }, "invalid message dropped");
+      return;
+    }
+    const route = [...m.route, this.name];
+    if (m.kind === "msa") {
+      if (!this.sequences.accept(m.instance, m.id, this.platform.clock.now())) {
+        this.stats.msasDuplicate++;
+        return;
+      }
+      if (!this.topology.report(m.source, m.neighbours)) this.stats.msasUnchanged++;
+      this.router.flood({ ...m, route }, true);
+      return;
+    }
+    const mine = m.recipients.includes(this.name);
+    const rest = m.recipients.filter((r) => r !== this.name);
+    const fwd: DataMessage = { ...m, recipients: rest, route };
+    if (rest.length > 0) {
+      this.refreshRoutes();
+      void this.router.send(fwd, false);
+    }
+    if (mine) this.deliver("delivered", fwd, link.name);
+    else if (this.snoop) {
+      this.stats.snooped++;
+      this.snoop(fwd);
+    }
+  }
+
+  private deliver(kind: Delivery["kind"], message: DataMessage, from: string): void {
+    const d: Delivery = { seq: ++this.deliverySeq, kind, message, from, at: this.platform.wallClock() };
+    this.stats.delivered++;
+    this.recent.push(d);
+    if (this.recent.length > this.o.receiveBuffer) this.recent.shift();
+    for (const l of this.listeners) {
+      try {
+        l(d);
+      } catch (e) {
+        this.log.error({ err: (e as Error).message }, "message listener failed");
+      }
+    }
+  }
+
+  // ---- periodic work, degree, solicitation ----
+
+  private refreshRoutes(): void {
+    if (!this.topology.isDirty) return;
+    const t0 = this.platform.clock.now();
+    const pruned = this.topology.recompute();
+    this.stats.routeRecomputations++;
+    this.stats.routeRecomputeMs += this.platform.clock.now() - t0;
+    if (pruned.length > 0) this.log.debug({ pruned }, "removed unroutable nodes");
+  }
+
+  private scheduleMsa(): void {
+    if (this.msaTimer) this.platform.clock.clearTimeout(this.msaTimer);
+    this.msaTimer = this.platform.clock.setTimeout(() => {
+      this.msaTimer = null;
+      if (this.stopped) return;
+      this.msa();
+      this.refreshRoutes();
+      this.sequences.sweep(this.platform.clock.now(), this.instance);
+      this.scheduleMsa();
+    }, this.msaPeriod);
+  }
+
+  private checkDegree(): void {
+    if (this.soliciting || this.stopped || this.links.size >= this.degreeValue) return;
+    this.soliciting = true;
+    let k = 1;
+    const payload = solicitationPayload(this.namespace, this.name);
+    const step = () => {
+      this.solicitTimer = null;
+      if (this.stopped || this.links.size >= this.degreeValue) {
+        this.soliciting = false;
+        return;
+      }
+      this.transport.solicit(payload);
+      this.stats.solicitationsSent++;
+      const wait = backoffSeconds(k, () => this.platform.random.next());
+      if (k < 7) k++;
+      this.solicitTimer = this.platform.clock.setTimeout(step, wait * 1000);
+    };
+    step();
+  }
+
+  private onSolicitation(payload: Uint8Array, from: string): void {
+    if (this.stopped) return;
+    const s = parseSolicitation(payload);
+    if (!s) {
+      this.log.debug({ from }, "malformed solicitation dropped");
+      return;
+    }
+    if (s.namespace !== this.namespace || s.name === this.name || this.links.has(s.name)) return;
+    if (!shouldAnswer(this.links.size, () => this.platform.random.next())) return;
+    this.stats.solicitationsAnswered++;
+    const target = this.o.dialSolicitorAddress && from ? from : s.name;
+    this.dialWith(target, true).catch((e: MeshError) => this.log.debug({ solicitor: s.name, target, err: e.message }, "answering solicitation failed"));
+  }
+}
+
+export type { SendResult } from "./router.ts";
