@@ -61,6 +61,8 @@ export class Link {
   name = "";
   version = "";
   state: "handshake" | "up" | "closed" = "handshake";
+  /** Clock time the link came up. */
+  upAt = 0;
   closeReason: LinkCloseReason | null = null;
   private readonly o: LinkOptions;
   private readonly hooks: LinkHooks;
@@ -233,6 +235,7 @@ export class Link {
       this.writeValue(STRING, this.o.version);
     }
     this.state = "up";
+    this.upAt = this.o.clock.now();
     this.armReadTimer(this.o.readDeadlineMs);
     this.hooks.up(this);
   }

@@ -38,8 +38,13 @@ class MemoryConn implements MeshConn {
   }
 
   write(bytes: Uint8Array): void {
-    if (this.closed || this.peer.closed) return;
+    if (this.closed) return;
     if (this.host.blackholed || this.peer.host.blackholed) return;
+    if (this.peer.closed) {
+      // TCP answers data for a socket that no longer exists with an RST.
+      this.enqueue(null, "reset");
+      return;
+    }
     this.net.bytes += bytes.length;
     this.net.writes++;
     this.peer.enqueue(bytes.slice());
@@ -183,7 +188,10 @@ export class MemoryMeshNetwork {
     if (!h) return;
     h.accept = null;
     h.solicitation = null;
+    // A black-holed host's peers learn nothing now; afterwards (the host is back, the process is not)
+    // their next write to a dead connection is answered with an RST.
     for (const c of [...h.conns]) c.destroy();
+    h.blackholed = false;
     this.hosts.delete(address);
   }
 

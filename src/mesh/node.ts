@@ -314,9 +314,11 @@ export class MeshNode {
     }
     if (!existing) return null;
     // A second link from a name we are linked to. If it was dialled the same way as the one we have, the
-    // peer lost the old one (restart, half-open): the new one replaces it. If the links cross (we dialled
-    // one, they dialled the other) both ends keep the one dialled by the smaller name.
-    if (existing.role === "dialer" && this.name < info.name) {
+    // peer lost the old one (restart, half-open): the new one replaces it. Links that cross (we dialled
+    // one, they the other, both within a handshake timeout) are a race: both ends keep the one dialled by
+    // the smaller name. An older link of ours is taken as stale and replaced too.
+    const crossed = existing.role === "dialer" && this.platform.clock.now() - existing.upAt < this.timeout;
+    if (crossed && this.name < info.name) {
       this.probe(existing);
       return refuse(`already connected to ${info.name}`);
     }
