@@ -28,8 +28,8 @@ export interface MeshNodeOptions {
   name: string;
   namespace?: string;
   degree?: number;
-  /** The mesh port (shown in status; the transport dials and listens on it). */
-  port?: number;
+  /** The mesh port (shown in status; the transport dials and listens on it). A function is read live. */
+  port?: number | (() => number);
   msaPeriodMs?: number;
   timeoutMs?: number;
   /** Version string sent in the handshake (a mismatch only logs a warning on either side). */
@@ -64,7 +64,7 @@ export interface Delivery {
 export class MeshNode {
   readonly name: string;
   readonly namespace: string;
-  readonly port: number;
+  private readonly portOf: () => number;
   readonly version: string;
   readonly instance: bigint;
   readonly stats = new MeshStats();
@@ -102,7 +102,8 @@ export class MeshNode {
     this.transport = transport;
     this.name = opts.name;
     this.namespace = opts.namespace ?? DEFAULT_NAMESPACE;
-    this.port = opts.port ?? DEFAULT_PORT;
+    const port = opts.port ?? DEFAULT_PORT;
+    this.portOf = typeof port === "function" ? port : () => port;
     this.version = opts.version ?? "gossamer";
     this.degreeValue = opts.degree ?? 0;
     this.msaPeriod = opts.msaPeriodMs ?? DEFAULT_MSA_PERIOD_MS;
@@ -117,7 +118,7 @@ export class MeshNode {
       receiveBuffer: opts.receiveBuffer ?? RECEIVE_BUFFER,
       limits: opts.limits ?? {},
     };
-    this.log = platform.logger.child({ component: "mesh", node: this.name });
+    this.log = platform.logger.child({ component: "mesh-node", node: this.name });
     this.topology = new Topology(this.name);
     this.sequences = new SequenceTable({ quietMs: this.o.quickRestart ? this.msaPeriod / 2 : Infinity, expireMs: 10 * this.msaPeriod });
     this.router = new Router(this.name, this.topology, this.stats, this.log, (hop) => this.links.get(hop));
@@ -161,6 +162,10 @@ export class MeshNode {
   }
 
   // ---- API (minimega's Node methods) ----
+
+  get port(): number {
+    return this.portOf();
+  }
 
   get degree(): number {
     return this.degreeValue;

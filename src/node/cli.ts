@@ -4,6 +4,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   agent: () => import("./cli/agent.ts"),
   relay: () => import("./cli/relay.ts"),
   keygen: () => import("./cli/keygen.ts"),
+  mesh: () => import("./cli/mesh.ts"),
 };
 
 export async function main(argv: string[]): Promise<number | void> {
