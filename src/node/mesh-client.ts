@@ -43,7 +43,7 @@ export function meshRequest(addr: string, method: string, path: string, body?: u
 }
 
 /** Follows the message stream, calling `line` with each message's JSON; resolves when the stream ends. */
-export function meshStream(addr: string, line: (json: string) => void, opts: { after?: number; signal?: AbortSignal } = {}): Promise<void> {
+export function meshStream(addr: string, line: (json: string) => void, opts: { after?: number; signal?: AbortSignal; onOpen?: () => void } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const path = `/v1/mesh/messages${opts.after !== undefined ? `?after=${opts.after}` : ""}`;
     const req = http.request({ ...target(addr), method: "GET", path, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
@@ -52,6 +52,7 @@ export function meshStream(addr: string, line: (json: string) => void, opts: { a
         res.resume();
         return;
       }
+      opts.onOpen?.();
       let buf = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => {
