@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/worker/**", "test/interop/**"],
+          exclude: ["test/worker/**", "test/interop/**", "test/mesh/netns/**"],
           environment: "node",
         },
       },
@@ -17,6 +17,16 @@ export default defineConfig({
         test: {
           name: "workerd",
           include: ["test/worker/**/*.test.ts"],
+        },
+      },
+      {
+        // Multi-node mesh tests in network namespaces (root + iproute2; `npm run test:netns`, run by CI).
+        test: {
+          name: "netns",
+          include: ["test/mesh/netns/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
         },
       },
       {

@@ -87,13 +87,15 @@ export class NodeMeshTransport implements MeshTransport {
   private solicitationHandler: ((payload: Uint8Array, from: string) => void) | null = null;
   private readonly conns = new Set<NodeMeshConn>();
   private boundPort: number;
-  /** Addresses solicitations go to. */
-  readonly broadcast: readonly string[];
 
   constructor(o: NodeMeshTransportOptions = {}) {
     this.o = o;
     this.boundPort = o.port ?? DEFAULT_PORT;
-    this.broadcast = o.broadcast && o.broadcast.length > 0 ? o.broadcast : interfaceBroadcasts();
+  }
+
+  /** Addresses solicitations go to: the configured ones, else re-read from the interfaces on each use. */
+  get broadcast(): readonly string[] {
+    return this.o.broadcast && this.o.broadcast.length > 0 ? this.o.broadcast : interfaceBroadcasts();
   }
 
   /** The mesh port in use (the chosen one after listening on port 0). */
