@@ -12,7 +12,7 @@ import type { Clock, TimerHandle } from "../util/clock.ts";
 import { LINK_QUEUE_LIMIT, LINK_WRITE_BUFFER_LIMIT } from "./constants.ts";
 import { MeshError } from "./errors.ts";
 import { encodeMessage, readMessage } from "./message-codec.ts";
-import type { MeshMessage } from "./message.ts";
+import { MESSAGE_TYPE, type MeshMessage } from "./message.ts";
 import type { MeshConn, MeshConnCloseReason } from "./transport.ts";
 
 export type LinkRole = "acceptor" | "dialer";
@@ -52,6 +52,8 @@ export interface LinkOptions {
 interface Pending {
   m: MeshMessage;
   done: (err: MeshError | null) => void;
+  /** Encoding shared by the copies of one flood (same bytes on every stream that has the definitions). */
+  shared?: { bytes: Uint8Array | null } | undefined;
 }
 
 export class Link {
@@ -70,8 +72,14 @@ export class Link {
   private readonly encoder: GobStreamEncoder;
   private readonly handshakeValues: (string | boolean)[] = [];
   private readonly queue: Pending[] = [];
-  private outstanding: (Pending & { id: bigint; timer: TimerHandle }) | null = null;
+  private outstanding: (Pending & { id: bigint; deadline: number }) | null = null;
+  // Two lazy timers: each is armed at most once at a time and re-checks its condition when it fires, so a
+  // busy link does not create (and cancel) a timer per message.
+  private ackTimer: TimerHandle | null = null;
   private readTimer: TimerHandle | null = null;
+  private lastReadAt = 0;
+  private readLimitMs = 0;
+  private readonly messageId: number;
 
   constructor(role: LinkRole, conn: MeshConn, o: LinkOptions, hooks: LinkHooks) {
     this.role = role;
@@ -80,11 +88,12 @@ export class Link {
     this.hooks = hooks;
     this.decoder = new GobStreamDecoder(o.limits);
     this.encoder = new GobStreamEncoder(o.registry);
+    this.messageId = o.registry.idOf(MESSAGE_TYPE);
   }
 
   /** Starts the handshake (the acceptor speaks first) and reading. */
   start(): void {
-    this.armReadTimer(this.o.ackTimeoutMs);
+    this.touchRead(this.o.ackTimeoutMs);
     this.conn.start({ data: (c) => this.onData(c), close: (r) => this.shutdown(r) });
     if (this.role === "acceptor" && this.state === "handshake") {
       this.writeValue(STRING, this.o.self);
@@ -99,7 +108,7 @@ export class Link {
   }
 
   /** Queues `m` (MSA or MESSAGE); `done` runs once, when its ACK arrives or it fails. */
-  send(m: MeshMessage, done: (err: MeshError | null) => void): void {
+  send(m: MeshMessage, done: (err: MeshError | null) => void, shared?: { bytes: Uint8Array | null }): void {
     if (this.state !== "up") {
       done(new MeshError(this.state === "closed" ? "link-closed" : "no-client", `link to ${this.name || this.conn.remoteAddress} is ${this.state}`));
       return;
@@ -108,7 +117,7 @@ export class Link {
       done(new MeshError("queue-full", `${LINK_QUEUE_LIMIT} sends already queued to ${this.name}`));
       return;
     }
-    this.queue.push({ m, done });
+    this.queue.push({ m, done, shared });
     if (!this.outstanding) this.pump();
   }
 
@@ -124,18 +133,25 @@ export class Link {
     while (!this.outstanding && this.queue.length > 0 && this.state === "up") {
       const p = this.queue.shift()!;
       const id = p.m.kind === "msa" || p.m.kind === "message" ? p.m.id : 0n;
-      if (!this.writeMessage(p.m)) {
+      if (!this.writeMessage(p.m, p.shared)) {
         p.done(new MeshError("link-closed", `link to ${this.name} closed`));
         continue;
       }
-      const timer = this.o.clock.setTimeout(() => this.ackTimeout(), this.o.ackTimeoutMs);
-      this.outstanding = { ...p, id, timer };
+      const deadline = this.o.clock.now() + this.o.ackTimeoutMs;
+      this.outstanding = { ...p, id, deadline };
+      if (!this.ackTimer) this.ackTimer = this.o.clock.setTimeout(() => this.onAckTimer(), this.o.ackTimeoutMs);
     }
   }
 
-  private ackTimeout(): void {
+  private onAckTimer(): void {
+    this.ackTimer = null;
     const out = this.outstanding;
     if (!out) return;
+    const now = this.o.clock.now();
+    if (now < out.deadline) {
+      this.ackTimer = this.o.clock.setTimeout(() => this.onAckTimer(), out.deadline - now);
+      return;
+    }
     this.outstanding = null;
     out.done(new MeshError("timeout", `no ACK from ${this.name} within ${this.o.ackTimeoutMs} ms`));
     this.close("timeout");
@@ -144,7 +160,6 @@ export class Link {
   private onAck(id: bigint): void {
     const out = this.outstanding;
     if (!out || out.id !== id) return; // minimega discards ACKs it is not waiting for
-    this.o.clock.clearTimeout(out.timer);
     this.outstanding = null;
     out.done(null);
     this.pump();
@@ -155,9 +170,10 @@ export class Link {
     this.hooks.count?.("sent", "handshake");
   }
 
-  private writeMessage(m: MeshMessage): boolean {
+  private writeMessage(m: MeshMessage, shared?: { bytes: Uint8Array | null }): boolean {
     if (this.state === "closed") return false;
-    this.write(encodeMessage(this.encoder, m));
+    if (shared && this.encoder.hasSent(this.messageId)) this.write((shared.bytes ??= encodeMessage(this.encoder, m)));
+    else this.write(encodeMessage(this.encoder, m));
     this.hooks.count?.("sent", m.kind);
     return !this.isClosed();
   }
@@ -167,12 +183,23 @@ export class Link {
     if (this.conn.bufferedAmount > LINK_WRITE_BUFFER_LIMIT) this.close("stalled", true);
   }
 
-  private armReadTimer(ms: number): void {
-    if (this.readTimer) this.o.clock.clearTimeout(this.readTimer);
-    this.readTimer = this.o.clock.setTimeout(() => {
-      this.readTimer = null;
-      this.close(this.state === "handshake" ? "handshake" : "read-deadline");
-    }, ms);
+  /** Something was read: the link may stay silent for `limitMs` more. */
+  private touchRead(limitMs: number): void {
+    this.lastReadAt = this.o.clock.now();
+    this.readLimitMs = limitMs;
+    if (!this.readTimer) this.readTimer = this.o.clock.setTimeout(() => this.onReadTimer(), limitMs);
+  }
+
+  private onReadTimer(): void {
+    this.readTimer = null;
+    if (this.isClosed()) return;
+    const due = this.lastReadAt + this.readLimitMs;
+    const now = this.o.clock.now();
+    if (now < due) {
+      this.readTimer = this.o.clock.setTimeout(() => this.onReadTimer(), due - now);
+      return;
+    }
+    this.close(this.state === "handshake" ? "handshake" : "read-deadline");
   }
 
   private onData(chunk: Uint8Array): void {
@@ -193,7 +220,7 @@ export class Link {
         const it = this.decoder.next(readMessage);
         if (!it) break;
         if (it.kind === "type") continue;
-        this.armReadTimer(this.o.readDeadlineMs);
+        this.touchRead(this.o.readDeadlineMs);
         const m = it.value;
         this.hooks.count?.("received", m.kind);
         if (m.kind === "ack") {
@@ -236,7 +263,7 @@ export class Link {
     }
     this.state = "up";
     this.upAt = this.o.clock.now();
-    this.armReadTimer(this.o.readDeadlineMs);
+    this.touchRead(this.o.readDeadlineMs);
     this.hooks.up(this);
   }
 
@@ -255,9 +282,13 @@ export class Link {
     for (const p of this.queue.splice(0)) p.done(why());
     const out = this.outstanding;
     if (out && this.o.failFast) {
-      this.o.clock.clearTimeout(out.timer);
       this.outstanding = null;
       out.done(why());
+    }
+    // Without failFast the waiting send keeps its timer and fails at its deadline, as in minimega.
+    if (!this.outstanding && this.ackTimer) {
+      this.o.clock.clearTimeout(this.ackTimer);
+      this.ackTimer = null;
     }
     this.hooks.closed(this, reason, err);
   }

@@ -81,12 +81,13 @@ export class Router {
 
   /** Floods an MSA to every neighbour not on its route (a relay counts its copies as flooded). */
   flood(m: MsaMessage, relay: boolean): void {
+    const shared = { bytes: null as Uint8Array | null };
     for (const link of this.links()) {
       if (m.route.includes(link.name)) continue;
       if (relay) this.stats.flooded++;
       link.send(m, (err) => {
         if (err && this.linkOf(link.name) === link) this.log.warn({ peer: link.name, err: err.message }, "flood to client failed");
-      });
+      }, shared);
     }
   }
 }

@@ -3,6 +3,8 @@
 import { GobError } from "./errors.ts";
 
 export const RESERVED = 9;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_U64 = 0xffff_ffff_ffff_ffffn;
 const utf8 = new TextEncoder();
 
 export class EncBuf {
@@ -66,15 +68,26 @@ export class EncBuf {
       this.uint(x);
       return;
     }
-    if (x < 0n || x > 0xffff_ffff_ffff_ffffn) throw new GobError("encode", `uint out of range: ${x}`);
-    if (x <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (x < 0n || x > MAX_U64) throw new GobError("encode", `uint out of range: ${x}`);
+    if (x <= MAX_SAFE) {
       this.uint(Number(x));
       return;
     }
-    const tmp: number[] = [];
-    for (let v = x; v > 0n; v >>= 8n) tmp.push(Number(v & 0xffn));
-    this.byte(256 - tmp.length);
-    for (let i = tmp.length - 1; i >= 0; i--) this.byte(tmp[i]!);
+    // Above 2^53: write the high and low 32-bit halves as numbers (one BigInt split, no per-byte BigInt work).
+    const hi = Number(x >> 32n);
+    const lo = Number(x & 0xffff_ffffn);
+    let n = 4;
+    for (let v = hi; v >= 1; v = Math.floor(v / 256)) n++;
+    if (this.len + 9 > this.buf.length) this.grow(9);
+    const buf = this.buf;
+    let p = this.len;
+    buf[p++] = 256 - n;
+    for (let i = n - 5; i >= 0; i--) buf[p++] = Math.floor(hi / 2 ** (8 * i)) & 0xff;
+    buf[p++] = lo >>> 24;
+    buf[p++] = (lo >>> 16) & 0xff;
+    buf[p++] = (lo >>> 8) & 0xff;
+    buf[p++] = lo & 0xff;
+    this.len = p;
   }
 
   /** gob int (zigzag through bit 0) from a safe integer. */
@@ -96,24 +109,24 @@ export class EncBuf {
     this.uint64(i >= 0n ? i << 1n : ((-i) << 1n) - 1n);
   }
 
-  /** count + UTF-8 bytes. */
+  /** count + UTF-8 bytes (one pass for ASCII; TextEncoder otherwise). */
   string(s: string): void {
-    let ascii = s.length <= 128;
-    if (ascii) {
-      for (let i = 0; i < s.length; i++) {
-        if (s.charCodeAt(i) >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-    }
-    if (ascii) {
-      this.uint(s.length);
-      if (this.len + s.length > this.buf.length) this.grow(s.length);
+    const n = s.length;
+    if (n < 0x80) {
+      if (this.len + n + 1 > this.buf.length) this.grow(n + 1);
       const buf = this.buf;
-      for (let i = 0; i < s.length; i++) buf[this.len + i] = s.charCodeAt(i);
-      this.len += s.length;
-      return;
+      const start = this.len;
+      buf[start] = n;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + 1 + i] = c;
+      }
+      if (i === n) {
+        this.len = start + 1 + n;
+        return;
+      }
     }
     const b = utf8.encode(s);
     this.uint(b.length);

@@ -152,15 +152,10 @@ export class Cursor {
 
   private decodeUtf8(at: number, n: number): string | null {
     const buf = this.buf;
-    if (n <= 64) {
-      let s = "";
+    if (n <= 256) {
       let i = 0;
-      for (; i < n; i++) {
-        const c = buf[at + i]!;
-        if (c >= 0x80) break;
-        s += String.fromCharCode(c);
-      }
-      if (i === n) return s;
+      while (i < n && buf[at + i]! < 0x80) i++;
+      if (i === n) return String.fromCharCode.apply(null, buf.subarray(at, at + n) as unknown as number[]);
     }
     try {
       return utf8.decode(buf.subarray(at, at + n));

@@ -31,6 +31,9 @@ export class GobStreamEncoder {
   private readonly sent = new Set<number>();
   private sinks: Sink[] = [];
   private readonly top = new EncBuf(512);
+  /** Buffers for interface values, one per nesting level, reused across calls. */
+  private readonly pool: EncBuf[] = [];
+  private depth = 0;
 
   constructor(registry: TypeRegistry) {
     this.registry = registry;
@@ -62,6 +65,7 @@ export class GobStreamEncoder {
       this.writeUnit(out, b);
     } finally {
       this.sinks = [];
+      this.depth = 0;
       b.reset();
     }
     if (out.length === 1) return out[0]!;
@@ -137,13 +141,16 @@ export class GobStreamEncoder {
     this.sendTypeDescriptor(this.sinks[this.sinks.length - 1]!, b, iv.type);
     b.int(this.registry.idOf(iv.type));
     this.sinks.push(b);
-    const data = new EncBuf(64);
+    const data = (this.pool[this.depth] ??= new EncBuf(256));
+    this.depth++;
+    data.reset();
     try {
       this.writeTop(data, iv.type, iv.value);
+      this.writeUnit(b, data);
     } finally {
       this.sinks.pop();
+      this.depth--;
     }
-    this.writeUnit(b, data);
   }
 
   private encodeStruct(b: EncBuf, t: GobStructType, v: GobValue): void {
@@ -163,6 +170,13 @@ export class GobStreamEncoder {
   private list(b: EncBuf, elem: GobType, v: GobValue, what: string): void {
     if (!Array.isArray(v)) throw new GobError("encode", `${what} needs an array value`);
     b.uint(v.length);
+    if (elem.kind === "string") {
+      for (const x of v) {
+        if (typeof x === "string") b.string(x);
+        else this.encodeValue(b, elem, x);
+      }
+      return;
+    }
     for (const x of v) this.encodeValue(b, elem, x);
   }
 
