@@ -9,7 +9,7 @@ export function createMeshNode(platform: Platform, transport: MeshTransport, opt
   return new MeshNode(platform, transport, options);
 }
 
-export { MeshNode, type Delivery, type MeshNodeOptions } from "./node.ts";
+export { MeshNode, type Delivery, type MeshNodeOptions, type MsaPolicyName } from "./node.ts";
 export type { SendResult } from "./router.ts";
 export type { MeshConn, MeshConnCloseReason, MeshTransport } from "./transport.ts";
 export { MemoryMeshNetwork } from "./memory-net.ts";

@@ -13,7 +13,7 @@ import { LINK_QUEUE_LIMIT, LINK_WRITE_BUFFER_LIMIT } from "./constants.ts";
 import { MeshError } from "./errors.ts";
 import { encodeMessage, readMessage } from "./message-codec.ts";
 import { MESSAGE_TYPE, type MeshMessage } from "./message.ts";
-import type { MeshConn, MeshConnCloseReason } from "./transport.ts";
+import type { LinkItem, MeshConn, MeshConnCloseReason } from "./transport.ts";
 
 export type LinkRole = "acceptor" | "dialer";
 export type LinkCloseReason = MeshConnCloseReason | "timeout" | "read-deadline" | "decode" | "handshake" | "refused" | "replaced" | "hangup" | "stalled" | "stopped";
@@ -49,11 +49,19 @@ export interface LinkOptions {
   failFast: boolean;
 }
 
-interface Pending {
-  m: MeshMessage;
-  done: (err: MeshError | null) => void;
+class Pending {
+  readonly m: MeshMessage;
+  readonly done: (err: MeshError | null) => void;
   /** Encoding shared by the copies of one flood (same bytes on every stream that has the definitions). */
-  shared?: { bytes: Uint8Array | null } | undefined;
+  readonly shared: { bytes: Uint8Array | null } | undefined;
+  /** Set when written: the ID its ACK must carry, and when it times out. */
+  id = 0n;
+  deadline = 0;
+  constructor(m: MeshMessage, done: (err: MeshError | null) => void, shared: { bytes: Uint8Array | null } | undefined) {
+    this.m = m;
+    this.done = done;
+    this.shared = shared;
+  }
 }
 
 export class Link {
@@ -72,7 +80,7 @@ export class Link {
   private readonly encoder: GobStreamEncoder;
   private readonly handshakeValues: (string | boolean)[] = [];
   private readonly queue: Pending[] = [];
-  private outstanding: (Pending & { id: bigint; deadline: number }) | null = null;
+  private outstanding: Pending | null = null;
   // Two lazy timers: each is armed at most once at a time and re-checks its condition when it fires, so a
   // busy link does not create (and cancel) a timer per message.
   private ackTimer: TimerHandle | null = null;
@@ -94,7 +102,7 @@ export class Link {
   /** Starts the handshake (the acceptor speaks first) and reading. */
   start(): void {
     this.touchRead(this.o.ackTimeoutMs);
-    this.conn.start({ data: (c) => this.onData(c), close: (r) => this.shutdown(r) });
+    this.conn.start({ data: (c) => this.onData(c), item: (x) => this.onItem(x), close: (r) => this.shutdown(r) });
     if (this.role === "acceptor" && this.state === "handshake") {
       this.writeValue(STRING, this.o.self);
       this.writeValue(BOOL, this.o.soliciting ?? false);
@@ -117,7 +125,7 @@ export class Link {
       done(new MeshError("queue-full", `${LINK_QUEUE_LIMIT} sends already queued to ${this.name}`));
       return;
     }
-    this.queue.push({ m, done, shared });
+    this.queue.push(new Pending(m, done, shared));
     if (!this.outstanding) this.pump();
   }
 
@@ -137,8 +145,9 @@ export class Link {
         p.done(new MeshError("link-closed", `link to ${this.name} closed`));
         continue;
       }
-      const deadline = this.o.clock.now() + this.o.ackTimeoutMs;
-      this.outstanding = { ...p, id, deadline };
+      p.id = id;
+      p.deadline = this.o.clock.now() + this.o.ackTimeoutMs;
+      this.outstanding = p;
       if (!this.ackTimer) this.ackTimer = this.o.clock.setTimeout(() => this.onAckTimer(), this.o.ackTimeoutMs);
     }
   }
@@ -166,13 +175,15 @@ export class Link {
   }
 
   private writeValue(t: typeof STRING | typeof BOOL, v: string | boolean): void {
-    this.write(this.encoder.encode(t, v));
+    if (this.conn.writeItem) this.conn.writeItem(v);
+    else this.write(this.encoder.encode(t, v));
     this.hooks.count?.("sent", "handshake");
   }
 
   private writeMessage(m: MeshMessage, shared?: { bytes: Uint8Array | null }): boolean {
     if (this.state === "closed") return false;
-    if (shared && this.encoder.hasSent(this.messageId)) this.write((shared.bytes ??= encodeMessage(this.encoder, m)));
+    if (this.conn.writeItem) this.conn.writeItem(m);
+    else if (shared && this.encoder.hasSent(this.messageId)) this.write((shared.bytes ??= encodeMessage(this.encoder, m)));
     else this.write(encodeMessage(this.encoder, m));
     this.hooks.count?.("sent", m.kind);
     return !this.isClosed();
@@ -212,28 +223,49 @@ export class Link {
           if (!it) break;
           if (it.kind === "type") continue;
           if (it.type !== STRING && it.type !== BOOL) throw new GobError("type-mismatch", `handshake value of type ${it.type.kind}`, it.offset);
-          this.hooks.count?.("received", "handshake");
-          this.handshakeValues.push(it.value as string | boolean);
-          this.handshakeStep();
+          this.onHandshakeValue(it.value as string | boolean);
           continue;
         }
         const it = this.decoder.next(readMessage);
         if (!it) break;
         if (it.kind === "type") continue;
-        this.touchRead(this.o.readDeadlineMs);
-        const m = it.value;
-        this.hooks.count?.("received", m.kind);
-        if (m.kind === "ack") {
-          this.onAck(m.id);
-          continue;
-        }
-        // ACK first (same ID), then hand the message over: minimega's order.
-        this.writeMessage({ kind: "ack", id: m.id });
-        this.hooks.message(this, m);
+        this.onMessage(it.value);
       }
     } catch (err) {
       this.closeWith("decode", err);
     }
+  }
+
+  /** Object-carrying connections (simulations): the same steps without the codec. */
+  private onItem(x: LinkItem): void {
+    if (this.isClosed()) return;
+    try {
+      if (typeof x === "string" || typeof x === "boolean") {
+        if (this.state !== "handshake") throw new GobError("type-mismatch", "handshake value after the handshake");
+        this.onHandshakeValue(x);
+      } else if (this.state === "handshake") throw new GobError("type-mismatch", "message before the handshake");
+      else this.onMessage(x);
+    } catch (err) {
+      this.closeWith("decode", err);
+    }
+  }
+
+  private onHandshakeValue(v: string | boolean): void {
+    this.hooks.count?.("received", "handshake");
+    this.handshakeValues.push(v);
+    this.handshakeStep();
+  }
+
+  private onMessage(m: MeshMessage): void {
+    this.touchRead(this.o.readDeadlineMs);
+    this.hooks.count?.("received", m.kind);
+    if (m.kind === "ack") {
+      this.onAck(m.id);
+      return;
+    }
+    // ACK first (same ID), then hand the message over: minimega's order.
+    this.writeMessage({ kind: "ack", id: m.id });
+    this.hooks.message(this, m);
   }
 
   private closeWith(reason: LinkCloseReason, err: unknown): void {

@@ -2,13 +2,23 @@
 // fixed latency (writes in the same tick are delivered together, in order), FIN and RST closes, a
 // broadcast domain for solicitations, and failure injection: crash a host (its connections reset), or
 // black-hole it (connections stay open but nothing passes, so only deadlines notice). Runs on any Clock;
-// with SimClock everything is deterministic and synchronous.
+// with SimClock everything is deterministic and synchronous. By default connections carry the real gob
+// bytes; `objects: true` passes decoded items instead, for simulations too large to encode every hop.
 import type { Clock } from "../util/clock.ts";
-import type { MeshConn, MeshConnCloseReason, MeshTransport } from "./transport.ts";
+import type { LinkItem, MeshConn, MeshConnCloseReason, MeshTransport } from "./transport.ts";
 
 interface Handlers {
   data(chunk: Uint8Array): void;
+  item(x: LinkItem): void;
   close(reason: MeshConnCloseReason): void;
+}
+
+/** An item in flight on an object-carrying connection. */
+class Boxed {
+  readonly item: LinkItem;
+  constructor(item: LinkItem) {
+    this.item = item;
+  }
 }
 
 class MemoryConn implements MeshConn {
@@ -16,7 +26,8 @@ class MemoryConn implements MeshConn {
   readonly host: MemoryHost;
   peer!: MemoryConn;
   private handlers: Handlers | null = null;
-  private inbox: Uint8Array[] = [];
+  private inbox: (Uint8Array | Boxed)[] = [];
+  writeItem?: (item: LinkItem) => void;
   private pendingClose: MeshConnCloseReason | null = null;
   private scheduled = false;
   closed = false;
@@ -26,6 +37,7 @@ class MemoryConn implements MeshConn {
     this.net = net;
     this.host = host;
     this.remoteAddress = remoteAddress;
+    if (net.objects) this.writeItem = (item) => this.send(new Boxed(item), 64);
   }
 
   get bufferedAmount(): number {
@@ -38,6 +50,10 @@ class MemoryConn implements MeshConn {
   }
 
   write(bytes: Uint8Array): void {
+    this.send(bytes.slice(), bytes.length);
+  }
+
+  private send(x: Uint8Array | Boxed, size: number): void {
     if (this.closed) return;
     if (this.host.blackholed || this.peer.host.blackholed) return;
     if (this.peer.closed) {
@@ -45,14 +61,14 @@ class MemoryConn implements MeshConn {
       this.enqueue(null, "reset");
       return;
     }
-    this.net.bytes += bytes.length;
+    this.net.bytes += size;
     this.net.writes++;
-    this.peer.enqueue(bytes.slice());
+    this.peer.enqueue(x);
   }
 
   /** Called on the receiving end: queue and schedule one delivery per tick. */
-  enqueue(bytes: Uint8Array | null, close?: MeshConnCloseReason): void {
-    if (bytes) this.inbox.push(bytes);
+  enqueue(x: Uint8Array | Boxed | null, close?: MeshConnCloseReason): void {
+    if (x) this.inbox.push(x);
     if (close) {
       if (close === "reset") this.inbox = [];
       this.pendingClose ??= close;
@@ -72,7 +88,8 @@ class MemoryConn implements MeshConn {
     this.inbox = [];
     for (const b of batch) {
       if (this.closed) return;
-      this.handlers.data(b);
+      if (b instanceof Boxed) this.handlers.item(b.item);
+      else this.handlers.data(b);
     }
     if (this.pendingClose && !this.closed) {
       this.closed = true;
@@ -116,8 +133,18 @@ class MemoryHost implements MeshTransport {
 
   dial(host: string, timeoutMs: number): Promise<MeshConn> {
     const target = this.net.hosts.get(host.replace(/:\d+$/, ""));
-    return new Promise((resolve, reject) => {
+    return new Promise((res, rej) => {
       const clock = this.net.clock;
+      // The dialler continues in a promise callback: a simulated clock must let it run before time moves.
+      const settled = () => (clock as { markAsync?: () => void }).markAsync?.();
+      const resolve = (c: MeshConn) => {
+        res(c);
+        settled();
+      };
+      const reject = (e: Error) => {
+        rej(e);
+        settled();
+      };
       const timer = clock.setTimeout(() => reject(new Error(`dial ${host}: i/o timeout`)), timeoutMs);
       clock.setTimeout(() => {
         if (!target || !target.accept || this.blackholed || target.blackholed) {
@@ -164,15 +191,18 @@ class MemoryHost implements MeshTransport {
 export class MemoryMeshNetwork {
   readonly clock: Clock;
   readonly latencyMs: number;
+  /** Connections carry decoded items instead of gob bytes (see MeshConn.writeItem). */
+  readonly objects: boolean;
   readonly hosts = new Map<string, MemoryHost>();
   /** Totals over the run: bytes and writes on connections, solicitation datagrams. */
   bytes = 0;
   writes = 0;
   datagrams = 0;
 
-  constructor(clock: Clock, opts: { latencyMs?: number } = {}) {
+  constructor(clock: Clock, opts: { latencyMs?: number; objects?: boolean } = {}) {
     this.clock = clock;
     this.latencyMs = opts.latencyMs ?? 1;
+    this.objects = opts.objects ?? false;
   }
 
   /** The transport of the host with this address (created on first use). */

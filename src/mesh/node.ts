@@ -21,8 +21,11 @@ import type { DataMessage, MeshMessage, MsaMessage } from "./message.ts";
 import { Router, type SendResult } from "./router.ts";
 import { backoffSeconds, parseSolicitation, shouldAnswer, solicitationPayload } from "./solicit.ts";
 import { MeshStats, registerMeshMetrics } from "./stats.ts";
+import { MsaSchedule } from "./msa-schedule.ts";
 import { Topology } from "./topology.ts";
 import type { MeshConn, MeshTransport } from "./transport.ts";
+
+export type MsaPolicyName = "gossamer" | "minimega";
 
 export interface MeshNodeOptions {
   name: string;
@@ -37,8 +40,13 @@ export interface MeshNodeOptions {
   /** Random per start unless given (pinning it makes restarts reuse sequence numbers). */
   instance?: bigint;
   limits?: Partial<GobLimits>;
-  /** Send a rate-limited MSA when the interval ends (true) or drop it as minimega does (false). */
-  trailingMsa?: boolean;
+  /**
+   * How MSAs are originated and shared. "gossamer" (default): changes are coalesced and never dropped by
+   * the rate limit (msa-schedule.ts), and a new link is sent the MSAs we hold (catch-up) so a joining
+   * node knows the mesh at once. "minimega": MSAs inside period/2 of the last are dropped; no catch-up.
+   * Both are the same on the wire and both originate at most 2 MSAs per period.
+   */
+  msaPolicy?: MsaPolicyName;
   /** Fail sends at once when their link closes (true) or wait out the timeout as minimega does (false). */
   failFast?: boolean;
   /** Accept same-Instance counter restarts without waiting out the lollipop (true) or not (minimega). */
@@ -73,7 +81,7 @@ export class MeshNode {
   private degreeValue: number;
   private msaPeriod: number;
   private timeout: number;
-  private readonly o: Required<Pick<MeshNodeOptions, "trailingMsa" | "failFast" | "quickRestart" | "dialSolicitorAddress" | "receiveBuffer">> & { limits: Partial<GobLimits> };
+  private readonly o: Required<Pick<MeshNodeOptions, "msaPolicy" | "failFast" | "quickRestart" | "dialSolicitorAddress" | "receiveBuffer">> & { limits: Partial<GobLimits> };
   private readonly platform: Platform;
   private readonly log: Logger;
   private readonly transport: MeshTransport;
@@ -87,10 +95,11 @@ export class MeshNode {
   private readonly listeners = new Set<(d: Delivery) => void>();
   private readonly recent: Delivery[] = [];
   private deliverySeq = 0;
-  private lastMsaAt = -Infinity;
+  private readonly msaSchedule: MsaSchedule;
   private lastOwnMsa: MsaMessage | null = null;
+  /** The last accepted MSA of every other node, as we flooded it (for catch-up on new links). */
+  private readonly lastMsas = new Map<string, MsaMessage>();
   private msaTimer: TimerHandle | null = null;
-  private trailingTimer: TimerHandle | null = null;
   private solicitTimer: TimerHandle | null = null;
   private soliciting = false;
   private stopped = false;
@@ -111,7 +120,7 @@ export class MeshNode {
     const r = platform.random;
     this.instance = opts.instance ?? (BigInt(Math.floor(r.next() * 2 ** 32)) << 32n) | BigInt(Math.floor(r.next() * 2 ** 32));
     this.o = {
-      trailingMsa: opts.trailingMsa ?? true,
+      msaPolicy: opts.msaPolicy ?? "gossamer",
       failFast: opts.failFast ?? true,
       quickRestart: opts.quickRestart ?? true,
       dialSolicitorAddress: opts.dialSolicitorAddress ?? true,
@@ -119,7 +128,8 @@ export class MeshNode {
       limits: opts.limits ?? {},
     };
     this.log = platform.logger.child({ component: "mesh-node", node: this.name });
-    this.topology = new Topology(this.name);
+    this.topology = new Topology(this.name, this.o.msaPolicy === "gossamer" ? 2 * this.msaPeriod : 0, () => platform.clock.now());
+    this.msaSchedule = new MsaSchedule(platform.clock, () => this.msaPeriod, this.o.msaPolicy === "gossamer" ? "coalesce" : "minimega", () => this.originateMsa());
     this.sequences = new SequenceTable({ quietMs: this.o.quickRestart ? this.msaPeriod / 2 : Infinity, expireMs: 10 * this.msaPeriod });
     this.router = new Router(this.name, this.topology, this.stats, this.log, (hop) => this.links.get(hop));
     this.router.links = () => this.links.values();
@@ -156,7 +166,8 @@ export class MeshNode {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of [this.msaTimer, this.trailingTimer, this.solicitTimer]) if (t) this.platform.clock.clearTimeout(t);
+    for (const t of [this.msaTimer, this.solicitTimer]) if (t) this.platform.clock.clearTimeout(t);
+    this.msaSchedule.stop();
     for (const l of [...this.links.values(), ...this.handshaking]) l.close("stopped");
     await this.transport.close();
   }
@@ -179,7 +190,14 @@ export class MeshNode {
   }
   setMsaPeriod(ms: number): void {
     this.msaPeriod = ms;
+    if (this.o.msaPolicy === "gossamer") this.topology.graceMs = 2 * ms;
     this.scheduleMsa();
+  }
+  /** Switches the MSA policy (benches compare the two on one mesh). */
+  setMsaPolicy(p: MsaPolicyName): void {
+    this.o.msaPolicy = p;
+    this.msaSchedule.policy = p === "gossamer" ? "coalesce" : "minimega";
+    this.topology.graceMs = p === "gossamer" ? 2 * this.msaPeriod : 0;
   }
   get timeoutMs(): number {
     return this.timeout;
@@ -237,22 +255,16 @@ export class MeshNode {
     return this.recent.filter((d) => d.seq > afterSeq);
   }
 
-  /** Issues an MSA now, subject to the period/2 rate limit (minimega's MSA()). */
+  /** Asks for an MSA (minimega's MSA()): announced per the schedule (msa-schedule.ts), at most 2 per period. */
   msa(): void {
     if (this.stopped) return;
+    this.msaSchedule.change();
+    this.stats.msasRateLimited = this.msaSchedule.limited;
+  }
+
+  private originateMsa(): void {
+    if (this.stopped) return;
     const now = this.platform.clock.now();
-    const wait = this.lastMsaAt + this.msaPeriod / 2 - now;
-    if (wait > 0) {
-      this.stats.msasRateLimited++;
-      if (this.o.trailingMsa && !this.trailingTimer) {
-        this.trailingTimer = this.platform.clock.setTimeout(() => {
-          this.trailingTimer = null;
-          this.msa();
-        }, wait);
-      }
-      return;
-    }
-    this.lastMsaAt = now;
     const clients = this.clients();
     this.topology.setOwn(clients);
     if (clients.length === 0) return;
@@ -347,6 +359,23 @@ export class MeshNode {
     d?.resolve(link.name);
     this.topology.setOwn(this.clients());
     this.msa();
+    if (this.o.msaPolicy === "gossamer") this.catchUp(link);
+  }
+
+  /**
+   * Sends a new neighbour the last MSA of every node we know (as a flood would have carried it), so it
+   * learns the mesh now instead of over the next period. Ordinary MSAs on the wire: a receiver that has
+   * them drops them as duplicates, one that lacks them accepts and floods them on.
+   */
+  private catchUp(link: Link): void {
+    for (const [src, m] of this.lastMsas) {
+      if (!this.topology.reported(src)) {
+        this.lastMsas.delete(src); // pruned: unreachable or gone
+        continue;
+      }
+      if (src === link.name || m.route.includes(link.name)) continue;
+      link.send(m, () => {});
+    }
   }
 
   private onClosed(link: Link, reason: LinkCloseReason, err?: unknown): void {
@@ -379,16 +408,18 @@ export class MeshNode {
       this.log.warn({ peer: link.name, command: String(m.command), reason: m.reason }, "invalid message dropped");
       return;
     }
-    const route = [...m.route, this.name];
     if (m.kind === "msa") {
       if (!this.sequences.accept(m.instance, m.id, this.platform.clock.now())) {
         this.stats.msasDuplicate++;
         return;
       }
       if (!this.topology.report(m.source, m.neighbours)) this.stats.msasUnchanged++;
-      this.router.flood({ ...m, route }, true);
+      const fwd: MsaMessage = { kind: "msa", source: m.source, instance: m.instance, route: [...m.route, this.name], id: m.id, neighbours: m.neighbours };
+      if (m.source !== this.name) this.lastMsas.set(m.source, fwd);
+      this.router.flood(fwd, true);
       return;
     }
+    const route = [...m.route, this.name];
     const mine = m.recipients.includes(this.name);
     const rest = m.recipients.filter((r) => r !== this.name);
     const fwd: DataMessage = { ...m, recipients: rest, route };
@@ -433,8 +464,10 @@ export class MeshNode {
     this.msaTimer = this.platform.clock.setTimeout(() => {
       this.msaTimer = null;
       if (this.stopped) return;
-      this.msa();
+      this.msaSchedule.periodic();
+      this.stats.msasRateLimited = this.msaSchedule.limited;
       this.refreshRoutes();
+      this.topology.expire();
       this.sequences.sweep(this.platform.clock.now(), this.instance);
       this.scheduleMsa();
     }, this.msaPeriod);

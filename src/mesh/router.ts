@@ -82,12 +82,14 @@ export class Router {
   /** Floods an MSA to every neighbour not on its route (a relay counts its copies as flooded). */
   flood(m: MsaMessage, relay: boolean): void {
     const shared = { bytes: null as Uint8Array | null };
+    // One callback for every copy; a copy fails when its link closes or times out (logged there).
+    const done = (err: MeshError | null) => {
+      if (err && err.reason !== "link-closed") this.log.debug({ source: m.source, id: String(m.id), err: err.message }, "flood to client failed");
+    };
     for (const link of this.links()) {
       if (m.route.includes(link.name)) continue;
       if (relay) this.stats.flooded++;
-      link.send(m, (err) => {
-        if (err && this.linkOf(link.name) === link) this.log.warn({ peer: link.name, err: err.message }, "flood to client failed");
-      }, shared);
+      link.send(m, done, shared);
     }
   }
 }

@@ -1,9 +1,12 @@
 // What a node knows of the mesh (docs/protocols/meshage.md §6): the neighbour list each node last
 // announced, the EFFECTIVE network (an edge exists only if both ends list each other), and next hops by
 // breadth-first search from this node. Nodes in the effective network that the search cannot reach are
-// in another partition (or their neighbours stopped listing them): they are removed from the known
-// network, as minimega does. One pass suffices: removing an unreachable node cannot change the
-// reachable part. Cost O(nodes + edges) per recomputation; it runs only when something changed.
+// in another partition (or their neighbours stopped listing them): they leave the effective network and
+// the routes at once, and minimega also deletes what they announced. We keep what they announced for a
+// grace period first (`graceMs`; 0 is minimega's rule): a node that is just joining cannot reach anyone
+// until its neighbours' next MSAs list it, and must not throw away the mesh it was just sent (catch-up).
+// One pass suffices: removing an unreachable node cannot change the reachable part. Cost O(nodes + edges)
+// per recomputation; it runs only when something changed.
 
 export class Topology {
   readonly self: string;
@@ -12,11 +15,19 @@ export class Topology {
   private effective = new Map<string, string[]>();
   private routes = new Map<string, string>();
   private dirty = false;
+  /** Since when each held-but-unreachable node has been unreachable. */
+  private readonly unreachableSince = new Map<string, number>();
+  /** How long announcements of unreachable nodes are kept (0: deleted at once, as minimega does). */
+  graceMs: number;
   /** Recomputations so far (for metrics and benches). */
   recomputations = 0;
 
-  constructor(self: string) {
+  private readonly now: () => number;
+
+  constructor(self: string, graceMs = 0, now: () => number = () => 0) {
     this.self = self;
+    this.graceMs = graceMs;
+    this.now = now;
   }
 
   get isDirty(): boolean {
@@ -47,8 +58,21 @@ export class Topology {
     return this.dirty ? this.recompute() : [];
   }
 
-  /** Builds the effective network and the next hops; prunes what cannot be reached. */
-  recompute(): string[] {
+  /** Deletes announcements of nodes unreachable for longer than the grace period. */
+  expire(now = this.now()): string[] {
+    const gone: string[] = [];
+    for (const [k, since] of this.unreachableSince) {
+      if (now - since >= this.graceMs) {
+        this.unreachableSince.delete(k);
+        this.network.delete(k);
+        gone.push(k);
+      }
+    }
+    return gone;
+  }
+
+  /** Builds the effective network and the next hops; drops what cannot be reached (see graceMs). */
+  recompute(now = this.now()): string[] {
     this.recomputations++;
     this.dirty = false;
     const sets = new Map<string, Set<string>>();
@@ -93,10 +117,12 @@ export class Topology {
     }
     for (const k of pruned) {
       eff.delete(k);
-      this.network.delete(k);
+      if (!this.unreachableSince.has(k)) this.unreachableSince.set(k, now);
     }
+    for (const k of routes.keys()) this.unreachableSince.delete(k);
     this.effective = eff;
     this.routes = routes;
+    this.expire(now);
     return pruned.sort();
   }
 

@@ -1,6 +1,10 @@
 // The seam between the mesh node and the network. Node provides TCP links on the mesh port and UDP
 // solicitations (src/node/mesh-transport.ts); simulations and tests provide an in-memory network
 // (memory-net.ts). The node never knows which it has.
+import type { MeshMessage } from "./message.ts";
+
+/** What an object-carrying connection passes instead of gob bytes: handshake values and messages. */
+export type LinkItem = string | boolean | MeshMessage;
 
 /** One established byte stream to a neighbour (a TCP connection). */
 export interface MeshConn {
@@ -10,8 +14,13 @@ export interface MeshConn {
   write(bytes: Uint8Array): void;
   /** Bytes queued but not yet handed to the network (back-pressure). */
   readonly bufferedAmount: number;
+  /**
+   * Simulation only: a connection that carries decoded items instead of bytes (the codec is skipped, so
+   * very large simulated meshes stay cheap). Real transports leave this undefined.
+   */
+  writeItem?(item: LinkItem): void;
   /** Starts delivery: nothing is delivered before this is called. `close` fires once, after the last data. */
-  start(handlers: { data(chunk: Uint8Array): void; close(reason: MeshConnCloseReason): void }): void;
+  start(handlers: { data(chunk: Uint8Array): void; item(x: LinkItem): void; close(reason: MeshConnCloseReason): void }): void;
   /** Graceful close (FIN). */
   close(): void;
   /** Abortive close (RST). */
