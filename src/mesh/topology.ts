@@ -115,10 +115,12 @@ export class Topology {
     for (const k of eff.keys()) {
       if (!routes.has(k)) pruned.push(k);
     }
-    for (const k of pruned) {
-      eff.delete(k);
-      if (!this.unreachableSince.has(k)) this.unreachableSince.set(k, now);
-    }
+    for (const k of pruned) eff.delete(k);
+    // minimega forgets only effective-but-unreachable nodes (a node none of whose edges is confirmed yet
+    // stays known); with a grace period we also age out everything else we cannot reach, so nodes that
+    // died do not stay in memory for ever.
+    const unreachable = this.graceMs > 0 ? [...this.network.keys()].filter((k) => k !== this.self && !routes.has(k)) : pruned;
+    for (const k of unreachable) if (!this.unreachableSince.has(k)) this.unreachableSince.set(k, now);
     for (const k of routes.keys()) this.unreachableSince.delete(k);
     this.effective = eff;
     this.routes = routes;

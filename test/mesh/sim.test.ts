@@ -172,6 +172,22 @@ describe("meshage in simulation", () => {
     expect(m.deliveries.get("c")).toHaveLength(1);
   });
 
+  for (const msaPolicy of ["gossamer", "minimega"] as const) {
+    it(`a joining node learns the mesh: at once with catch-up, at the next periodic MSAs without (${msaPolicy})`, async () => {
+      const names = Array.from({ length: 8 }, (_, i) => `r${i}`);
+      const m = await simMesh(names, { msaPolicy, msaPeriodMs: 10_000 });
+      for (let i = 0; i < names.length; i++) await link(m, names[i]!, names[(i + 1) % names.length]!);
+      await m.until(() => names.every((n) => m.node(n).broadcastRecipients().length === 7), 30_000, 50);
+      await m.run(3_000);
+      const x = await m.add("x", { msaPolicy, msaPeriodMs: 10_000 });
+      await link(m, "x", "r0");
+      await link(m, "x", "r4");
+      const took = await m.until(() => x.broadcastRecipients().length === 8 && names.every((n) => m.node(n).broadcastRecipients().length === 8), 30_000, 50);
+      if (msaPolicy === "gossamer") expect(took).toBeLessThanOrEqual(500);
+      else expect(took).toBeGreaterThan(1_000);
+    });
+  }
+
   it("errors are MeshErrors with stable codes", () => {
     expect(new MeshError("timeout", "x").code).toBe("mesh.timeout");
   });
