@@ -11,63 +11,21 @@
 import type { Platform } from "../platform/index.ts";
 import type { TimerHandle } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { DEADLINE_MULTIPLIER, DEFAULT_MSA_PERIOD_MS, DEFAULT_NAMESPACE, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, RECEIVE_BUFFER } from "./constants.ts";
+import { DEADLINE_MULTIPLIER } from "./constants.ts";
 import { dot } from "./dot.ts";
 import { MeshError } from "./errors.ts";
-import { TypeRegistry, type GobInterface, type GobLimits } from "./gob/index.ts";
+import { TypeRegistry, type GobInterface } from "./gob/index.ts";
 import { Link, type HandshakeInfo, type LinkCloseReason, type LinkOptions } from "./link.ts";
 import { SequenceTable } from "./lollipop.ts";
 import type { DataMessage, MeshMessage, MsaMessage } from "./message.ts";
 import { Router, type SendResult } from "./router.ts";
-import { backoffSeconds, parseSolicitation, shouldAnswer, solicitationPayload } from "./solicit.ts";
+import { Solicitor } from "./solicit.ts";
+import { Inbox, type Delivery } from "./inbox.ts";
 import { MeshStats, registerMeshMetrics } from "./stats.ts";
 import { MsaSchedule } from "./msa-schedule.ts";
 import { Topology } from "./topology.ts";
+import { resolveOptions, type MeshNodeOptions, type MsaPolicyName, type ResolvedOptions } from "./node-options.ts";
 import type { MeshConn, MeshTransport } from "./transport.ts";
-
-export type MsaPolicyName = "gossamer" | "minimega";
-
-export interface MeshNodeOptions {
-  name: string;
-  namespace?: string;
-  degree?: number;
-  /** The mesh port (shown in status; the transport dials and listens on it). A function is read live. */
-  port?: number | (() => number);
-  msaPeriodMs?: number;
-  timeoutMs?: number;
-  /** Version string sent in the handshake (a mismatch only logs a warning on either side). */
-  version?: string;
-  /** Random per start unless given (pinning it makes restarts reuse sequence numbers). */
-  instance?: bigint;
-  limits?: Partial<GobLimits>;
-  /**
-   * How MSAs are originated and shared. "gossamer" (default): changes are coalesced and never dropped by
-   * the rate limit (msa-schedule.ts), and a new link is sent the MSAs we hold (catch-up) so a joining
-   * node knows the mesh at once. "minimega": MSAs inside period/2 of the last are dropped; no catch-up.
-   * Both are the same on the wire and both originate at most 2 MSAs per period.
-   */
-  msaPolicy?: MsaPolicyName;
-  /** Fail sends at once when their link closes (true) or wait out the timeout as minimega does (false). */
-  failFast?: boolean;
-  /** Accept same-Instance counter restarts without waiting out the lollipop (true) or not (minimega). */
-  quickRestart?: boolean;
-  /** Answer solicitations by dialling the datagram's source address (true) or the announced name. */
-  dialSolicitorAddress?: boolean;
-  /** Messages kept for late subscribers (and replay by sequence number). */
-  receiveBuffer?: number;
-}
-
-/** A MESSAGE this node received, as handed to subscribers. */
-export interface Delivery {
-  /** Delivery sequence number (per node, from 1). */
-  seq: number;
-  /** Recipient (this node) or a Snoop of a relayed message. */
-  kind: "delivered" | "snooped";
-  message: DataMessage;
-  /** The neighbour it came from. */
-  from: string;
-  at: number;
-}
 
 export class MeshNode {
   readonly name: string;
@@ -81,7 +39,7 @@ export class MeshNode {
   private degreeValue: number;
   private msaPeriod: number;
   private timeout: number;
-  private readonly o: Required<Pick<MeshNodeOptions, "msaPolicy" | "failFast" | "quickRestart" | "dialSolicitorAddress" | "receiveBuffer">> & { limits: Partial<GobLimits> };
+  private readonly o: ResolvedOptions;
   private readonly platform: Platform;
   private readonly log: Logger;
   private readonly transport: MeshTransport;
@@ -92,47 +50,51 @@ export class MeshNode {
   private readonly links = new Map<string, Link>();
   private readonly handshaking = new Set<Link>();
   private readonly dials = new Map<Link, { resolve(name: string): void; reject(e: MeshError): void; solicited: boolean }>();
-  private readonly listeners = new Set<(d: Delivery) => void>();
-  private readonly recent: Delivery[] = [];
-  private deliverySeq = 0;
+  private readonly inbox: Inbox;
+  private readonly solicitor: Solicitor;
   private readonly msaSchedule: MsaSchedule;
   private lastOwnMsa: MsaMessage | null = null;
   /** The last accepted MSA of every other node, as we flooded it (for catch-up on new links). */
   private readonly lastMsas = new Map<string, MsaMessage>();
   private msaTimer: TimerHandle | null = null;
-  private solicitTimer: TimerHandle | null = null;
-  private soliciting = false;
   private stopped = false;
   private readonly linkOptions: LinkOptions;
 
   constructor(platform: Platform, transport: MeshTransport, opts: MeshNodeOptions) {
-    if (!opts.name || opts.name.includes(":")) throw new MeshError("bad-target", `invalid node name ${JSON.stringify(opts.name)}`);
+    const r = resolveOptions(opts, platform.random);
     this.platform = platform;
     this.transport = transport;
-    this.name = opts.name;
-    this.namespace = opts.namespace ?? DEFAULT_NAMESPACE;
-    const port = opts.port ?? DEFAULT_PORT;
-    this.portOf = typeof port === "function" ? port : () => port;
-    this.version = opts.version ?? "gossamer";
-    this.degreeValue = opts.degree ?? 0;
-    this.msaPeriod = opts.msaPeriodMs ?? DEFAULT_MSA_PERIOD_MS;
-    this.timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const r = platform.random;
-    this.instance = opts.instance ?? (BigInt(Math.floor(r.next() * 2 ** 32)) << 32n) | BigInt(Math.floor(r.next() * 2 ** 32));
-    this.o = {
-      msaPolicy: opts.msaPolicy ?? "gossamer",
-      failFast: opts.failFast ?? true,
-      quickRestart: opts.quickRestart ?? true,
-      dialSolicitorAddress: opts.dialSolicitorAddress ?? true,
-      receiveBuffer: opts.receiveBuffer ?? RECEIVE_BUFFER,
-      limits: opts.limits ?? {},
-    };
+    this.name = r.name;
+    this.namespace = r.namespace;
+    this.portOf = r.port;
+    this.version = r.version;
+    this.degreeValue = r.degree;
+    this.msaPeriod = r.msaPeriodMs;
+    this.timeout = r.timeoutMs;
+    this.instance = r.instance;
+    this.o = r;
     this.log = platform.logger.child({ component: "mesh-node", node: this.name });
     this.topology = new Topology(this.name, this.o.msaPolicy === "gossamer" ? 2 * this.msaPeriod : 0, () => platform.clock.now());
     this.msaSchedule = new MsaSchedule(platform.clock, () => this.msaPeriod, this.o.msaPolicy === "gossamer" ? "coalesce" : "minimega", () => this.originateMsa());
     this.sequences = new SequenceTable({ quietMs: this.o.quickRestart ? this.msaPeriod / 2 : Infinity, expireMs: 10 * this.msaPeriod });
     this.router = new Router(this.name, this.topology, this.stats, this.log, (hop) => this.links.get(hop));
     this.router.links = () => this.links.values();
+    this.inbox = new Inbox(this.o.receiveBuffer, this.log);
+    this.solicitor = new Solicitor({
+      name: this.name,
+      namespace: this.namespace,
+      clock: platform.clock,
+      random: platform.random,
+      transport,
+      stats: this.stats,
+      log: this.log,
+      links: () => this.links.size,
+      degree: () => this.degreeValue,
+      linked: (n) => this.links.has(n),
+      answer: (target, name) => {
+        this.dialWith(target, true).catch((e: MeshError) => this.log.debug({ solicitor: name, target, err: e.message }, "answering solicitation failed"));
+      },
+    });
     const node = this;
     this.linkOptions = {
       clock: platform.clock,
@@ -156,17 +118,18 @@ export class MeshNode {
   }
 
   async start(): Promise<void> {
-    this.transport.onSolicitation((p, from) => this.onSolicitation(p, from));
+    this.transport.onSolicitation((p, from) => this.solicitor.onDatagram(p, from, this.o.dialSolicitorAddress));
     await this.transport.listen((conn) => this.accept(conn));
     this.scheduleMsa();
-    this.checkDegree();
+    this.solicitor.check();
     this.log.info({ namespace: this.namespace, degree: this.degreeValue, instance: this.instance.toString(), msaPeriodMs: this.msaPeriod }, "mesh node started");
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of [this.msaTimer, this.solicitTimer]) if (t) this.platform.clock.clearTimeout(t);
+    if (this.msaTimer) this.platform.clock.clearTimeout(this.msaTimer);
+    this.solicitor.stop();
     this.msaSchedule.stop();
     for (const l of [...this.links.values(), ...this.handshaking]) l.close("stopped");
     await this.transport.close();
@@ -183,7 +146,7 @@ export class MeshNode {
   }
   setDegree(d: number): void {
     this.degreeValue = Math.max(0, Math.floor(d));
-    this.checkDegree();
+    this.solicitor.check();
   }
   get msaPeriodMs(): number {
     return this.msaPeriod;
@@ -246,13 +209,12 @@ export class MeshNode {
 
   /** Subscribes to MESSAGEs delivered here (and snooped ones); returns an unsubscribe function. */
   onMessage(listener: (d: Delivery) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.inbox.subscribe(listener);
   }
 
   /** Deliveries still held (at most receiveBuffer), optionally only those after `afterSeq`. */
   recentDeliveries(afterSeq = 0): Delivery[] {
-    return this.recent.filter((d) => d.seq > afterSeq);
+    return this.inbox.after(afterSeq);
   }
 
   /** Asks for an MSA (minimega's MSA()): announced per the schedule (msa-schedule.ts), at most 2 per period. */
@@ -396,7 +358,7 @@ export class MeshNode {
     this.log.info({ peer: link.name, reason }, "client disconnected");
     if (this.stopped) return;
     this.topology.setOwn(this.clients());
-    this.checkDegree();
+    this.solicitor.check();
     this.msa();
   }
 
@@ -427,24 +389,13 @@ export class MeshNode {
       this.refreshRoutes();
       void this.router.send(fwd, false);
     }
-    if (mine) this.deliver("delivered", fwd, link.name);
+    if (mine) {
+      this.stats.delivered++;
+      this.inbox.deliver(fwd, link.name, this.platform.wallClock());
+    }
     else if (this.snoop) {
       this.stats.snooped++;
       this.snoop(fwd);
-    }
-  }
-
-  private deliver(kind: Delivery["kind"], message: DataMessage, from: string): void {
-    const d: Delivery = { seq: ++this.deliverySeq, kind, message, from, at: this.platform.wallClock() };
-    this.stats.delivered++;
-    this.recent.push(d);
-    if (this.recent.length > this.o.receiveBuffer) this.recent.shift();
-    for (const l of this.listeners) {
-      try {
-        l(d);
-      } catch (e) {
-        this.log.error({ err: (e as Error).message }, "message listener failed");
-      }
     }
   }
 
@@ -472,40 +423,8 @@ export class MeshNode {
       this.scheduleMsa();
     }, this.msaPeriod);
   }
-
-  private checkDegree(): void {
-    if (this.soliciting || this.stopped || this.links.size >= this.degreeValue) return;
-    this.soliciting = true;
-    let k = 1;
-    const payload = solicitationPayload(this.namespace, this.name);
-    const step = () => {
-      this.solicitTimer = null;
-      if (this.stopped || this.links.size >= this.degreeValue) {
-        this.soliciting = false;
-        return;
-      }
-      this.transport.solicit(payload);
-      this.stats.solicitationsSent++;
-      const wait = backoffSeconds(k, () => this.platform.random.next());
-      if (k < 7) k++;
-      this.solicitTimer = this.platform.clock.setTimeout(step, wait * 1000);
-    };
-    step();
-  }
-
-  private onSolicitation(payload: Uint8Array, from: string): void {
-    if (this.stopped) return;
-    const s = parseSolicitation(payload);
-    if (!s) {
-      this.log.debug({ from }, "malformed solicitation dropped");
-      return;
-    }
-    if (s.namespace !== this.namespace || s.name === this.name || this.links.has(s.name)) return;
-    if (!shouldAnswer(this.links.size, () => this.platform.random.next())) return;
-    this.stats.solicitationsAnswered++;
-    const target = this.o.dialSolicitorAddress && from ? from : s.name;
-    this.dialWith(target, true).catch((e: MeshError) => this.log.debug({ solicitor: s.name, target, err: e.message }, "answering solicitation failed"));
-  }
 }
 
 export type { SendResult } from "./router.ts";
+export type { MeshNodeOptions, MsaPolicyName } from "./node-options.ts";
+export type { Delivery } from "./inbox.ts";

@@ -45,7 +45,6 @@ export function deliveryJson(d: Delivery): Record<string, unknown> {
   const m = d.message;
   return {
     seq: d.seq,
-    kind: d.kind,
     from: d.from,
     at: new Date(d.at).toISOString(),
     source: m.source,
@@ -107,7 +106,7 @@ export async function serveMeshAdmin(listen: string, node: MeshNode, metrics: Me
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
     const after = Number(req.headers["last-event-id"] ?? url.searchParams.get("after") ?? "NaN");
     const write = (d: Delivery) => {
-      res.write(`id: ${d.seq}\nevent: ${d.kind}\ndata: ${gob.toJsonText(deliveryJson(d) as gob.Plain)}\n\n`);
+      res.write(`id: ${d.seq}\nevent: message\ndata: ${gob.toJsonText(deliveryJson(d) as gob.Plain)}\n\n`);
       if (res.writableLength > MAX_STREAM_BACKLOG) res.destroy();
     };
     res.write(": gossamer mesh messages\n\n");

@@ -90,7 +90,7 @@ describe("gossamer mesh processes", () => {
     expect(JSON.parse(out.join(""))).toEqual({ recipients: ["b"], unroutable: [], failed: [] });
     expect(await op("send", httpA, "all", "to everyone")).toBe(0);
     await vi.waitFor(() => expect(streamed.map((s) => (s.body as { value: string }).value)).toEqual(["hello b", "to everyone"]));
-    expect(streamed[0]).toMatchObject({ seq: 1, kind: "delivered", from: "a", source: "a", route: ["a", "b"], body: { type: "string", value: "hello b" } });
+    expect(streamed[0]).toMatchObject({ seq: 1, from: "a", source: "a", route: ["a", "b"], body: { type: "string", value: "hello b" } });
     ac.abort();
     await following;
     // a late subscriber replays what it missed

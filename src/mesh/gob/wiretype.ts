@@ -12,7 +12,6 @@ import type { EncBuf } from "./buffer.ts";
 import type { GobLimits } from "./limits.ts";
 import type { GobCompositeType, GobType } from "./types.ts";
 import {
-  CT_ID,
   CT_NAME,
   MAX_INTERFACE_NAME,
   WT_ARRAY,

@@ -1,0 +1,52 @@
+// Local delivery (minimega's receive channel): MESSAGEs for this node go to every subscriber at once,
+// and the last `capacity` are kept so a late subscriber can catch up by sequence number (the admin
+// API's stream resumes with Last-Event-ID). Subscribers must not block; a failing one is logged.
+import type { Logger } from "../util/logger.ts";
+import type { DataMessage } from "./message.ts";
+
+/** A MESSAGE this node received, as handed to subscribers. */
+export interface Delivery {
+  /** Delivery sequence number (per node, from 1). */
+  seq: number;
+  message: DataMessage;
+  /** The neighbour it came from. */
+  from: string;
+  /** Wall-clock milliseconds. */
+  at: number;
+}
+
+export class Inbox {
+  private readonly listeners = new Set<(d: Delivery) => void>();
+  private readonly recent: Delivery[] = [];
+  private seq = 0;
+  private readonly capacity: number;
+  private readonly log: Logger;
+
+  constructor(capacity: number, log: Logger) {
+    this.capacity = capacity;
+    this.log = log;
+  }
+
+  deliver(message: DataMessage, from: string, at: number): void {
+    const d: Delivery = { seq: ++this.seq, message, from, at };
+    this.recent.push(d);
+    if (this.recent.length > this.capacity) this.recent.shift();
+    for (const l of this.listeners) {
+      try {
+        l(d);
+      } catch (e) {
+        this.log.error({ err: (e as Error).message }, "message listener failed");
+      }
+    }
+  }
+
+  subscribe(listener: (d: Delivery) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Deliveries still held, after `afterSeq`. */
+  after(afterSeq: number): Delivery[] {
+    return this.recent.filter((d) => d.seq > afterSeq);
+  }
+}
