@@ -2,6 +2,7 @@
 // minimega behaviour (the same node with the fix turned off): sends fail at once when their link closes;
 // MSA origination stays bounded under churn and a rate-limited change is not lost; restarts reconnect
 // and are believed at once; solicitations connect a LAN; `send all` with nobody there is an error.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { expandTargets, MeshError, parseSolicitation, solicitationPayload, stringBody } from "../../src/mesh/index.ts";
 import { SequenceTable } from "../../src/mesh/lollipop.ts";
@@ -132,5 +133,29 @@ describe("send all (#105)", () => {
     const m = await simMesh(["alone"]);
     const r = await settle(m, m.node("alone").broadcast(stringBody("x")));
     expect(r).toEqual({ recipients: [], failed: [], unroutable: [] });
+  });
+});
+
+describe("parsers of untrusted text", () => {
+  it("solicitation datagrams and recipient lists: a result or a MeshError, nothing else (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 1100 }), (b) => {
+        const r = parseSolicitation(b);
+        if (r) expect(`meshage:${r.namespace}:${r.name}`).toBe(new TextDecoder().decode(b));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (spec) => {
+        try {
+          const r = expandTargets(spec);
+          expect(r === "all" || (Array.isArray(r) && r.length <= 65536)).toBe(true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(MeshError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(() => expandTargets("n[1-99999999]")).toThrow(MeshError);
   });
 });
