@@ -17,6 +17,10 @@ interface Entry {
 
 export class SequenceTable {
   private readonly table = new Map<bigint, Entry>();
+  /** The entry last used for each Instance value seen in a row (bigint Map lookups hash the digits; a
+   * comparison with the previous Instance is cheap, and floods arrive in runs from the same senders). */
+  private lastInstance = -1n;
+  private lastEntry: Entry | undefined;
   private readonly quietMs: number;
   private readonly expireMs: number;
   /** Accepted as counter restarts under our rule where minimega would have dropped them. */
@@ -33,15 +37,19 @@ export class SequenceTable {
 
   /** Our own next sequence number (stored like any other Instance). */
   next(instance: bigint, now: number): bigint {
-    const e = this.table.get(instance);
-    const id = (e?.id ?? 0n) + 1n;
-    this.table.set(instance, { id, at: now });
-    return id;
+    const e = this.lookup(instance);
+    if (!e) {
+      this.table.set(instance, { id: 1n, at: now });
+      return 1n;
+    }
+    e.id += 1n;
+    e.at = now;
+    return e.id;
   }
 
   /** Whether an MSA (instance, id) is new; records it if so. */
   accept(instance: bigint, id: bigint, now: number): boolean {
-    const e = this.table.get(instance);
+    const e = this.lookup(instance);
     if (!e) {
       this.table.set(instance, { id, at: now });
       return id > 0n;
@@ -62,8 +70,20 @@ export class SequenceTable {
     return false;
   }
 
+  private lookup(instance: bigint): Entry | undefined {
+    if (instance === this.lastInstance && this.lastEntry) return this.lastEntry;
+    const e = this.table.get(instance);
+    if (e) {
+      this.lastInstance = instance;
+      this.lastEntry = e;
+    }
+    return e;
+  }
+
   /** Drops Instances not heard from for expireMs (never `keep`, our own). */
   sweep(now: number, keep: bigint): void {
     for (const [k, e] of this.table) if (k !== keep && now - e.at >= this.expireMs) this.table.delete(k);
+    this.lastEntry = undefined;
+    this.lastInstance = -1n;
   }
 }

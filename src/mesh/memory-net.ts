@@ -13,20 +13,14 @@ interface Handlers {
   close(reason: MeshConnCloseReason): void;
 }
 
-/** An item in flight on an object-carrying connection. */
-class Boxed {
-  readonly item: LinkItem;
-  constructor(item: LinkItem) {
-    this.item = item;
-  }
-}
 
 class MemoryConn implements MeshConn {
   readonly remoteAddress: string;
   readonly host: MemoryHost;
   peer!: MemoryConn;
   private handlers: Handlers | null = null;
-  private inbox: (Uint8Array | Boxed)[] = [];
+  /** Bytes (byte-carrying connections) or items (object-carrying ones) in flight to this end. */
+  private inbox: (Uint8Array | LinkItem)[] = [];
   writeItem?: (item: LinkItem) => void;
   private pendingClose: MeshConnCloseReason | null = null;
   private scheduled = false;
@@ -37,7 +31,7 @@ class MemoryConn implements MeshConn {
     this.net = net;
     this.host = host;
     this.remoteAddress = remoteAddress;
-    if (net.objects) this.writeItem = (item) => this.send(new Boxed(item), 64);
+    if (net.objects) this.writeItem = (item) => this.send(item, 64);
   }
 
   get bufferedAmount(): number {
@@ -53,7 +47,7 @@ class MemoryConn implements MeshConn {
     this.send(bytes.slice(), bytes.length);
   }
 
-  private send(x: Uint8Array | Boxed, size: number): void {
+  private send(x: Uint8Array | LinkItem, size: number): void {
     if (this.closed) return;
     if (this.host.blackholed || this.peer.host.blackholed) return;
     if (this.peer.closed) {
@@ -67,8 +61,8 @@ class MemoryConn implements MeshConn {
   }
 
   /** Called on the receiving end: queue and schedule one delivery per tick. */
-  enqueue(x: Uint8Array | Boxed | null, close?: MeshConnCloseReason): void {
-    if (x) this.inbox.push(x);
+  enqueue(x: Uint8Array | LinkItem | null, close?: MeshConnCloseReason): void {
+    if (x !== null) this.inbox.push(x);
     if (close) {
       if (close === "reset") this.inbox = [];
       this.pendingClose ??= close;
@@ -88,8 +82,8 @@ class MemoryConn implements MeshConn {
     this.inbox = [];
     for (const b of batch) {
       if (this.closed) return;
-      if (b instanceof Boxed) this.handlers.item(b.item);
-      else this.handlers.data(b);
+      if (b instanceof Uint8Array) this.handlers.data(b);
+      else this.handlers.item(b);
     }
     if (this.pendingClose && !this.closed) {
       this.closed = true;
