@@ -17,8 +17,8 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-async function node(name: string, instance: bigint, version: string, logs: LogLine[] = []): Promise<RunningMesh> {
-  const r = await startMeshNode({ name, instance, version, msaPeriodMs: 400, timeoutMs: 2000, logger: captureLogger(logs), transport: { port: 0, host: "127.0.0.1", udp: false } });
+async function node(name: string, instance: bigint, version: string, logs: LogLine[] = [], degree = 0): Promise<RunningMesh> {
+  const r = await startMeshNode({ name, instance, version, degree, msaPeriodMs: 400, timeoutMs: 2000, logger: captureLogger(logs), transport: { port: 0, host: "127.0.0.1", udp: false } });
   cleanup.push(() => r.close());
   return r;
 }
@@ -110,6 +110,17 @@ describe("replaying captured minimega streams against a gossamer node", () => {
       expect(common.length).toBeGreaterThan(0);
       for (const m of common) expect(hex(m.raw)).toBe(theirs.get(key(m.message)));
     }
+  });
+
+  it("s3: a soliciting acceptor (degree 1) says so in its handshake, byte for byte", async () => {
+    const n = await node("10.200.0.3", 12730546185329315012n, "meshpeer", [], 1);
+    const p = await peer("s3-c2-dialer-10.200.0.1.bin", "dialer");
+    await p.connect(n.transport.port);
+    const want = captured("s3-c2-acceptor-10.200.0.3.bin", "acceptor");
+    await vi.waitFor(() => expect(p.sent("handshake")).toHaveLength(3));
+    expect(hexOf(p.sent("handshake"))).toEqual(hexOf(want.filter((i) => i.kind === "handshake")));
+    expect(hex(p.sent("handshake")[1]!.raw)).toBe("03020001");
+    await vi.waitFor(() => expect(n.node.clients()).toEqual(["10.200.0.1"]));
   });
 
   it("s5: the node receives map and struct bodies split across units and decodes them", async () => {
