@@ -10,6 +10,10 @@ const utf8 = new TextEncoder();
 export class EncBuf {
   buf: Uint8Array;
   len = RESERVED;
+  /** The last big uint64 written and its bytes (a node writes its own Instance in every message). */
+  private lastBig = -1n;
+  private readonly lastBigBytes = new Uint8Array(9);
+  private lastBigLen = 0;
   constructor(capacity = 256) {
     this.buf = new Uint8Array(Math.max(capacity, 32));
   }
@@ -73,7 +77,12 @@ export class EncBuf {
       this.uint(Number(x));
       return;
     }
+    if (x === this.lastBig) {
+      this.bytes(this.lastBigLen === 9 ? this.lastBigBytes : this.lastBigBytes.subarray(0, this.lastBigLen));
+      return;
+    }
     // Above 2^53: write the high and low 32-bit halves as numbers (one BigInt split, no per-byte BigInt work).
+    const start = this.len;
     const hi = Number(x >> 32n);
     const lo = Number(x & 0xffff_ffffn);
     let n = 4;
@@ -88,6 +97,9 @@ export class EncBuf {
     buf[p++] = (lo >>> 8) & 0xff;
     buf[p++] = lo & 0xff;
     this.len = p;
+    this.lastBig = x;
+    this.lastBigLen = p - start;
+    this.lastBigBytes.set(buf.subarray(start, p));
   }
 
   /** gob int (zigzag through bit 0) from a safe integer. */
