@@ -1,6 +1,7 @@
 // Local delivery (minimega's receive channel): MESSAGEs for this node go to every subscriber at once,
-// and the last `capacity` are kept so a late subscriber can catch up by sequence number (the admin
-// API's stream resumes with Last-Event-ID). Subscribers must not block; a failing one is logged.
+// and the last `capacity` (at most `maxBytes` of them by wire size) are kept so a late subscriber can
+// catch up by sequence number (the admin API's stream resumes with Last-Event-ID). Subscribers must not
+// block; a failing one is logged.
 import type { Logger } from "../util/logger.ts";
 import type { DataMessage } from "./message.ts";
 
@@ -18,19 +19,28 @@ export interface Delivery {
 export class Inbox {
   private readonly listeners = new Set<(d: Delivery) => void>();
   private readonly recent: Delivery[] = [];
+  private readonly sizes: number[] = [];
+  private bytes = 0;
   private seq = 0;
   private readonly capacity: number;
+  private readonly maxBytes: number;
   private readonly log: Logger;
 
-  constructor(capacity: number, log: Logger) {
+  constructor(capacity: number, log: Logger, maxBytes = 64 << 20) {
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
     this.log = log;
   }
 
-  deliver(message: DataMessage, from: string, at: number): void {
+  deliver(message: DataMessage, from: string, at: number, size = 0): void {
     const d: Delivery = { seq: ++this.seq, message, from, at };
     this.recent.push(d);
-    if (this.recent.length > this.capacity) this.recent.shift();
+    this.sizes.push(size);
+    this.bytes += size;
+    while (this.recent.length > this.capacity || (this.bytes > this.maxBytes && this.recent.length > 1)) {
+      this.recent.shift();
+      this.bytes -= this.sizes.shift()!;
+    }
     for (const l of this.listeners) {
       try {
         l(d);

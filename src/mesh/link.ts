@@ -29,7 +29,8 @@ export interface LinkHooks {
   /** The remote's handshake values are in. Return a MeshError to hang up. Dialers then send theirs. */
   handshake(link: Link, info: HandshakeInfo): MeshError | null;
   up(link: Link): void;
-  message(link: Link, m: Exclude<MeshMessage, { kind: "ack" }>): void;
+  /** `bytes`: the message's size on the wire (0 on object-carrying connections). */
+  message(link: Link, m: Exclude<MeshMessage, { kind: "ack" }>, bytes: number): void;
   closed(link: Link, reason: LinkCloseReason, err?: unknown): void;
   /** Counts a unit written or read, by message kind (metrics). */
   count?(dir: "sent" | "received", kind: MeshMessage["kind"] | "handshake"): void;
@@ -226,10 +227,11 @@ export class Link {
           this.onHandshakeValue(it.value as string | boolean);
           continue;
         }
+        const at = this.decoder.offset;
         const it = this.decoder.next(readMessage);
         if (!it) break;
         if (it.kind === "type") continue;
-        this.onMessage(it.value);
+        this.onMessage(it.value, this.decoder.offset - at);
       }
     } catch (err) {
       this.closeWith("decode", err);
@@ -244,7 +246,7 @@ export class Link {
         if (this.state !== "handshake") throw new GobError("type-mismatch", "handshake value after the handshake");
         this.onHandshakeValue(x);
       } else if (this.state === "handshake") throw new GobError("type-mismatch", "message before the handshake");
-      else this.onMessage(x);
+      else this.onMessage(x, 0);
     } catch (err) {
       this.closeWith("decode", err);
     }
@@ -256,7 +258,7 @@ export class Link {
     this.handshakeStep();
   }
 
-  private onMessage(m: MeshMessage): void {
+  private onMessage(m: MeshMessage, bytes: number): void {
     this.touchRead(this.o.readDeadlineMs);
     this.hooks.count?.("received", m.kind);
     if (m.kind === "ack") {
@@ -265,7 +267,7 @@ export class Link {
     }
     // ACK first (same ID), then hand the message over: minimega's order.
     this.writeMessage({ kind: "ack", id: m.id });
-    this.hooks.message(this, m);
+    this.hooks.message(this, m, bytes);
   }
 
   private closeWith(reason: LinkCloseReason, err: unknown): void {

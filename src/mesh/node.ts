@@ -269,7 +269,7 @@ export class MeshNode {
   private readonly hooks = {
     handshake: (link: Link, info: HandshakeInfo): MeshError | null => this.onHandshake(link, info),
     up: (link: Link): void => this.onUp(link),
-    message: (link: Link, m: Exclude<MeshMessage, { kind: "ack" }>): void => this.onMessageFrom(link, m),
+    message: (link: Link, m: Exclude<MeshMessage, { kind: "ack" }>, bytes: number): void => this.onMessageFrom(link, m, bytes),
     closed: (link: Link, reason: LinkCloseReason, err?: unknown): void => this.onClosed(link, reason, err),
     count: (dir: "sent" | "received", kind: MeshMessage["kind"] | "handshake"): void => {
       this.stats[dir][kind]++;
@@ -364,7 +364,7 @@ export class MeshNode {
 
   // ---- incoming messages ----
 
-  private onMessageFrom(link: Link, m: Exclude<MeshMessage, { kind: "ack" }>): void {
+  private onMessageFrom(link: Link, m: Exclude<MeshMessage, { kind: "ack" }>, bytes: number): void {
     if (this.stopped || this.links.get(link.name) !== link) return;
     if (m.kind === "other") {
       this.log.warn({ peer: link.name, command: String(m.command), reason: m.reason }, "invalid message dropped");
@@ -391,7 +391,7 @@ export class MeshNode {
     }
     if (mine) {
       this.stats.delivered++;
-      this.inbox.deliver(fwd, link.name, this.platform.wallClock());
+      this.inbox.deliver(fwd, link.name, this.platform.wallClock(), bytes);
     }
     else if (this.snoop) {
       this.stats.snooped++;
