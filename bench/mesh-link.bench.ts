@@ -6,6 +6,7 @@
 import net from "node:net";
 import { readFileSync } from "node:fs";
 import { stringBody } from "../src/mesh/index.ts";
+import { nodePlatform } from "../src/node/platform.ts";
 import { startMeshNode } from "../src/node/mesh-node.ts";
 import { nullLogger } from "../src/util/logger.ts";
 import type { Reporter } from "./report.ts";
@@ -53,7 +54,7 @@ async function silentPeer(): Promise<{ port: number; next(): Promise<net.Socket>
 
 async function failAfterClose(how: "FIN" | "RST", failFast: boolean): Promise<number> {
   const peer = await silentPeer();
-  const n = await startMeshNode({ name: "bravo", msaPeriodMs: 10_000, timeoutMs: 10_000, failFast, logger: nullLogger, transport: { port: 0, host: "127.0.0.1", udp: false } });
+  const n = await startMeshNode(nodePlatform({ logger: nullLogger, wasm: false }), { name: "bravo", msaPeriodMs: 10_000, timeoutMs: 10_000, failFast, transport: { port: 0, host: "127.0.0.1", udp: false } });
   try {
     const sock = peer.next();
     await n.node.dial(`127.0.0.1:${peer.port}`);

@@ -1,5 +1,5 @@
 // Typed failures of the mesh node (codes `mesh.<reason>`); gob decoding failures are GobError.
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 export type MeshErrorReason =
   | "send-self" // a send whose only recipient is this node

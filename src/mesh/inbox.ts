@@ -2,7 +2,7 @@
 // and the last `capacity` (at most `maxBytes` of them by wire size) are kept so a late subscriber can
 // catch up by sequence number (the admin API's stream resumes with Last-Event-ID). Subscribers must not
 // block; a failing one is logged.
-import type { Logger } from "../util/logger.ts";
+import type { Logger } from "../util/index.ts";
 import type { DataMessage } from "./message.ts";
 
 /** A MESSAGE this node received, as handed to subscribers. */

@@ -8,7 +8,7 @@
 // connection closes the waiting send and everything queued fail AT ONCE (minimega waits out the
 // timeout). Silence for 2 MSA periods closes the link (the periodic MSAs keep it alive).
 import { GobError, GobStreamDecoder, GobStreamEncoder, BOOL, STRING, type GobLimits, type TypeRegistry } from "./gob/index.ts";
-import type { Clock, TimerHandle } from "../util/clock.ts";
+import type { Clock, TimerHandle } from "../util/index.ts";
 import { LINK_QUEUE_LIMIT, LINK_WRITE_BUFFER_LIMIT } from "./constants.ts";
 import { MeshError } from "./errors.ts";
 import { encodeMessage, readMessage } from "./message-codec.ts";

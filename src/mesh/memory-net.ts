@@ -4,7 +4,7 @@
 // black-hole it (connections stay open but nothing passes, so only deadlines notice). Runs on any Clock;
 // with SimClock everything is deterministic and synchronous. By default connections carry the real gob
 // bytes; `objects: true` passes decoded items instead, for simulations too large to encode every hop.
-import type { Clock } from "../util/clock.ts";
+import type { Clock } from "../util/index.ts";
 import type { LinkItem, MeshConn, MeshConnCloseReason, MeshTransport } from "./transport.ts";
 
 interface Handlers {

@@ -6,7 +6,7 @@
 // in any window of one period: a change that would exceed that is announced as soon as the window
 // allows, never dropped. A periodic MSA is skipped if one went out within the last period/2 (it is a
 // refresh and keepalive). Either way a node originates at most 2 MSAs per period: storms stay bounded.
-import type { Clock, TimerHandle } from "../util/clock.ts";
+import type { Clock, TimerHandle } from "../util/index.ts";
 
 export type MsaPolicy = "coalesce" | "minimega";
 

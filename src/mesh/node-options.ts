@@ -1,5 +1,5 @@
 // Options of a mesh node, their defaults (minimega's where it has one) and their validation.
-import type { Random } from "../util/clock.ts";
+import type { Random } from "../util/index.ts";
 import { DEFAULT_MSA_PERIOD_MS, DEFAULT_NAMESPACE, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, RECEIVE_BUFFER } from "./constants.ts";
 import { MeshError } from "./errors.ts";
 import type { GobLimits } from "./gob/index.ts";

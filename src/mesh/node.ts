@@ -9,8 +9,7 @@
 // a name replaces a stale one (a restarted neighbour reconnects at once) with a deterministic tie-break
 // for simultaneous dials; solicitations are answered by dialling the datagram's source address.
 import type { Platform } from "../platform/index.ts";
-import type { TimerHandle } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
+import type { Logger, TimerHandle } from "../util/index.ts";
 import { DEADLINE_MULTIPLIER } from "./constants.ts";
 import { dot } from "./dot.ts";
 import { MeshError } from "./errors.ts";

@@ -3,7 +3,7 @@
 // host"); a send whose only recipient is this node is an error; there is no retry over another path.
 // Flood (MSAs): a copy to every neighbour not already on the message's CurrentRoute. Everything here is
 // callback-driven (promises only for the caller of Set), so large simulations stay cheap.
-import type { Logger } from "../util/logger.ts";
+import type { Logger } from "../util/index.ts";
 import { MeshError } from "./errors.ts";
 import type { Link } from "./link.ts";
 import type { DataMessage, MsaMessage } from "./message.ts";

@@ -2,8 +2,7 @@
 // broadcasts the ASCII datagram `meshage:<namespace>:<name>` (no framing, no gob) to the mesh port, then
 // sleeps a random whole number of seconds in 0 .. 2^k - 1, k = 1, 2, ... capped at 7. Listeners split
 // the datagram on ":" and need exactly three parts; other namespaces and their own name are ignored.
-import type { Clock, Random, TimerHandle } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
+import type { Clock, Logger, Random, TimerHandle } from "../util/index.ts";
 import { SOLICIT_BACKOFF_MAX, SOLICIT_LIMIT, SOLICIT_PREFIX, SOLICIT_RATIO } from "./constants.ts";
 import type { MeshStats } from "./stats.ts";
 import type { MeshTransport } from "./transport.ts";

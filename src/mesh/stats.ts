@@ -1,6 +1,6 @@
 // Counters of one mesh node, kept as plain numbers on the data path and exposed to the platform's
 // metrics registry as collectors read at scrape time (so a simulation of many nodes costs nothing).
-import type { MetricsRegistry } from "../util/metrics.ts";
+import type { MetricsRegistry } from "../util/index.ts";
 
 export type MsgKind = "ack" | "msa" | "message" | "other" | "handshake";
 const KINDS: readonly MsgKind[] = ["ack", "msa", "message", "other", "handshake"];

@@ -1,7 +1,7 @@
 // The Node runtime: its platform (nodePlatform), the Node side of the runtime adapters (serveRelay: the
 // same name and type as the worker's, see src/relay/service.ts), and the Node-only pieces built on the
 // platform: the UDP/TCP transport, the agent (control plane, HTTP API, node:sqlite storage), the relay
-// cluster fabric over TCP, logging.
+// cluster fabric over TCP, the meshage node (TCP links, UDP solicitation, admin API), logging.
 // Entry points (src/node/cli/*) and in-process tests import from here.
 export { nodePlatform, type NodePlatformOptions } from "./platform.ts";
 export { serveRelay, type RelayServer, type ServeRelayOptions } from "./relay-server.ts";
@@ -15,3 +15,5 @@ export { SqliteStateStorage, nodeSqliteStorageFactory, stateDbPath, loadSqlite }
 export { createLogger, type LogOptions } from "./log.ts";
 export { hotpathModule } from "./hotpath.ts";
 export { StreamBudget, processStreamBudget, type StreamBudgetStats } from "./stream-budget.ts";
+export { startMeshNode, type MeshRunOptions, type RunningMesh } from "./mesh-node.ts";
+export { NodeMeshTransport, type NodeMeshTransportOptions } from "./mesh-transport.ts";

@@ -6,9 +6,8 @@ import { chmodSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expandTargets, MeshError, stringBody, gob, type Delivery, type MeshNode, type SendResult } from "../mesh/index.ts";
-import type { Logger } from "../util/logger.ts";
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricsRegistry } from "../util/metrics.ts";
-import { parseHostPort } from "./addr.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type Logger, type MetricsRegistry } from "../util/index.ts";
+import { parseHostPort } from "../net/index.ts";
 
 const MAX_BODY = 1 << 20;
 /** An SSE subscriber further behind than this is disconnected (it can resume with Last-Event-ID). */

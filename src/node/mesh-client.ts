@@ -1,7 +1,7 @@
 // Client side of the mesh admin API (mesh-admin.ts), for `gossamer mesh <operation>`: JSON requests over
 // TCP or a Unix socket, the error shape turned back into an Error, and the SSE message stream as JSON lines.
 import http from "node:http";
-import { parseHostPort } from "./addr.ts";
+import { parseHostPort } from "../net/index.ts";
 
 export class MeshApiError extends Error {
   readonly status: number;

@@ -7,7 +7,7 @@ import net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { MeshConn, MeshConnCloseReason, MeshTransport } from "../mesh/index.ts";
 import { DEFAULT_PORT } from "../mesh/index.ts";
-import { formatHostPort, normalizeHost, parseHostPort } from "./addr.ts";
+import { formatHostPort, normalizeHost, parseHostPort } from "../net/index.ts";
 import { interfaceBroadcasts } from "./mesh-broadcast.ts";
 
 export interface NodeMeshTransportOptions {

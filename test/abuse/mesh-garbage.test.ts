@@ -7,6 +7,7 @@ import net from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringBody } from "../../src/mesh/index.ts";
+import { nodePlatform } from "../../src/node/platform.ts";
 import { startMeshNode, type RunningMesh } from "../../src/node/mesh-node.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
 import { capturedStreams } from "../mesh/vectors.ts";
@@ -16,11 +17,10 @@ const logs: LogLine[] = [];
 const HANDSHAKE = Buffer.from("0d0c000a31302e3230302e302e31" + "0b0c00086d65736870656572", "hex"); // "10.200.0.1", "meshpeer"
 
 beforeAll(async () => {
-  target = await startMeshNode({
+  target = await startMeshNode(nodePlatform({ logger: captureLogger(logs), wasm: false }), {
     name: "target",
     msaPeriodMs: 1000,
     timeoutMs: 1000,
-    logger: captureLogger(logs),
     limits: { maxUnitBytes: 1 << 16, maxItemBytes: 1 << 17 },
     transport: { port: 0, host: "127.0.0.1" },
   });
@@ -90,7 +90,7 @@ describe("mesh node under garbage", () => {
 
   it("still links with and delivers from a well-behaved neighbour, with bounded memory and logs", async () => {
     const heap = process.memoryUsage().heapUsed;
-    const peer = await startMeshNode({ name: "peer", msaPeriodMs: 1000, timeoutMs: 1000, logger: captureLogger([]), transport: { port: 0, host: "127.0.0.1", udp: false } });
+    const peer = await startMeshNode(nodePlatform({ logger: captureLogger([]), wasm: false }), { name: "peer", msaPeriodMs: 1000, timeoutMs: 1000, transport: { port: 0, host: "127.0.0.1", udp: false } });
     try {
       expect(await peer.node.dial(`127.0.0.1:${target.transport.port}`)).toBe("target");
       const got: string[] = [];

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { stringBody } from "../../src/mesh/index.ts";
 import { toPlain } from "../../src/mesh/gob/index.ts";
+import { nodePlatform } from "../../src/node/platform.ts";
 import { startMeshNode, type RunningMesh } from "../../src/node/mesh-node.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
 import { ReplayPeer, scriptOf, type ScriptItem } from "./replay-peer.ts";
@@ -18,7 +19,7 @@ afterEach(async () => {
 });
 
 async function node(name: string, instance: bigint, version: string, logs: LogLine[] = [], degree = 0): Promise<RunningMesh> {
-  const r = await startMeshNode({ name, instance, version, degree, msaPeriodMs: 400, timeoutMs: 2000, logger: captureLogger(logs), transport: { port: 0, host: "127.0.0.1", udp: false } });
+  const r = await startMeshNode(nodePlatform({ logger: captureLogger(logs), wasm: false }), { name, instance, version, degree, msaPeriodMs: 400, timeoutMs: 2000, transport: { port: 0, host: "127.0.0.1", udp: false } });
   cleanup.push(() => r.close());
   return r;
 }

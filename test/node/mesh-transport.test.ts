@@ -5,6 +5,7 @@ import net from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { stringBody } from "../../src/mesh/index.ts";
 import { directedBroadcast, interfaceBroadcasts } from "../../src/node/mesh-broadcast.ts";
+import { nodePlatform } from "../../src/node/platform.ts";
 import { startMeshNode, type RunningMesh } from "../../src/node/mesh-node.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
 import { ackUnit, scriptOf } from "../mesh/replay-peer.ts";
@@ -16,7 +17,7 @@ afterEach(async () => {
 });
 
 async function node(name: string, logs: LogLine[] = [], o: { failFast?: boolean; timeoutMs?: number } = {}): Promise<RunningMesh> {
-  const r = await startMeshNode({ name, msaPeriodMs: 500, timeoutMs: o.timeoutMs ?? 10_000, logger: captureLogger(logs), transport: { port: 0, host: "127.0.0.1", udp: false }, ...(o.failFast !== undefined ? { failFast: o.failFast } : {}) });
+  const r = await startMeshNode(nodePlatform({ logger: captureLogger(logs), wasm: false }), { name, msaPeriodMs: 500, timeoutMs: o.timeoutMs ?? 10_000, transport: { port: 0, host: "127.0.0.1", udp: false }, ...(o.failFast !== undefined ? { failFast: o.failFast } : {}) });
   cleanup.push(() => r.close());
   return r;
 }

@@ -1,7 +1,7 @@
 // Typed failures of the gob codec. Decoding errors carry `offset`: the byte position in the STREAM
 // (counted from the first byte the decoder was given) where the input went wrong, so a bad capture can
 // be located with a hex dump. The `reason` discriminant is stable; `code` is `mesh.gob.<reason>`.
-import { GossamerError } from "../../util/errors.ts";
+import { GossamerError } from "../../util/index.ts";
 
 export type GobErrorReason =
   | "truncated" // a value runs past the end of its unit (or the stream ended mid-unit at close)

@@ -9,7 +9,8 @@ import os from "node:os";
 import { writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { DEFAULT_MSA_PERIOD_MS, DEFAULT_NAMESPACE, DEFAULT_PORT, DEFAULT_TIMEOUT_MS } from "../../mesh/index.ts";
-import { createLogger, isLogLevel, type LogLevel } from "../log.ts";
+import { isLogLevel, type LogLevel } from "../../util/index.ts";
+import { nodePlatform } from "../platform.ts";
 import { startMeshNode } from "../mesh-node.ts";
 import { meshRequest, meshStream } from "../mesh-client.ts";
 import { parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
@@ -113,15 +114,15 @@ async function runNode(argv: string[]): Promise<number> {
     if (!(e instanceof UsageError)) throw e;
     return reportUsage(e, "gossamer mesh", USAGE);
   }
-  const logger = createLogger({ level: flags.logLevel, bindings: { component: "mesh" } });
-  const running = await startMeshNode({
+  const platform = nodePlatform({ logLevel: flags.logLevel, bindings: { command: "mesh" } });
+  const logger = platform.logger;
+  const running = await startMeshNode(platform, {
     name: flags.name,
     namespace: flags.namespace,
     degree: flags.degree,
     msaPeriodMs: flags.msaSeconds * 1000,
     timeoutMs: flags.timeoutSeconds * 1000,
     dial: flags.dial,
-    logger,
     transport: { port: flags.port, ...(flags.broadcast.length > 0 ? { broadcast: flags.broadcast } : {}) },
     ...(flags.http ? { http: flags.http } : {}),
   });
