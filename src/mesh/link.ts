@@ -1,4 +1,4 @@
-// One TCP connection to a neighbour (docs/protocols/meshage.md §4, §7): the handshake, the gob streams in
+// One TCP connection to a neighbour (docs/protocols/meshage.md §2.2, §6): the handshake, the gob streams in
 // both directions, hop-by-hop ACKs and the one-outstanding-send rule.
 //   acceptor: writes name (string), soliciting (bool), version (string); reads name, version.
 //   dialer:   reads those three; writes name, version (or hangs up by rule: the node decides).

@@ -1,4 +1,4 @@
-// Sequence numbers for MSA floods, per sender Instance (docs/protocols/meshage.md §5). minimega's rule:
+// Sequence numbers for MSA floods, per sender Instance (docs/protocols/meshage.md §7). minimega's rule:
 // an MSA is new if its ID is above the highest seen for its Instance; an ID of exactly 1 while the stored
 // value is above LOLLIPOP_LENGTH resets the stored value first (the sender's counter restarted). That
 // makes a same-Instance restart wait until the new counter climbs past the old one whenever the old one

@@ -1,4 +1,4 @@
-// The meshage Message (docs/protocols/meshage.md §3) as a discriminated union. On the wire every kind is
+// The meshage Message (docs/protocols/meshage.md §1) as a discriminated union. On the wire every kind is
 // the same gob struct, fields in this order (zero fields are not sent):
 //   f0 Recipients []string  f1 Source string  f2 Instance uint64  f3 CurrentRoute []string
 //   f4 ID uint64            f5 Command int (0 ACK, 1 MSA, 2 MESSAGE)  f6 Body interface{}

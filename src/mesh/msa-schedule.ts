@@ -1,4 +1,4 @@
-// When a node originates its MSAs (docs/protocols/meshage.md §5). minimega: on every link change and
+// When a node originates its MSAs (docs/protocols/meshage.md §4). minimega: on every link change and
 // every period, but never within period/2 of the previous one; an MSA that falls inside that interval is
 // DROPPED, so the change waits for the next periodic MSA (up to a full period).
 // Ours ("coalesce"): a change is announced after a short coalescing delay (simultaneous link changes, as

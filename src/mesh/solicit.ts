@@ -1,4 +1,4 @@
-// UDP solicitation (docs/protocols/meshage.md §4): while a node has fewer links than its degree it
+// UDP solicitation (docs/protocols/meshage.md §3): while a node has fewer links than its degree it
 // broadcasts the ASCII datagram `meshage:<namespace>:<name>` (no framing, no gob) to the mesh port, then
 // sleeps a random whole number of seconds in 0 .. 2^k - 1, k = 1, 2, ... capped at 7. Listeners split
 // the datagram on ":" and need exactly three parts; other namespaces and their own name are ignored.

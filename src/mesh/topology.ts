@@ -1,4 +1,4 @@
-// What a node knows of the mesh (docs/protocols/meshage.md §6): the neighbour list each node last
+// What a node knows of the mesh (docs/protocols/meshage.md §5): the neighbour list each node last
 // announced, the EFFECTIVE network (an edge exists only if both ends list each other), and next hops by
 // breadth-first search from this node. Nodes in the effective network that the search cannot reach are
 // in another partition (or their neighbours stopped listing them): they leave the effective network and

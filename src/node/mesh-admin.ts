@@ -1,4 +1,4 @@
-// Admin HTTP API of `gossamer mesh` (docs/protocols/meshage.md §9): minimega's `mesh` operations as JSON
+// Admin HTTP API of `gossamer mesh` (docs/protocols/meshage.md §8): minimega's `mesh` operations as JSON
 // endpoints, a Server-Sent Events stream of received messages, Prometheus /metrics and /healthz. Listens
 // on HOST:PORT or unix:/path (a Unix socket also reaches a node inside a network namespace). Errors are
 // {"error":{"code","message"}}.

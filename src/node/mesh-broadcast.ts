@@ -1,4 +1,4 @@
-// Where solicitations go (docs/protocols/meshage.md §4). minimega sends to one address, 255.255.255.255
+// Where solicitations go (docs/protocols/meshage.md §3). minimega sends to one address, 255.255.255.255
 // by default, which Linux routes out of a single interface, so multi-NIC hosts solicit on one network
 // only (minimega#1458). By default we send to the directed broadcast address of EVERY up, non-loopback
 // IPv4 interface; `--broadcast` (repeatable) names the addresses instead.

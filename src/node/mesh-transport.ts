@@ -1,4 +1,4 @@
-// The mesh's network on Node (docs/protocols/meshage.md §4): TCP links on the mesh port (default 9000,
+// The mesh's network on Node (docs/protocols/meshage.md §2.2, §3): TCP links on the mesh port (default 9000,
 // one connection per neighbour, Nagle off), and UDP solicitations on the same port number: received on
 // 0.0.0.0:port, sent to the broadcast addresses (mesh-broadcast.ts). A link's FIN reads as "eof", an RST
 // or socket error as "reset"/"error", so the node can fail pending sends at once.

@@ -1,4 +1,4 @@
-// Go encoding/gob as minimega's meshage speaks it (docs/protocols/meshage.md §2): stream decoder with
+// Go encoding/gob as minimega's meshage speaks it (docs/protocols/meshage.md §2.1): stream decoder with
 // ids read from the stream and strict limits, stream encoder that reproduces Go's bytes, a node-wide
 // type registry, and the value/type model that lets unknown bodies be forwarded intact.
 export { GobError, type GobErrorReason } from "./errors.ts";

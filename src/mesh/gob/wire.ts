@@ -1,4 +1,4 @@
-// Wire constants of Go's encoding/gob as meshage uses it (docs/protocols/meshage.md §2). One place for
+// Wire constants of Go's encoding/gob as meshage uses it (docs/protocols/meshage.md §2.1). One place for
 // every number the codec relies on; the layouts below are what the decoder checks and the encoder emits.
 //
 // Stream   := Unit*                      one independent stream per TCP direction
