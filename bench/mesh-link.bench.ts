@@ -1,7 +1,7 @@
 // A Set through a link whose neighbour closes it (FIN) or resets it (RST) while the Set waits for its
 // ACK, over real loopback TCP: how long until the Set fails. Ours fails when the close arrives; minimega
 // (the same node with failFast off) waits out the 10 s ACK timeout, measured once in the same run.
-// Goal (issue 10 §5): under 100 ms instead of after the 10 s timeout.
+// Goal (issue 10, benchmarks): under 100 ms instead of after the 10 s timeout.
 // The neighbour is a scripted peer replaying a captured minimega handshake (test/mesh/vectors).
 import net from "node:net";
 import { readFileSync } from "node:fs";

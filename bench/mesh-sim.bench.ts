@@ -8,7 +8,7 @@
 //     limit implies (<= 2 originations per node per period, each crossing every link at most twice).
 //   - Route recomputation cost at 1000 nodes (wall time), against minimega's algorithm (effective
 //     network by nested scans, a BFS per unrouted destination, routes rebuilt by walking parents).
-// Goal (issue 10 §5): convergence within 2 MSA periods at 1000 nodes with bounded messages per node.
+// Goal (issue 10, benchmarks): convergence within 2 MSA periods at 1000 nodes with bounded messages per node.
 // MESH_SIM_NODES overrides the size. At 1000 nodes the run simulates ~16 million link messages (about 3
 // minutes of CPU); MESH_SIM_NODES=300 takes seconds.
 import { createMeshNode, MemoryMeshNetwork, Topology, type MeshNode } from "../src/mesh/index.ts";

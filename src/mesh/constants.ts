@@ -1,4 +1,4 @@
-// meshage constants, as minimega defines them (docs/protocols/meshage.md §2-§7). One place for each.
+// meshage constants, as minimega defines them (docs/protocols/meshage.md §2–§7). One place for each.
 
 /** TCP port for links and UDP port for solicitations (minimega's -port default). */
 export const DEFAULT_PORT = 9000;

@@ -3,7 +3,8 @@
 // Broadcast with hop-by-hop ACKs, local delivery and the Snoop hook. Portable: the network is the
 // MeshTransport seam, time/randomness/logging/metrics come from the Platform.
 //
-// Departures from minimega, each fixing a complaint (seed-protocols §6.4), none visible on the wire:
+// Departures from minimega, each fixing a complaint of its users (minimega#1004, #182, #326, #1458, #105),
+// none visible on the wire (docs/protocols/meshage.md §2.2–§7 mark each):
 // sends fail at once when their link closes; a rate-limited MSA is sent when the interval ends instead of
 // being dropped; a same-Instance restart is accepted without waiting out the lollipop; a second link to
 // a name replaces a stale one (a restarted neighbour reconnects at once) with a deterministic tie-break

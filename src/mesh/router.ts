@@ -1,4 +1,4 @@
-// Sending along the mesh (docs/protocols/meshage.md §5-§6). Set: recipients are grouped by next hop and
+// Sending along the mesh (docs/protocols/meshage.md §5–§6). Set: recipients are grouped by next hop and
 // each next hop gets one copy carrying only its group; unknown destinations are skipped ("no route to
 // host"); a send whose only recipient is this node is an error; there is no retry over another path.
 // Flood (MSAs): a copy to every neighbour not already on the message's CurrentRoute. Everything here is

@@ -1,4 +1,4 @@
-// What minimega's users complain about (seed-protocols §6.4), each shown fixed in simulation next to the
+// What minimega's users complain about (minimega#1004, #504, #182, #326, #105), each shown fixed in simulation next to the
 // minimega behaviour (the same node with the fix turned off): sends fail at once when their link closes;
 // MSA origination stays bounded under churn and a rate-limited change is not lost; restarts reconnect
 // and are believed at once; solicitations connect a LAN; `send all` with nobody there is an error.

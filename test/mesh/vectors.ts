@@ -1,4 +1,4 @@
-// The captured meshage streams (copied from shared/spec/meshage-streams: 16 stream directions between
+// The captured meshage streams (the project's capture set: 16 stream directions between
 // real minimega meshage nodes, plus two Go-verified variants of s5) and their annotated values
 // (manifest.json). Numbers too large for a JS number are read as bigint.
 import { readFileSync } from "node:fs";

@@ -26,9 +26,10 @@ async function node(name: string, logs: LogLine[] = [], o: { failFast?: boolean;
  * A raw peer that completes the handshake as "silent" (replaying s1a's acceptor units) and ACKs MSAs, but
  * never ACKs a MESSAGE: the sender's Set stays outstanding until the socket is closed under it.
  */
-async function silentPeer(): Promise<{ port: number; sockets: net.Socket[]; close(): Promise<void> }> {
+async function silentPeer(): Promise<{ port: number; sockets: net.Socket[]; received: () => string; close(): Promise<void> }> {
   const script = scriptOf(vectorFile("s1a-c1-acceptor-10.200.0.1.bin"), "acceptor");
   const sockets: net.Socket[] = [];
+  let seen = "";
   const server = net.createServer((s) => {
     sockets.push(s);
     s.on("error", () => {});
@@ -36,13 +37,14 @@ async function silentPeer(): Promise<{ port: number; sockets: net.Socket[]; clos
     s.write(script.find((it) => it.kind === "msa")!.raw); // alpha's first MSA: the link becomes effective
     // ACK the node's first MSAs (IDs 1..9) so its link stays up; MESSAGEs (ID 0) are never ACKed.
     let acked = 0;
-    s.on("data", () => {
+    s.on("data", (b: Buffer) => {
+      seen += b.toString("latin1");
       while (acked < 9) s.write(ackUnit(BigInt(++acked)));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const port = (server.address() as net.AddressInfo).port;
-  return { port, sockets, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { port, sockets, received: () => seen, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 describe("mesh transport on real sockets", () => {
@@ -68,7 +70,10 @@ describe("mesh transport on real sockets", () => {
       await vi.waitFor(() => expect(a.node.broadcastRecipients()).toEqual(["alpha"]), { timeout: 5000 });
       const t0 = performance.now();
       const p = a.node.set(["alpha"], stringBody("never acked"));
-      setTimeout(() => (how === "FIN" ? peer.sockets[0]!.end() : peer.sockets[0]!.resetAndDestroy()), 20);
+      // the MESSAGE reached the peer (its ACK is now awaited); then the peer closes the link under it
+      await vi.waitFor(() => expect(peer.received()).toContain("never acked"));
+      if (how === "FIN") peer.sockets[0]!.end();
+      else peer.sockets[0]!.resetAndDestroy();
       const r = await p;
       const took = performance.now() - t0;
       expect(r.failed).toHaveLength(1);
