@@ -23,3 +23,7 @@ export { lzwCompress, lzwDecompress } from "./lzw.ts";
 export { DEFAULT_LIMITS, STREAM_MESSAGE_BYTES, resolveLimits } from "./limits.ts";
 export type { DecodeLimits } from "./limits.ts";
 export { overhead } from "./overhead.ts";
+// The go-msgpack-exact writer and reader, for other protocols that must write msgpack as Go does (ckit).
+export { MsgpackWriter, encodeWith } from "./msgpack.ts";
+export { MsgpackReader } from "./msgpack-reader.ts";
+export type { ResolvedLimits } from "./limits.ts";

@@ -1,0 +1,49 @@
+// The consistent-hash contract the three algorithms share (docs/protocols/ckit-shard.md §2): a node set
+// (sorted by name, names unique) and get(key, n) -> n distinct owners. Keys arrive as (hi, lo) halves.
+import type { Hotpath } from "../../hotpath/index.ts";
+
+export interface HashNode {
+  readonly name: string;
+}
+
+export interface ConsistentHash<T extends HashNode> {
+  /** Replaces the node set. `nodes` is sorted by name (Go byte order) and has no duplicate names. */
+  setNodes(nodes: readonly T[]): void;
+  /** Nodes in the set. */
+  readonly size: number;
+  /** The n owners of key (hi, lo); 1 <= n <= size (the caller checks). */
+  get(hi: number, lo: number, n: number): T[];
+}
+
+const enc = new TextEncoder();
+
+/** xxHash64 of a node name as (hi, lo) halves. */
+export function nameHash(hot: Hotpath, name: string): [number, number] {
+  const v = hot.xxh64(enc.encode(name));
+  return [Number(v >> 32n), Number(v & 0xffffffffn)];
+}
+
+/**
+ * Sorts token indexes by (token, then node index): node indexes follow name order, so ties go to the
+ * lexicographically smaller name, as in ckit.
+ */
+export function sortTokens(hi: Uint32Array, lo: Uint32Array, owner: Uint32Array): Uint32Array {
+  const n = hi.length;
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  idx.sort((a, b) => (hi[a]! !== hi[b]! ? hi[a]! - hi[b]! : lo[a]! !== lo[b]! ? lo[a]! - lo[b]! : owner[a]! - owner[b]!));
+  return idx;
+}
+
+/** First index i in sorted (hi, lo) with token[i] >= key, or length when none. */
+export function lowerBound(hi: Uint32Array, lo: Uint32Array, kHi: number, kLo: number): number {
+  let a = 0;
+  let b = hi.length;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    const h = hi[m]!;
+    if (h < kHi || (h === kHi && lo[m]! < kLo)) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
