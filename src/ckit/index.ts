@@ -65,3 +65,14 @@ export function bytesKey(platform: Platform, b: Uint8Array): bigint {
 export function keyBuilder(platform: Platform): KeyBuilder {
   return new KeyBuilder(platform.hotpath.for("xxh64"));
 }
+export { CkitNode, ckitMemberlistConfig } from "./node.ts";
+export type { CkitNodeOptions } from "./node.ts";
+export { CkitNodeState, memberAddress } from "./node-state.ts";
+export type { NodeStateOptions } from "./node-state.ts";
+export { participantObserver } from "./observers.ts";
+export type { Observer } from "./observers.ts";
+export { nodeMetrics, transportMetrics, GOSSIP_EVENTS } from "./metrics.ts";
+export type { NodeMetrics, TransportMetrics, GossipEvent } from "./metrics.ts";
+export { FrameReader, encodeFrame, encodeFrames, writeFrameHeader, frameHeaderSize, DEFAULT_MAX_FRAME, MAX_FRAME_PAYLOAD } from "./frames.ts";
+export type { FrameReaderOptions } from "./frames.ts";
+export { BASE_ROUTE, MESSAGE_PATH, STREAM_PATH, CKIT_CONTENT_TYPE, CKIT_SHORT_MAGIC, CKIT_LONG_MAGIC } from "./frame-constants.ts";
