@@ -23,6 +23,8 @@ import { H2StreamConn } from "./ckit-stream-conn.ts";
 import type { StreamBudget } from "./stream-budget.ts";
 
 const REQUEST_IDLE_MS = 30_000;
+/** After answering 400 to a bad body, how long a client may go on sending before its stream is reset. */
+const DRAIN_AFTER_ERROR_MS = 5_000;
 
 export interface HandlerDeps {
   hot: Hotpath;
@@ -87,8 +89,13 @@ export function createHandler(d: HandlerDeps): CkitHandler {
       log.warn({ from, err: err.message }, "error reading packet from peer");
       d.metrics.rxPackets(count, bytes);
       reply(stream, 400);
-      // Stop the rest of the body: the answer is given.
-      if (!stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
+      // The answer is given; the rest of the body is read and dropped. Resetting the stream at once
+      // can discard the queued 400 before it leaves, so a client that keeps sending is reset later.
+      const t = setTimeout(() => {
+        if (!stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+      }, DRAIN_AFTER_ERROR_MS);
+      t.unref();
+      stream.once("close", () => clearTimeout(t));
     };
     stream.on("data", (chunk: Buffer) => {
       if (failed) return;

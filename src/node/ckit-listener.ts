@@ -32,6 +32,8 @@ export interface ListenerOptions {
   tls?: TlsServerOptions;
   settings: http2.Settings;
   localWindowSize: number;
+  /** Close a cleartext connection that has not shown HTTP/1 or the HTTP/2 preface by then (default 10 s). */
+  prefixTimeoutMs?: number;
 }
 
 const NOT_FOUND = '{"error":{"code":"not_found","message":"not found"}}';
@@ -82,7 +84,7 @@ export async function listenGossip(o: ListenerOptions): Promise<GossipListener> 
     sockets.add(sock);
     sock.once("close", () => sockets.delete(sock));
     sock.on("error", () => {});
-    sock.setTimeout(PREFIX_TIMEOUT_MS, () => sock.destroy());
+    sock.setTimeout(o.prefixTimeoutMs ?? PREFIX_TIMEOUT_MS, () => sock.destroy());
     let seen: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);

@@ -50,6 +50,8 @@ export interface CkitTransportOptions {
   streamBudget?: StreamBudget;
   /** Labels added to this transport's cluster_transport_* series. */
   metricsLabels?: Labels;
+  /** Standalone listener: close connections that send no request prefix within this (default 10 s). */
+  prefixTimeoutMs?: number;
 }
 
 export interface CkitHttpTransport extends Transport {
@@ -96,7 +98,17 @@ export async function createCkitTransport(platform: Platform, o: CkitTransportOp
   });
 
   let listener: GossipListener | null = null;
-  if (o.listen) listener = await listenGossip({ listen: o.listen, handler, logger: log, ...(o.tls ? { tls: o.tls } : {}), settings, localWindowSize: WINDOW });
+  if (o.listen) {
+    listener = await listenGossip({
+      listen: o.listen,
+      handler,
+      logger: log,
+      ...(o.tls ? { tls: o.tls } : {}),
+      ...(o.prefixTimeoutMs ? { prefixTimeoutMs: o.prefixTimeoutMs } : {}),
+      settings,
+      localWindowSize: WINDOW,
+    });
+  }
 
   let adv: { host: string; port: number };
   try {
