@@ -1,6 +1,7 @@
 // The agent's HTTP listener (--http): one Hono app served by @hono/node-server, with the SAME store API
 // module the worker's Durable Object mounts (src/api/store-api.ts) next to the agent's own routes:
 //   GET /v1/members   members with Serf tags and versions      GET /healthz   liveness + counts
+//   GET /v1/peers     ckit's peer JSON (with ckit's node layer; 404 not_enabled otherwise)
 //   GET /metrics      Prometheus text (memberlist collectors + the platform registry: state, gossip, edge)
 //   POST /v1/messages, GET /v1/state, /v1/route, /v1/watch (WebSocket via the ws package)
 // Store routes: with --http-token every one needs the bearer token; without it they are read-only and
@@ -45,6 +46,8 @@ export interface AgentHttpSource {
   token: string | undefined;
   /** Extra fields for /healthz (edge link state, storage). */
   health?(): Record<string, unknown>;
+  /** GET /v1/peers: ckit's peer JSON array, when ckit's node layer runs (docs/protocols/ckit-node.md §9). */
+  peers?(): string;
 }
 
 export interface AgentHttpServer {
@@ -99,6 +102,10 @@ export async function serveAgentHttp(listen: string, src: AgentHttpSource, logge
       ...(src.health?.() ?? {}),
     });
   });
+  app.get("/v1/peers", (c) => {
+    if (!src.peers) return c.json({ error: { code: "not_enabled", message: "peer states need --transport http2 or --peer-state" } }, 404);
+    return c.body(src.peers(), 200, { "content-type": "application/json" });
+  });
   app.get("/metrics", async (c) => {
     const { contentType, body } = await src.metrics();
     return c.body(body, 200, { "content-type": contentType });
@@ -106,7 +113,7 @@ export async function serveAgentHttp(listen: string, src: AgentHttpSource, logge
   const auth = storeAuthPolicy({ token: src.token, tokenSetting: "--http-token (GOSSAMER_HTTP_TOKEN)" });
   for (const p of ["/v1/messages", "/v1/state", "/v1/route", "/v1/watch"]) app.use(p, auth);
   app.route("/", storeApi(host));
-  const known = ["/v1/members", "/healthz", "/metrics", "/v1/messages", "/v1/state", "/v1/route", "/v1/watch"];
+  const known = ["/v1/members", "/v1/peers", "/healthz", "/metrics", "/v1/messages", "/v1/state", "/v1/route", "/v1/watch"];
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
     if (known.includes(path)) return c.json({ error: { code: "method_not_allowed", message: `${c.req.method} not allowed on ${path}` } }, 405);
