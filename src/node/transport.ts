@@ -8,6 +8,11 @@
 // packet or stream never begins with 0xFE (types 0–13, label 244, encryption versions 0/1), so native
 // memberlist peers and pools coexist. Wire constant: POOL_MAGIC = 0xFE (append-only family).
 //
+// With `foreignStreams` (the pools API, src/node/pools.ts), every accepted connection's first two bytes
+// are read at the socket level (waiting for both, under PREFIX_TIMEOUT_MS) before anything else: `FE id`
+// makes it a pool stream as above, anything else is handed over as a raw socket with those two bytes
+// (application listeners and non-muxed protocols; they are not charged to the stream budget).
+//
 // Invariants: sendPacket never throws for network errors (logged at debug), accepted streams are capped
 // (excess connections are closed at once), an accepted stream that never sends its prefix is closed
 // after PREFIX_TIMEOUT_MS, bytes received on accepted streams are charged to a process-wide StreamBudget
@@ -37,6 +42,11 @@ export interface TransportOptions {
   maxStreams?: number;
   /** Budget for bytes buffered by inbound streams (default: processStreamBudget, shared process-wide). */
   streamBudget?: StreamBudget;
+  /**
+   * Connections that are not pool streams: called with the raw socket (paused, the rest of its data
+   * unread) and its first two bytes. Setting it routes every accepted connection by those two bytes.
+   */
+  foreignStreams?: (sock: net.Socket, prefix: Uint8Array) => void;
 }
 
 /** A Transport that also reports its bound address and serves muxed pools on the same sockets. */
@@ -123,6 +133,7 @@ export async function createTransport(platform: Pick<Platform, "clock" | "logger
 
   // ---- TCP accept: peek for the pool prefix, then hand the stream to its handler.
   server.on("connection", (sock) => {
+    if (opts.foreignStreams && !closed) return classify(sock, opts.foreignStreams);
     if (closed || openStreams.size >= maxStreams) {
       log.warn({ open: openStreams.size }, "refusing stream: too many open");
       sock.destroy();
@@ -176,6 +187,59 @@ export async function createTransport(platform: Pick<Platform, "clock" | "logger
       return conn.close();
     }
     h.stream(conn);
+  }
+
+  /**
+   * Reads exactly two bytes (however they are split) under the prefix deadline, then routes the socket.
+   * Reading in paused mode ('readable' + read(2)) leaves the rest of the data buffered and the socket in
+   * its initial flow state, so whoever gets it reads it like a fresh connection.
+   */
+  function classify(sock: net.Socket, foreign: (sock: net.Socket, prefix: Uint8Array) => void): void {
+    openStreams.add(sock);
+    sock.setNoDelay(true);
+    const timer = setTimeout(() => {
+      log.debug({ buffered: sock.readableLength }, "closing connection: no 2-byte prefix in time");
+      sock.destroy();
+    }, PREFIX_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      sock.removeListener("readable", onReadable);
+      sock.removeListener("error", onError);
+      sock.removeListener("close", onClose);
+    };
+    const onError = () => sock.destroy();
+    const onClose = () => {
+      done();
+      openStreams.delete(sock);
+    };
+    const onReadable = () => {
+      const head = sock.read(2) as Buffer | null;
+      if (head === null) return; // fewer than two bytes so far
+      done();
+      const prefix = Uint8Array.from(head);
+      if (prefix[0] === POOL_MAGIC) {
+        const h = pools.get(prefix[1]!);
+        if (!h?.stream || openStreams.size > maxStreams) {
+          log.debug({ pool: prefix[1] }, "closing stream for unknown pool");
+          return void sock.destroy();
+        }
+        const remote = formatHostPort(sock.remoteAddress ?? "0.0.0.0", sock.remotePort ?? 0);
+        const conn = new SocketStreamConn(sock, remote, clock, {
+          onClose: () => openStreams.delete(sock),
+          budget,
+          onOverBudget: () => {
+            if (budget.firstRefusal()) log.warn({ remote, ...budget.stats() }, "inbound stream budget exhausted: closing streams that need more until it frees");
+          },
+        });
+        h.stream(conn);
+        return;
+      }
+      openStreams.delete(sock);
+      foreign(sock, prefix);
+    };
+    sock.on("readable", onReadable);
+    sock.on("error", onError);
+    sock.on("close", onClose);
   }
 
   function toUdpTarget(to: string): { host: string; port: number } | undefined {
