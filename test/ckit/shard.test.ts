@@ -129,3 +129,25 @@ describe.each(platforms())("shard lookups match ckit (%s hot path)", (_kind, pla
     );
   });
 });
+
+describe("token index", () => {
+  it("finds the same lower bound as a binary search, at bucket edges too", async () => {
+    const { TokenIndex, lowerBound } = await import("../../src/ckit/shard/hash.ts");
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.oneof(fc.nat({ max: 0xffffffff }), fc.constantFrom(0, 1, 0x0fffffff, 0x10000000, 0xfffffffe, 0xffffffff)), fc.nat({ max: 0xffffffff })), { maxLength: 300 }),
+        fc.array(fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff })), { maxLength: 30 }),
+        (toks, probes) => {
+          const sorted = [...toks].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+          const hi = Uint32Array.from(sorted.map((t) => t[0]));
+          const lo = Uint32Array.from(sorted.map((t) => t[1]));
+          const idx = new TokenIndex(hi, lo);
+          for (const [h, l] of [...probes, ...sorted, ...sorted.map(([h2, l2]) => [h2, (l2 + 1) >>> 0] as [number, number])]) {
+            expect(idx.lowerBound(h, l)).toBe(lowerBound(hi, lo, h, l));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -47,3 +47,47 @@ export function lowerBound(hi: Uint32Array, lo: Uint32Array, kHi: number, kLo: n
   }
   return a;
 }
+
+/**
+ * A lower-bound search over sorted (hi, lo) tokens with a bucket table on the top bits of hi: the key's
+ * bucket gives the range to look in (about one token on average), so a lookup costs a table read and a
+ * short scan instead of a full binary search.
+ */
+export class TokenIndex {
+  readonly hi: Uint32Array;
+  readonly lo: Uint32Array;
+  readonly #shift: number;
+  /** start[b] = first token index whose bucket is >= b; start[buckets] = length. */
+  readonly #start: Uint32Array;
+
+  constructor(hi: Uint32Array, lo: Uint32Array) {
+    this.hi = hi;
+    this.lo = lo;
+    const n = hi.length;
+    const bits = Math.min(16, Math.max(4, Math.ceil(Math.log2(Math.max(2, n)))));
+    this.#shift = 32 - bits;
+    const buckets = 1 << bits;
+    const start = new Uint32Array(buckets + 1);
+    let i = 0;
+    for (let b = 0; b <= buckets; b++) {
+      while (i < n && hi[i]! >>> this.#shift < b) i++;
+      start[b] = i;
+    }
+    this.#start = start;
+  }
+
+  /** First index with token >= (kHi, kLo), or length when none. */
+  lowerBound(kHi: number, kLo: number): number {
+    const b = kHi >>> this.#shift;
+    let i = this.#start[b]!;
+    const end = this.#start[b + 1]!;
+    const hi = this.hi;
+    const lo = this.lo;
+    while (i < end) {
+      const h = hi[i]!;
+      if (h > kHi || (h === kHi && lo[i]! >= kLo)) return i;
+      i++;
+    }
+    return end;
+  }
+}

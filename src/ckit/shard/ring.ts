@@ -6,8 +6,9 @@
 // Token generation uses the hot path's batch hash: the bytes name ‖ 00 01 … are written once into the
 // input window and token t is the hash of its prefix of length |name| + t + 1, so one xxh64Frames call
 // hashes a whole node. Tokens are cached per name, so a membership change rehashes only new names.
+// Lookups find the first token >= key through a bucket table (TokenIndex) instead of a binary search.
 import type { Hotpath } from "../../hotpath/index.ts";
-import { lowerBound, sortTokens, type ConsistentHash, type HashNode } from "./hash.ts";
+import { sortTokens, TokenIndex, type ConsistentHash, type HashNode } from "./hash.ts";
 
 const enc = new TextEncoder();
 
@@ -15,8 +16,7 @@ export class RingHash<T extends HashNode> implements ConsistentHash<T> {
   readonly numTokens: number;
   #hot: Hotpath;
   #nodes: T[] = [];
-  #hi = new Uint32Array(0);
-  #lo = new Uint32Array(0);
+  #index = new TokenIndex(new Uint32Array(0), new Uint32Array(0));
   #owner = new Uint32Array(0);
   /** Per-lookup "already chosen" marks: node i is taken when #seen[i] === #gen. */
   #seen = new Uint32Array(0);
@@ -50,8 +50,7 @@ export class RingHash<T extends HashNode> implements ConsistentHash<T> {
       }
     });
     const order = sortTokens(hi, lo, owner);
-    this.#hi = order.map((j) => hi[j]!);
-    this.#lo = order.map((j) => lo[j]!);
+    this.#index = new TokenIndex(order.map((j) => hi[j]!), order.map((j) => lo[j]!));
     this.#owner = order.map((j) => owner[j]!);
     this.#nodes = [...nodes];
     this.#seen = new Uint32Array(nodes.length);
@@ -81,9 +80,9 @@ export class RingHash<T extends HashNode> implements ConsistentHash<T> {
   }
 
   get(kHi: number, kLo: number, n: number): T[] {
-    const hi = this.#hi;
-    const len = hi.length;
-    let idx = lowerBound(hi, this.#lo, kHi, kLo);
+    const index = this.#index;
+    const len = index.hi.length;
+    let idx = index.lowerBound(kHi, kLo);
     if (idx === len) idx = 0;
     const owner = this.#owner;
     const nodes = this.#nodes;

@@ -1,15 +1,22 @@
 // uint64 helpers for the shard hot loop: keys and tokens are held as (hi, lo) uint32 halves so lookups
 // compare and mix plain numbers instead of allocating BigInts. Conversions go through one DataView.
 const dv = new DataView(new ArrayBuffer(8));
+// A BigUint64Array aliased by a Uint32Array splits faster than a DataView; which u32 holds the high half
+// depends on the platform's byte order (checked once here).
+const B64 = new BigUint64Array(1);
+const W32 = new Uint32Array(B64.buffer);
+B64[0] = 1n;
+const HI_AT = W32[0] === 1 ? 1 : 0;
+const LO_AT = 1 - HI_AT;
 
 /** Halves of the last split(): HI[0], LO[0] (module scratch, valid until the next split). */
 export const HALVES = new Uint32Array(2);
 
 /** Splits a uint64 into HALVES = [hi, lo]. Values outside [0, 2^64) wrap (callers validate). */
 export function split(v: bigint): void {
-  dv.setBigUint64(0, v);
-  HALVES[0] = dv.getUint32(0);
-  HALVES[1] = dv.getUint32(4);
+  B64[0] = v;
+  HALVES[0] = W32[HI_AT]!;
+  HALVES[1] = W32[LO_AT]!;
 }
 
 export function join(hi: number, lo: number): bigint {
