@@ -11,7 +11,10 @@
 //
 // Streams (memberlist's TCP path): POST /stream with a request body left open; the dial resolves when
 // the 200 response headers arrive (ckit does not check the status; we fail the dial on anything else).
-import http2, { constants, type ClientHttp2Session, type ClientHttp2Stream, type SecureClientSessionOptions } from "node:http2";
+import net from "node:net";
+import tls from "node:tls";
+import type { Duplex } from "node:stream";
+import http2, { constants, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
 import { CKIT_CONTENT_TYPE, MESSAGE_PATH, STREAM_PATH, encodeFrames, type TransportMetrics } from "../ckit/index.ts";
 import type { Hotpath } from "../hotpath/index.ts";
 import type { Clock } from "../util/clock.ts";
@@ -76,23 +79,22 @@ export class CkitClient {
     return this.#sessions.size;
   }
 
-  #authority(addr: string): string {
-    const { host, port } = parseHostPort(addr);
-    return `${this.#o.tls ? "https" : "http"}://${formatHostPort(normalizeHost(host), port)}`;
-  }
-
   #session(addr: string): ClientHttp2Session {
     let s = this.#sessions.get(addr);
     if (s && !s.closed && !s.destroyed) return s;
     const o = this.#o;
-    const opts: SecureClientSessionOptions = { settings: o.settings, maxSessionMemory: 64 };
-    if (o.tls) {
-      if (o.tls.ca) opts.ca = o.tls.ca;
-      if (o.tls.cert) opts.cert = o.tls.cert;
-      if (o.tls.key) opts.key = o.tls.key;
-      opts.ALPNProtocols = ["h2"];
-    }
-    s = http2.connect(this.#authority(addr), opts);
+    const { host: rawHost, port } = parseHostPort(addr);
+    const host = normalizeHost(rawHost);
+    const authority = `${o.tls ? "https" : "http"}://${formatHostPort(host, port)}`;
+    // Our own socket: small gossip frames must not wait for Nagle (a 40 ms stall against delayed ACKs),
+    // and the session's socket cannot be touched once HTTP/2 owns it.
+    const connect = (): Duplex => {
+      if (!o.tls) return net.connect({ host, port, noDelay: true });
+      const t = tls.connect({ host, port, ALPNProtocols: ["h2"], ...(o.tls.ca ? { ca: o.tls.ca } : {}), ...(o.tls.cert ? { cert: o.tls.cert } : {}), ...(o.tls.key ? { key: o.tls.key } : {}), ...(net.isIP(host) ? {} : { servername: host }) });
+      t.setNoDelay(true);
+      return t;
+    };
+    s = http2.connect(authority, { settings: o.settings, maxSessionMemory: 64, createConnection: connect });
     const session = s;
     this.#sessions.set(addr, session);
     const drop = () => {

@@ -111,13 +111,14 @@ export async function listenGossip(o: ListenerOptions): Promise<GossipListener> 
       ALPNProtocols: ["h2", "http/1.1"],
     });
     server.on("secureConnection", (sock: tls.TLSSocket) => {
+      sock.setNoDelay(true);
       sockets.add(sock);
       sock.once("close", () => sockets.delete(sock));
       route(sock, sock.alpnProtocol === "h2");
     });
     server.on("tlsClientError", (err) => log.debug({ err: err.message }, "gossip TLS handshake failed"));
   } else {
-    server = net.createServer(onPlain);
+    server = net.createServer({ noDelay: true }, onPlain);
   }
 
   const { host, port } = parseHostPort(o.listen);
