@@ -2,7 +2,7 @@
 // states, case-insensitive keys), name ordering as Go compares strings, and the Lamport clock rules.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compareNames, LamportClock, parsePeerJSON, parseState, peerJSON, peersJSON, stateName, PeerState } from "../../src/ckit/index.ts";
+import { CkitDecodeError, compareNames, LamportClock, parsePeerJSON, parseState, peerJSON, peersJSON, stateName, PeerState } from "../../src/ckit/index.ts";
 import { vectors } from "./vectors.ts";
 
 const P = vectors.peerJSON;
@@ -37,6 +37,19 @@ describe("peer JSON", () => {
     expect(() => parsePeerJSON("{")).toThrow(expect.objectContaining({ code: "ckit.bad_peer" }));
     expect(() => parsePeerJSON('{"name":1,"state":"viewer"}')).toThrow(expect.objectContaining({ code: "ckit.bad_peer" }));
     expect(() => parseState("<unknown state 7>")).toThrow('unknown state "<unknown state 7>"');
+  });
+
+  it("garbage JSON only ever raises CkitDecodeError", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
+        try {
+          parsePeerJSON(text);
+        } catch (err) {
+          expect(err).toBeInstanceOf(CkitDecodeError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("round-trips any known peer through JSON", () => {
