@@ -1,7 +1,8 @@
 // `gossamer agent --transport http2 --peer-state ...`: flag parsing and env mirrors, then agents in
 // process over real sockets: HTTP/2 members join, move to participant, serve GET /v1/peers in ckit's
 // peer JSON and cluster_* metrics, move to terminating on leave; a UDP agent with --peer-state runs the
-// same node layer; without either, /v1/peers is 404 with the JSON error shape.
+// same node layer; without either, /v1/peers is 404 with the JSON error shape; Gravity envelopes still
+// travel between agents in ckit mode (by gossip messages).
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAgentFlags, UsageError } from "../../src/node/cli/agent.ts";
@@ -21,8 +22,11 @@ describe("agent flags for HTTP/2 and peer states", () => {
     expect(f).toMatchObject({ transport: "http2", peerState: "participant", tls: { cert: "c.pem", key: "k.pem", ca: "ca.pem" }, delegateVersions: [0, 0, 0] });
     const e = parseAgentFlags([], { GOSSAMER_TRANSPORT: "http2", GOSSAMER_PEER_STATE: "viewer" });
     expect(e).toMatchObject({ transport: "http2", peerState: "viewer" });
-    expect(parseAgentFlags([], {})).toMatchObject({ transport: "udp", delegateVersions: [2, 5, 4] });
+    expect(parseAgentFlags([], {})).toMatchObject({ transport: "udp", delegateVersions: [0, 0, 0] });
     expect(parseAgentFlags(["--peer-state", "viewer"], {}).delegateVersions).toEqual([0, 0, 0]);
+    // ckit's node layer owns push/pull, which Serf needs for itself.
+    expect(() => parseAgentFlags(["--serf", "--transport", "http2"], {})).toThrow(/--serf cannot be combined/);
+    expect(() => parseAgentFlags(["--serf", "--peer-state", "viewer"], {})).toThrow(UsageError);
     expect(parseAgentFlags(["--transport", "http2", "--delegate-versions", "1,2,1"], {}).delegateVersions).toEqual([1, 2, 1]);
     for (const bad of [
       ["--transport", "quic"],
@@ -99,6 +103,16 @@ describe("agents on HTTP/2 with ckit peer states", () => {
     expect(r.status).toBe(404);
     expect(JSON.parse(r.text)).toEqual({ error: { code: "not_enabled", message: expect.any(String) } });
     expect(() => a.transport.pool(1)).not.toThrow();
+  });
+
+  it("Gravity state still spreads between agents in ckit mode, by gossip messages", async () => {
+    const a = await agent("a", { transport: "http2", httpToken: "t" });
+    const b = await agent("b", { transport: "http2", join: [`127.0.0.1:${a.transport.bound().port}`] });
+    await expect.poll(() => b.memberlist.numMembers(), { timeout: 5_000 }).toBe(2);
+    const env = { type: 5, payload: { subnet: "fd15:d710:2:5::/64", machine_id: "m1", ion_id: "10.0.0.7:7946", timestamp: 1700000000, action: "add", v: 231 } };
+    const r = await fetch(`http://127.0.0.1:${a.http!.address().port}/v1/messages`, { method: "POST", headers: { authorization: "Bearer t" }, body: JSON.stringify(env) });
+    expect(r.status).toBeLessThan(300);
+    await expect.poll(() => b.control.store.size, { timeout: 10_000 }).toBeGreaterThan(0);
   });
 
   it("user messages that are not ckit gossip still reach the agent", async () => {
