@@ -14,3 +14,9 @@ export const MESSAGE_PATH = `${BASE_ROUTE}message`;
 export const STREAM_PATH = `${BASE_ROUTE}stream`;
 /** Required request Content-Type (exact match, else 400). */
 export const CKIT_CONTENT_TYPE = "application/x.ckit";
+/**
+ * gossamer extension header: the sender's advertised host:port on /message requests. ckit ignores it
+ * (and never sends it); a gossamer receiver reports it as the packet source instead of the client's TCP
+ * address, as memberlist's UDP transport would.
+ */
+export const FROM_HEADER = "gossamer-from";

@@ -75,4 +75,4 @@ export { nodeMetrics, transportMetrics, GOSSIP_EVENTS } from "./metrics.ts";
 export type { NodeMetrics, TransportMetrics, GossipEvent } from "./metrics.ts";
 export { FrameReader, encodeFrame, encodeFrames, writeFrameHeader, frameHeaderSize, DEFAULT_MAX_FRAME, MAX_FRAME_PAYLOAD } from "./frames.ts";
 export type { FrameReaderOptions } from "./frames.ts";
-export { BASE_ROUTE, MESSAGE_PATH, STREAM_PATH, CKIT_CONTENT_TYPE, CKIT_SHORT_MAGIC, CKIT_LONG_MAGIC } from "./frame-constants.ts";
+export { BASE_ROUTE, MESSAGE_PATH, STREAM_PATH, CKIT_CONTENT_TYPE, CKIT_SHORT_MAGIC, CKIT_LONG_MAGIC, FROM_HEADER } from "./frame-constants.ts";

@@ -15,7 +15,7 @@ import net from "node:net";
 import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import http2, { constants, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
-import { CKIT_CONTENT_TYPE, MESSAGE_PATH, STREAM_PATH, encodeFrames, type TransportMetrics } from "../ckit/index.ts";
+import { CKIT_CONTENT_TYPE, FROM_HEADER, MESSAGE_PATH, STREAM_PATH, encodeFrames, type TransportMetrics } from "../ckit/index.ts";
 import type { Hotpath } from "../hotpath/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -47,6 +47,8 @@ export interface ClientOptions {
   tls?: TlsClientOptions;
   /** HTTP/2 settings we announce (window sizes). */
   settings: http2.Settings;
+  /** Our advertised host:port, sent with packets (gossamer-from) so receivers report it as the source. */
+  advertise: string;
   localWindowSize: number;
 }
 
@@ -199,7 +201,7 @@ export class CkitClient {
     let req: ClientHttp2Stream;
     try {
       req = this.#session(box.addr).request(
-        { ":method": "POST", ":path": MESSAGE_PATH, "content-type": CKIT_CONTENT_TYPE },
+        { ":method": "POST", ":path": MESSAGE_PATH, "content-type": CKIT_CONTENT_TYPE, [FROM_HEADER]: o.advertise },
         { endStream: false },
       );
     } catch (err) {

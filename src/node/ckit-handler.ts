@@ -5,7 +5,8 @@
 // application/x.ckit -> 400. Other paths under the route prefix -> 404.
 //
 //  /message  reads frames until the body ends; every frame is one packet {payload, from = the client's
-//            ip:port, timestamp = when the request arrived}; a bad frame -> 400, frames before it are
+//            ip:port (or the advertised address a gossamer client sends in `gossamer-from`), timestamp =
+//            when the request arrived}; a bad frame -> 400, frames before it are
 //            still delivered; otherwise 200 with no body once the whole body has been read.
 //  /stream   answers 200 at once, then the request and response bodies are one full-duplex StreamConn.
 //
@@ -14,11 +15,11 @@
 // idle for REQUEST_IDLE_MS is reset.
 import { constants, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BASE_ROUTE, CKIT_CONTENT_TYPE, FrameReader, MESSAGE_PATH, STREAM_PATH, type TransportMetrics } from "../ckit/index.ts";
+import { BASE_ROUTE, CKIT_CONTENT_TYPE, FROM_HEADER, FrameReader, MESSAGE_PATH, STREAM_PATH, type TransportMetrics } from "../ckit/index.ts";
 import type { Hotpath } from "../hotpath/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { formatHostPort } from "./addr.ts";
+import { formatHostPort, hostFamily, parseHostPort } from "./addr.ts";
 import { H2StreamConn } from "./ckit-stream-conn.ts";
 import type { StreamBudget } from "./stream-budget.ts";
 
@@ -68,9 +69,21 @@ export function createHandler(d: HandlerDeps): CkitHandler {
     return sock?.remoteAddress ? formatHostPort(sock.remoteAddress, sock.remotePort ?? 0) : "unknown";
   }
 
-  function message(stream: ServerHttp2Stream): void {
+  /** The sender's advertised address when a gossamer client named it (an IP literal and a port). */
+  function advertisedFrom(v: string | string[] | undefined): string | undefined {
+    if (typeof v !== "string" || v.length > 64) return undefined;
+    try {
+      const { host, port } = parseHostPort(v);
+      if (hostFamily(host) === 0 || !(port > 0 && port < 65536)) return undefined;
+      return formatHostPort(host, port);
+    } catch {
+      return undefined;
+    }
+  }
+
+  function message(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     const at = d.clock.now();
-    const from = remoteOf(stream);
+    const from = advertisedFrom(headers[FROM_HEADER]) ?? remoteOf(stream);
     let count = 0;
     let bytes = 0;
     const reader = new FrameReader(
@@ -156,7 +169,7 @@ export function createHandler(d: HandlerDeps): CkitHandler {
     stream.setTimeout(REQUEST_IDLE_MS, () => {
       if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
     });
-    if (path === MESSAGE_PATH) message(stream);
+    if (path === MESSAGE_PATH) message(stream, headers);
     else accept(stream);
     return true;
   }

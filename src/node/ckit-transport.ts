@@ -16,7 +16,7 @@ import type { Packet, StreamConn, Transport } from "../transport/transport.ts";
 import type { Platform } from "../platform/index.ts";
 import type { Labels } from "../util/metrics.ts";
 import { DEFAULT_MAX_FRAME, transportMetrics } from "../ckit/index.ts";
-import { hostFamily, normalizeHost, parseHostPort } from "./addr.ts";
+import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "./addr.ts";
 import { CkitClient, type TlsClientOptions } from "./ckit-client.ts";
 import { createHandler, type CkitHandler } from "./ckit-handler.ts";
 import { listenGossip, type GossipListener, type TlsServerOptions } from "./ckit-listener.ts";
@@ -143,6 +143,7 @@ export async function createCkitTransport(platform: Platform, o: CkitTransportOp
     ...(tlsClient ? { tls: tlsClient } : {}),
     settings,
     localWindowSize: WINDOW,
+    advertise: formatHostPort(adv.host, adv.port),
   });
 
   return {

@@ -51,9 +51,43 @@ export function transportContract(name: string, make: () => Promise<ContractPair
       expect(got.map((x) => x.buf.length).sort((x, y) => x - y)).toEqual(sizes);
       for (const x of got) {
         expect(x.buf).toEqual(Uint8Array.from({ length: x.buf.length }, (_, i) => (i * 7 + x.buf.length) & 255));
-        expect(x.from).toMatch(/^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d+$/);
+        expect(x.from).toBe(addr(p.a));
         expect(typeof x.timestamp).toBe("number");
       }
+    } finally {
+      await p.close();
+    }
+  });
+
+  it(`${name}: the receiver's buffer is its own; malformed destinations are dropped without throwing`, async () => {
+    const p = await make();
+    try {
+      const got: Packet[] = [];
+      p.b.onPacket((x) => got.push(x));
+      const buf = Uint8Array.from({ length: 32 }, (_, i) => i);
+      p.a.sendPacket(addr(p.b), buf);
+      expect(() => p.a.sendPacket("not an address", buf)).not.toThrow();
+      await until("packet", () => (got.length === 1 ? true : undefined));
+      got[0]!.buf.fill(0);
+      expect(buf).toEqual(Uint8Array.from({ length: 32 }, (_, i) => i));
+    } finally {
+      await p.close();
+    }
+  });
+
+  it(`${name}: writing to a closed stream rejects with transport_closed; remotes are addresses`, async () => {
+    const p = await make();
+    try {
+      let accepted: StreamConn | undefined;
+      p.b.onStream((s) => (accepted = s));
+      const c = await p.a.dialStream(addr(p.b), 2_000);
+      expect(c.remote).toBe(addr(p.b));
+      await c.write(Uint8Array.of(1));
+      const s = await until("accepted stream", () => accepted);
+      expect(s.remote).toMatch(/^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d+$/);
+      s.close();
+      c.close();
+      await expect(c.write(Uint8Array.of(2))).rejects.toMatchObject({ code: "transport_closed" });
     } finally {
       await p.close();
     }
