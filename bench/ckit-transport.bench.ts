@@ -96,14 +96,15 @@ async function roundTrips(kind: "http2" | "udp", size: number): Promise<{ p50: n
   return { p50: rtts[Math.floor(rtts.length * 0.5)]!, p99: rtts[Math.floor(rtts.length * 0.99)]! };
 }
 
-function usedBytes(): { js: number; rss: number } {
+/** JS heap + external memory after GC (nghttp2's allocations are reported to V8 as external memory). */
+function usedBytes(): { js: number } {
   gc();
   gc();
   const m = process.memoryUsage();
-  return { js: m.heapUsed + m.external, rss: m.rss };
+  return { js: m.heapUsed + m.external };
 }
 
-async function memoryPerPeer(kind: "http2" | "udp"): Promise<{ js: number; rss: number }> {
+async function memoryPerPeer(kind: "http2" | "udp"): Promise<{ js: number }> {
   const p = testNodePlatform();
   const client = kind === "http2" ? await createCkitTransport(p, { listen: "127.0.0.1:0" }) : await createTransport({ bind: "127.0.0.1:0" });
   const before = usedBytes();
@@ -118,7 +119,7 @@ async function memoryPerPeer(kind: "http2" | "udp"): Promise<{ js: number; rss: 
   const t0 = performance.now();
   while (got < SESSIONS && performance.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 10));
   const after = usedBytes();
-  const perPeer = { js: (after.js - before.js) / SESSIONS, rss: (after.rss - before.rss) / SESSIONS };
+  const perPeer = { js: (after.js - before.js) / SESSIONS };
   await Promise.all([client.close(), ...peers.map((t) => t.close())]);
   return perPeer;
 }
@@ -175,8 +176,6 @@ export async function run(r: Reporter): Promise<void> {
   emit(r, "ckit transport memory", `memory per peer after GC (${SESSIONS} peers in one process; HTTP/2: a listener and both ends of one session)`, [
     { name: "UDP/TCP transport per peer, heap+external", unit: "bytes", value: memU.js },
     { name: "HTTP/2 per peer session, heap+external", unit: "bytes", value: memH.js, baseline: "UDP/TCP transport per peer, heap+external", baselineValue: memU.js },
-    { name: "UDP/TCP transport per peer, RSS", unit: "bytes", value: memU.rss },
-    { name: "HTTP/2 per peer session, RSS", unit: "bytes", value: memH.rss, baseline: "UDP/TCP transport per peer, RSS", baselineValue: memU.rss },
   ], false);
   const cu = await cluster("udp");
   const ch = await cluster("http2");
