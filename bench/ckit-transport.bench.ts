@@ -10,7 +10,7 @@
 import v8 from "node:v8";
 import vm from "node:vm";
 import { CkitNode, ckitMemberlistConfig } from "../src/ckit/index.ts";
-import { Memberlist } from "../src/memberlist/index.ts";
+import { createMemberlist, type Memberlist } from "../src/memberlist/index.ts";
 import { createCkitTransport } from "../src/node/ckit-transport.ts";
 import { createTransport } from "../src/node/transport.ts";
 import type { Transport } from "../src/transport/transport.ts";
@@ -30,7 +30,7 @@ const gc = vm.runInNewContext("gc") as () => void;
 const addr = (t: Transport) => `${t.advertise().host}:${t.advertise().port}`;
 
 async function pair(kind: "http2" | "udp"): Promise<[Transport, Transport]> {
-  if (kind === "udp") return [await createTransport({ bind: "127.0.0.1:0" }), await createTransport({ bind: "127.0.0.1:0" })];
+  if (kind === "udp") return [await createTransport(testNodePlatform(), { bind: "127.0.0.1:0" }), await createTransport(testNodePlatform(), { bind: "127.0.0.1:0" })];
   const p = testNodePlatform();
   return [await createCkitTransport(p, { listen: "127.0.0.1:0" }), await createCkitTransport(p, { listen: "127.0.0.1:0" })];
 }
@@ -106,12 +106,12 @@ function usedBytes(): { js: number } {
 
 async function memoryPerPeer(kind: "http2" | "udp"): Promise<{ js: number }> {
   const p = testNodePlatform();
-  const client = kind === "http2" ? await createCkitTransport(p, { listen: "127.0.0.1:0" }) : await createTransport({ bind: "127.0.0.1:0" });
+  const client = kind === "http2" ? await createCkitTransport(p, { listen: "127.0.0.1:0" }) : await createTransport(testNodePlatform(), { bind: "127.0.0.1:0" });
   const before = usedBytes();
   const peers: Transport[] = [];
   let got = 0;
   for (let i = 0; i < SESSIONS; i++) {
-    const t = kind === "http2" ? await createCkitTransport(p, { listen: "127.0.0.1:0" }) : await createTransport({ bind: "127.0.0.1:0" });
+    const t = kind === "http2" ? await createCkitTransport(p, { listen: "127.0.0.1:0" }) : await createTransport(testNodePlatform(), { bind: "127.0.0.1:0" });
     t.onPacket(() => void got++);
     peers.push(t);
   }
@@ -134,8 +134,8 @@ async function cluster(kind: "http2" | "udp"): Promise<{ cpuPct: number; converg
       const n = await CkitNode.create(p, { name, transport: t, metricsLabels: { member: name }, leaveTimeoutMs: 200 });
       members.push({ ml: n.memberlist, stop: () => n.stop() });
     } else {
-      const t = await createTransport({ bind: "127.0.0.1:0" });
-      const ml = await Memberlist.create(ckitMemberlistConfig(name, "", { disableTcpPings: false, udpBufferSize: 1400 }), { transport: t });
+      const t = await createTransport(p, { bind: "127.0.0.1:0" });
+      const ml = await createMemberlist(p, ckitMemberlistConfig(name, "", { disableTcpPings: false, udpBufferSize: 1400 }), t);
       members.push({ ml, stop: () => ml.shutdown() });
     }
   }

@@ -8,7 +8,7 @@
 // unsigned int form (fixint, cc, cd, ce, cf); the shared MsgpackWriter does exactly that. Parse errors
 // carry ckit's texts ("payload too small for message", "invalid magic header 112", "invalid message type
 // N", "EOF"). Everything thrown on untrusted input is a CkitDecodeError with an offset.
-import { MsgpackReader, MsgpackWriter, encodeWith, resolveLimits, type ResolvedLimits } from "../memberlist/codec/index.ts";
+import { MsgpackReader, MsgpackWriter, encodeWith, resolveLimits, type ResolvedLimits } from "../memberlist/index.ts";
 import { CkitDecodeError, CkitErrorCode } from "./errors.ts";
 import { compareNames, stateName } from "./peer.ts";
 

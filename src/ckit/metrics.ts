@@ -14,8 +14,8 @@
 //     can split or merge).
 // Several nodes or transports may share one registry (simulations, tests): series are told apart by
 // the labels the caller adds (e.g. a node name); scrape-time values are summed per label set.
-import type { Labels, MetricsRegistry } from "../util/metrics.ts";
-import { DEFAULT_BUCKETS } from "../util/metrics.ts";
+import type { Labels, MetricsRegistry } from "../util/index.ts";
+import { DEFAULT_BUCKETS } from "../util/index.ts";
 
 type Source = () => Iterable<{ labels: Labels; value: number }>;
 const sources = new WeakMap<MetricsRegistry, Map<string, Set<Source>>>();

@@ -15,7 +15,7 @@
 //    we have no other peer, or rejects on abort.
 import type { Delegate, EventDelegate, ConflictDelegate, MemberInfo } from "../memberlist/index.ts";
 import { TransmitLimitedQueue, type Memberlist } from "../memberlist/index.ts";
-import type { Logger } from "../util/logger.ts";
+import type { Logger } from "../util/index.ts";
 import { CkitError, CkitErrorCode, StateTransitionError } from "./errors.ts";
 import { LamportClock } from "./lamport.ts";
 import { decodeLocalState, decodeMessage, encodeLocalState, encodeStateMessage, type StateMessage } from "./messages.ts";

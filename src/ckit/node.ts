@@ -8,9 +8,9 @@
 // start() may be called again to re-join (healing a split brain); stop() leaves (5 s) and shuts down,
 // and a stopped node cannot start again.
 import type { Platform } from "../platform/index.ts";
-import type { Transport } from "../transport/transport.ts";
-import { defaultConfig, Memberlist, type MemberlistConfig } from "../memberlist/index.ts";
-import type { Labels } from "../util/metrics.ts";
+import type { Transport } from "../transport/index.ts";
+import { createMemberlist, defaultConfig, type Memberlist, type MemberlistConfig } from "../memberlist/index.ts";
+import type { Labels } from "../util/index.ts";
 import { CkitError, CkitErrorCode } from "./errors.ts";
 import { nodeMetrics } from "./metrics.ts";
 import { CkitNodeState } from "./node-state.ts";
@@ -65,9 +65,10 @@ export class CkitNode {
     const logger = platform.logger.child({ component: "ckit", node: o.name });
     const cfg = ckitMemberlistConfig(o.name, label, o.overrides);
     const state = new CkitNodeState({ name: o.name, logger, retransmitMult: cfg.retransmitMult, now: () => platform.clock.now(), ...(o.sharder ? { sharder: o.sharder } : {}) });
-    const ml = await Memberlist.create(
+    const ml = await createMemberlist(
+      { ...platform, logger: logger.child({ subsystem: "memberlist" }) },
       { ...cfg, delegate: state.delegate, events: state.events, conflict: state.conflict },
-      { transport: o.transport, clock: platform.clock, random: platform.random, logger: logger.child({ subsystem: "memberlist" }) },
+      o.transport,
     );
     state.attach(ml, nodeMetrics(platform.metrics, label, state.metricsSource(), o.metricsLabels));
     return new CkitNode(ml, state, o.leaveTimeoutMs ?? 5_000);

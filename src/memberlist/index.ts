@@ -30,3 +30,6 @@ export { SimCluster, simAddress } from "./simulation.ts";
 export type { ClusterOptions } from "./simulation.ts";
 export { SERF_TAG_MAGIC, SerfMessageType, decodeSerfTags, encodeSerfLeaveIntent, encodeSerfTags, serfLTime } from "./serf.ts";
 export { MEMBERLIST_METRIC_PREFIX, memberlistFamilies, registerMemberlistMetrics } from "./metrics.ts";
+// The go-msgpack-exact writer and reader, for other protocols that must write msgpack as Go does (ckit).
+export { MsgpackWriter, MsgpackReader, encodeWith, resolveLimits } from "./codec/index.ts";
+export type { ResolvedLimits } from "./codec/index.ts";

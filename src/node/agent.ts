@@ -9,6 +9,9 @@
 // Start-up order: the state is opened (and served over HTTP) BEFORE the agent joins anyone, so a
 // restarted agent answers with its full persisted state at once.
 //
+// With `transport: "http2"` the member speaks ckit's gossiphttp over HTTP/2 (src/node/ckit-transport.ts) and,
+// with it or `peerState`, runs ckit's node layer (ckit-agent.ts: peer states, GET /v1/peers, cluster_*).
+//
 // Invariants: shutdown() closes every socket and file it opened (transport, HTTP, edge link, database);
 // leave() is idempotent and bounded by its timeout; user data received is never logged (only its length).
 import {
@@ -30,6 +33,9 @@ import { serveAgentHttp, type AgentHttpServer } from "./agent-http.ts";
 import { registerAgentMetrics } from "./agent-metrics.ts";
 import type { StreamBudget } from "./stream-budget.ts";
 import { openControl, versionMismatchHint, type Control, type ControlOptions } from "./control.ts";
+import type { TlsServerOptions } from "./ckit-listener.ts";
+import { processStreamBudget } from "./stream-budget.ts";
+import { asNodeTransport, ckitMode, createAgentHttp2Transport, HTTP2_MEMBERLIST, type AgentTransportKind, type CkitMode } from "./ckit-agent.ts";
 
 /** Plain memberlist (Gravity ions, ckit, most Go memberlist apps): the default. */
 export const AGENT_DEFAULT_DELEGATE_VERSIONS: [number, number, number] = [0, 0, 0];
@@ -66,6 +72,12 @@ export interface AgentOptions {
   overrides?: Partial<MemberlistConfig>;
   onUserMessage?: (buf: Uint8Array) => void;
   onRemoteState?: (buf: Uint8Array, join: boolean) => void;
+  /** "udp" (default): UDP+TCP on `bind`; "http2": ckit's gossiphttp, `bind` is the HTTP/2 listener. */
+  transport?: AgentTransportKind;
+  /** TLS (ALPN h2) for the http2 transport; `ca` makes it mutual. */
+  tls?: TlsServerOptions;
+  /** Run ckit's node layer and reach this state after joining (on by default with http2, as viewer). */
+  peerState?: "viewer" | "participant";
 }
 
 export interface Agent {
@@ -74,6 +86,8 @@ export interface Agent {
   readonly http: AgentHttpServer | undefined;
   /** The Gravity state, its gossip and the edge link. */
   readonly control: Control;
+  /** ckit's node layer, when running (http2 transport or --peer-state; docs/protocols/ckit-node.md §9). */
+  readonly ckit: CkitMode | undefined;
   /** Queue a user broadcast (payload without the 0x08 type byte). */
   broadcast(payload: Uint8Array): void;
   /** Result of the start-up join: nodes contacted, or the error. */
@@ -90,13 +104,24 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
   const log = platform.logger;
   const serf = o.serf ?? false;
   const control = openControl(platform, o.state ?? {});
+  const http2 = o.transport === "http2";
   let transport: NodeTransport;
   try {
-    transport = await createTransport(platform, {
-      bind: o.bind,
-      ...(o.advertise ? { advertise: o.advertise } : {}),
-      ...(o.streamBudget ? { streamBudget: o.streamBudget } : {}),
-    });
+    transport = http2
+      ? asNodeTransport(
+          await createAgentHttp2Transport(platform, {
+            bind: o.bind,
+            ...(o.advertise ? { advertise: o.advertise } : {}),
+            ...(o.tls ? { tls: o.tls } : {}),
+            ...(o.streamBudget ? { streamBudget: o.streamBudget } : {}),
+          }),
+          o.streamBudget ?? processStreamBudget,
+        )
+      : await createTransport(platform, {
+          bind: o.bind,
+          ...(o.advertise ? { advertise: o.advertise } : {}),
+          ...(o.streamBudget ? { streamBudget: o.streamBudget } : {}),
+        });
   } catch (err) {
     await control.close();
     throw err;
@@ -109,6 +134,24 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
     const lt = serfLTime(buf);
     if (lt !== undefined && lt > maxSerfLTime) maxSerfLTime = lt;
   };
+  const userMessage = (buf: Uint8Array) => {
+    log.debug({ len: buf.length }, "user message");
+    if (serfMode) noteSerf(buf);
+    control.gossip?.notifyMsg(buf);
+    o.onUserMessage?.(buf);
+  };
+  const ckit =
+    http2 || o.peerState
+      ? ckitMode({
+          node: o.node,
+          label: o.label ?? "",
+          peerState: o.peerState === "participant" ? 1 : 0,
+          retransmitMult: defaultConfig(o.profile ?? "lan", { name: o.node, ...(o.overrides ?? {}) }).retransmitMult,
+          logger: log,
+          platform,
+          onUserMessage: userMessage,
+        })
+      : undefined;
   const config = defaultConfig(o.profile ?? "lan", {
     name: o.node,
     delegateProtocolMin: dmin,
@@ -117,15 +160,11 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
     label: o.label ?? "",
     ...(o.encryptKey ? { keyring: new Keyring(o.encryptKey) } : {}),
     limits: control.memberlistLimits,
+    ...(http2 ? HTTP2_MEMBERLIST : {}),
     ...(o.overrides ?? {}),
     delegate: {
       nodeMeta: () => meta,
-      notifyMsg: (buf) => {
-        log.debug({ len: buf.length }, "user message");
-        if (serfMode) noteSerf(buf);
-        control.gossip?.notifyMsg(buf);
-        o.onUserMessage?.(buf);
-      },
+      notifyMsg: userMessage,
       localState: (join) => o.userState ?? control.gossip?.localState(join) ?? new Uint8Array(0),
       mergeRemoteState: (buf, join) => {
         log.debug({ len: buf.length, join }, "remote state");
@@ -140,6 +179,26 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
       notifyUpdate: (m: MemberInfo) => log.info({ member: m.name }, "member updated"),
     },
   });
+  if (ckit) {
+    // ckit's node layer owns push/pull state (ckit peers read it) and its broadcasts; other user
+    // messages, Gravity envelopes included, still reach the agent. A Gravity state array arriving in a
+    // push/pull (from a member not in ckit mode) still merges: it opens with '[', ckit's map never does.
+    const own = config.events!;
+    config.delegate = {
+      ...ckit.delegate,
+      mergeRemoteState: (buf, join) => {
+        if (buf[0] === 0x5b) control.gossip?.mergeRemoteState(buf, join);
+        else ckit.delegate.mergeRemoteState!(buf, join);
+        o.onRemoteState?.(buf, join);
+      },
+    };
+    config.conflict = ckit.conflict;
+    config.events = {
+      notifyJoin: (m) => (own.notifyJoin?.(m), ckit.events.notifyJoin!(m)),
+      notifyLeave: (m) => (own.notifyLeave?.(m), ckit.events.notifyLeave!(m)),
+      notifyUpdate: (m) => (own.notifyUpdate?.(m), ckit.events.notifyUpdate!(m)),
+    };
+  }
 
   let memberlist: Memberlist;
   try {
@@ -150,6 +209,7 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
     throw err;
   }
   control.attach(memberlist.broadcasts);
+  ckit?.attach(memberlist);
 
   let http: AgentHttpServer | undefined;
   if (o.http) {
@@ -166,6 +226,7 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
           registry: control.metrics,
           token: o.httpToken || undefined,
           health: () => control.health(),
+          ...(ckit ? { peers: () => ckit.peersBody() } : {}),
         },
         log,
       );
@@ -191,6 +252,7 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
       else log.error({ join: o.join, err: (err as Error).message }, "join failed");
     }
   }
+  await ckit?.started();
 
   let left = false;
   let down = false;
@@ -199,6 +261,7 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
     transport,
     http,
     control,
+    ckit,
     joined,
     broadcast: (payload) => memberlist.broadcasts.queue(payload),
     async leave(timeoutMs = 5_000) {
@@ -217,12 +280,14 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
         const ok = await Promise.race([transmitted, delay(timeoutMs).then(() => false)]);
         if (!ok) log.warn({ timeoutMs }, "timeout waiting for the serf leave intent to be broadcast");
       }
+      await ckit?.leaving(timeoutMs);
       await memberlist.leave(timeoutMs);
       log.info({}, "left cluster");
     },
     async shutdown() {
       if (down) return;
       down = true;
+      ckit?.stop();
       await control.stopEdge();
       await memberlist.shutdown();
       await http?.close();

@@ -11,17 +11,13 @@
 // of callers), bounded by the leave timeout.
 import type { ConflictDelegate, Delegate, EventDelegate, Memberlist, MemberlistConfig } from "../memberlist/index.ts";
 import type { Platform } from "../platform/index.ts";
-import type { Logger } from "../util/logger.ts";
-import { MetricsRegistry } from "../util/metrics.ts";
-import { systemClock, systemRandom } from "../util/clock.ts";
-import { createPlatformHotpath, memoryStorageFactory } from "../platform/index.ts";
+import type { Logger } from "../util/index.ts";
 import { CkitNodeState, MESSAGE_MAGIC, nodeMetrics, PeerState, peersJSON, type KnownPeerState } from "../ckit/index.ts";
-import { hotpathModule } from "./hotpath.ts";
 import { createCkitTransport, type CkitHttpTransport } from "./ckit-transport.ts";
 import type { TlsServerOptions } from "./ckit-listener.ts";
 import type { NodeTransport } from "./transport.ts";
 import type { StreamBudget } from "./stream-budget.ts";
-import { TransportNetError } from "./transport-errors.ts";
+import { TransportNetError } from "../transport/index.ts";
 
 export type AgentTransportKind = "udp" | "http2";
 
@@ -54,20 +50,6 @@ export interface CkitMode {
 
 /** memberlist settings the HTTP/2 transport needs (ckit's): no TCP-ping fallback, 10 MiB packets. */
 export const HTTP2_MEMBERLIST: Partial<MemberlistConfig> = { disableTcpPings: true, udpBufferSize: 10 * 1024 * 1024 };
-
-/** A Node platform for the agent until src/node/platform.ts provides the shared one. */
-export function agentPlatform(logger: Logger, metrics: MetricsRegistry = new MetricsRegistry()): Platform {
-  return {
-    runtime: "node",
-    clock: systemClock,
-    wallClock: () => Date.now(),
-    random: systemRandom,
-    logger,
-    metrics,
-    hotpath: createPlatformHotpath(hotpathModule()),
-    storage: memoryStorageFactory(),
-  };
-}
 
 export async function createAgentHttp2Transport(
   platform: Platform,

@@ -17,11 +17,11 @@ import type { Duplex } from "node:stream";
 import http2, { constants, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
 import { CKIT_CONTENT_TYPE, FROM_HEADER, MESSAGE_PATH, STREAM_PATH, encodeFrames, type TransportMetrics } from "../ckit/index.ts";
 import type { Hotpath } from "../hotpath/index.ts";
-import type { Clock } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import { parseHostPort, formatHostPort, normalizeHost } from "./addr.ts";
+import type { Clock } from "../util/index.ts";
+import type { Logger } from "../util/index.ts";
+import { parseHostPort, formatHostPort, normalizeHost } from "../net/index.ts";
 import { H2StreamConn } from "./ckit-stream-conn.ts";
-import { TransportClosedError, TransportNetError, TransportTimeoutError } from "./transport-errors.ts";
+import { TransportClosedError, TransportNetError, TransportTimeoutError } from "../transport/index.ts";
 
 export interface TlsClientOptions {
   ca?: string | Buffer;

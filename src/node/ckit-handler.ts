@@ -17,9 +17,9 @@ import { constants, type Http2ServerRequest, type Http2ServerResponse, type Inco
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BASE_ROUTE, CKIT_CONTENT_TYPE, FROM_HEADER, FrameReader, MESSAGE_PATH, STREAM_PATH, type TransportMetrics } from "../ckit/index.ts";
 import type { Hotpath } from "../hotpath/index.ts";
-import type { Clock } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import { formatHostPort, hostFamily, parseHostPort } from "./addr.ts";
+import type { Clock } from "../util/index.ts";
+import type { Logger } from "../util/index.ts";
+import { formatHostPort, hostFamily, parseHostPort } from "../net/index.ts";
 import { H2StreamConn } from "./ckit-stream-conn.ts";
 import type { StreamBudget } from "./stream-budget.ts";
 

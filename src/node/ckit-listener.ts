@@ -10,10 +10,10 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
-import type { Logger } from "../util/logger.ts";
+import type { Logger } from "../util/index.ts";
 import type { CkitHandler } from "./ckit-handler.ts";
-import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "./addr.ts";
-import { TransportNetError } from "./transport-errors.ts";
+import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "../net/index.ts";
+import { TransportNetError } from "../transport/index.ts";
 
 const PREFIX_TIMEOUT_MS = 10_000;
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");

@@ -10,12 +10,12 @@
 // our side (END_STREAM) after pending writes, and resets the stream if the peer has not ended its side
 // within LINGER_MS.
 import { constants, type Http2Stream } from "node:http2";
-import type { StreamConn } from "../transport/transport.ts";
-import type { Clock, TimerHandle } from "../util/clock.ts";
+import type { StreamConn } from "../transport/index.ts";
+import type { Clock, TimerHandle } from "../util/index.ts";
 import type { Hotpath } from "../hotpath/index.ts";
 import { FrameReader, frameHeaderSize, writeFrameHeader, type TransportMetrics } from "../ckit/index.ts";
 import type { StreamBudget } from "./stream-budget.ts";
-import { TransportClosedError, TransportTimeoutError } from "./transport-errors.ts";
+import { TransportClosedError, TransportTimeoutError } from "../transport/index.ts";
 
 const DEFAULT_MAX_BUFFERED = 1 << 20;
 const LINGER_MS = 2_000;

@@ -12,16 +12,16 @@
 //
 // Inbound packets go straight to memberlist's handler; before one is registered they wait in a queue
 // bounded like ckit's (1000, drop-oldest). Outbound queues and batching are in ckit-client.ts.
-import type { Packet, StreamConn, Transport } from "../transport/transport.ts";
+import type { Packet, StreamConn, Transport } from "../transport/index.ts";
 import type { Platform } from "../platform/index.ts";
-import type { Labels } from "../util/metrics.ts";
+import type { Labels } from "../util/index.ts";
 import { DEFAULT_MAX_FRAME, transportMetrics } from "../ckit/index.ts";
-import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "./addr.ts";
+import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "../net/index.ts";
 import { CkitClient, type TlsClientOptions } from "./ckit-client.ts";
 import { createHandler, type CkitHandler } from "./ckit-handler.ts";
 import { listenGossip, type GossipListener, type TlsServerOptions } from "./ckit-listener.ts";
 import { processStreamBudget, type StreamBudget } from "./stream-budget.ts";
-import { TransportNetError } from "./transport-errors.ts";
+import { TransportNetError } from "../transport/index.ts";
 
 /** ckit: inbound and outbound packet queues hold 1000 entries. */
 export const PACKET_QUEUE = 1000;

@@ -1,7 +1,7 @@
 // A bounded async queue for the pools API: producers never wait (a full queue either refuses the new
 // item or drops its oldest, by policy), consumers await next() or iterate. close() rejects waiting
 // consumers, disposes queued items and refuses new ones.
-import { GossamerError } from "../util/errors.ts";
+import { GossamerError } from "../util/index.ts";
 
 export class QueueClosedError extends GossamerError {
   constructor() {

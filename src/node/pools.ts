@@ -10,15 +10,16 @@
 // and also: shutdown() closes every listener and connection, pools can be added and removed at run
 // time, and pool ids must fit the one byte the wire carries (upstream truncated an int32).
 import net from "node:net";
-import type { Packet } from "../transport/transport.ts";
-import type { Logger } from "../util/logger.ts";
-import { nullLogger } from "../util/logger.ts";
-import { defaultConfig, Memberlist, type Delegate, type EventDelegate, type MemberlistConfig, type ProfileName } from "../memberlist/index.ts";
-import { GossamerError } from "../util/errors.ts";
+import type { Packet } from "../transport/index.ts";
+import type { Logger } from "../util/index.ts";
+import type { Platform } from "../platform/index.ts";
+import { createMemberlist, defaultConfig, type Memberlist, type Delegate, type EventDelegate, type MemberlistConfig, type ProfileName } from "../memberlist/index.ts";
+import { nodePlatform } from "./platform.ts";
+import { GossamerError } from "../util/index.ts";
 import { createTransport, POOL_MAGIC, type NodeTransport } from "./transport.ts";
-import { parseHostPort, normalizeHost } from "./addr.ts";
+import { parseHostPort, normalizeHost } from "../net/index.ts";
 import { AsyncQueue } from "./pools-queue.ts";
-import { TransportNetError, TransportTimeoutError } from "./transport-errors.ts";
+import { TransportNetError, TransportTimeoutError } from "../transport/index.ts";
 
 export class PoolError extends GossamerError {
   constructor(code: "pool.bad_id" | "pool.exists" | "pool.unknown" | "pool.closed" | "pool.listener_taken", message: string) {
@@ -32,7 +33,8 @@ export interface GossipConfig {
   /** "host:port" for the shared UDP+TCP port (port 0 = kernel picks). */
   bind: string;
   advertise?: string;
-  logger?: Logger;
+  /** Runtime platform (clock, logger, hot path, metrics); default: a Node platform that logs nothing below warn. */
+  platform?: Platform;
   /** Connections waiting in each application listener before new ones are refused (default 128). */
   listenerBacklog?: number;
   /** Non-gossip datagrams buffered for udpPackets() (default 1024, oldest dropped). */
@@ -109,6 +111,7 @@ export class Gossip {
   readonly name: string;
   readonly transport: NodeTransport;
   readonly #log: Logger;
+  readonly #platform: Platform;
   readonly #pending = new Map<number, PoolConfig>();
   readonly #pools = new Map<number, Pool>();
   readonly #listeners = new Map<number, AsyncQueue<net.Socket>>();
@@ -119,10 +122,11 @@ export class Gossip {
   #started = false;
   #closed = false;
 
-  private constructor(name: string, t: NodeTransport, log: Logger, backlog: number, udpBacklog: number) {
+  private constructor(name: string, t: NodeTransport, platform: Platform, backlog: number, udpBacklog: number) {
     this.name = name;
     this.transport = t;
-    this.#log = log;
+    this.#platform = platform;
+    this.#log = platform.logger.child({ component: "gossip-pools" });
     this.#backlog = backlog;
     this.#native = new AsyncQueue<net.Socket>(backlog, "refuse", (s) => s.destroy());
     this.#udp = new AsyncQueue<Packet>(udpBacklog, "drop-oldest");
@@ -130,15 +134,14 @@ export class Gossip {
 
   /** Binds the shared port at once (like upstream's New); pools start with start(). */
   static async create(c: GossipConfig): Promise<Gossip> {
-    const log = (c.logger ?? nullLogger).child({ component: "gossip-pools" });
+    const platform = c.platform ?? nodePlatform({ logLevel: "warn" });
     let self: Gossip | undefined;
-    const t = await createTransport({
+    const t = await createTransport(platform, {
       bind: c.bind,
       ...(c.advertise ? { advertise: c.advertise } : {}),
-      logger: log,
       foreignStreams: (sock, prefix) => (self ? self.#route(sock, prefix) : sock.destroy()),
     });
-    self = new Gossip(c.name, t, log, c.listenerBacklog ?? 128, c.udpBacklog ?? 1024);
+    self = new Gossip(c.name, t, platform, c.listenerBacklog ?? 128, c.udpBacklog ?? 1024);
     const g = self;
     t.onPacket((p) => g.#udp.push(p)); // datagrams that are not FE-prefixed
     t.onStream((s) => s.close()); // not reached: foreignStreams routes every connection
@@ -179,7 +182,7 @@ export class Gossip {
       delegate: { ...d },
       ...(pc.events ? { events: pc.events } : {}),
     });
-    const ml = await Memberlist.create(cfg, { transport: this.transport.pool(pc.id), logger: this.#log.child({ pool: pc.id }) });
+    const ml = await createMemberlist({ ...this.#platform, logger: this.#log.child({ pool: pc.id }) }, cfg, this.transport.pool(pc.id));
     const pool = new Pool(pc.id, ml, pc.broadcastQueue ?? 256);
     this.#pools.set(pc.id, pool);
     return pool;

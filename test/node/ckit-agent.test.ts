@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseAgentFlags, UsageError } from "../../src/node/cli/agent.ts";
 import { startAgent, type Agent } from "../../src/node/agent.ts";
 import { parsePeerJSON } from "../../src/ckit/index.ts";
-import { nullLogger } from "../../src/util/logger.ts";
+import { testPlatform } from "../helpers/platform.ts";
 
 const FAST = { probeInterval: 200, probeTimeout: 100, gossipInterval: 50, pushPullInterval: 2_000 };
 const agents: Agent[] = [];
@@ -40,8 +40,8 @@ describe("agent flags for HTTP/2 and peer states", () => {
   });
 });
 
-async function agent(node: string, extra: Partial<Parameters<typeof startAgent>[0]> = {}): Promise<Agent> {
-  const a = await startAgent({ node, bind: "127.0.0.1:0", http: "127.0.0.1:0", profile: "local", overrides: FAST, logger: nullLogger, ...extra });
+async function agent(node: string, extra: Partial<Parameters<typeof startAgent>[1]> = {}): Promise<Agent> {
+  const a = await startAgent(testPlatform(), { node, bind: "127.0.0.1:0", http: "127.0.0.1:0", profile: "local", overrides: FAST, ...extra });
   agents.push(a);
   return a;
 }

@@ -102,7 +102,7 @@ describe("Gossip: pools and listeners on one port", () => {
     await a.shutdown();
     await closed;
     await expect(l.accept()).rejects.toMatchObject({ code: "pool.closed" });
-    await expect(dial(addr(a), 9, 1_000)).rejects.toMatchObject({ code: expect.stringMatching(/^transport_/) });
+    await expect(dial(addr(a), 9, 1_000)).rejects.toMatchObject({ code: expect.stringMatching(/^transport\./) });
   });
 });
 

@@ -75,7 +75,7 @@ export function transportContract(name: string, make: () => Promise<ContractPair
     }
   });
 
-  it(`${name}: writing to a closed stream rejects with transport_closed; remotes are addresses`, async () => {
+  it(`${name}: writing to a closed stream rejects with transport.closed; remotes are addresses`, async () => {
     const p = await make();
     try {
       let accepted: StreamConn | undefined;
@@ -87,7 +87,7 @@ export function transportContract(name: string, make: () => Promise<ContractPair
       expect(s.remote).toMatch(/^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d+$/);
       s.close();
       c.close();
-      await expect(c.write(Uint8Array.of(2))).rejects.toMatchObject({ code: "transport_closed" });
+      await expect(c.write(Uint8Array.of(2))).rejects.toMatchObject({ code: "transport.closed" });
     } finally {
       await p.close();
     }
@@ -117,13 +117,13 @@ export function transportContract(name: string, make: () => Promise<ContractPair
     }
   });
 
-  it(`${name}: a read past its deadline rejects with transport_timeout`, async () => {
+  it(`${name}: a read past its deadline rejects with transport.timeout`, async () => {
     const p = await make();
     try {
       p.b.onStream(() => {});
       const c = await p.a.dialStream(addr(p.b), 2_000);
       c.setDeadline(performance.now() + 50);
-      await expect(c.read()).rejects.toMatchObject({ code: "transport_timeout" });
+      await expect(c.read()).rejects.toMatchObject({ code: "transport.timeout" });
       c.close();
     } finally {
       await p.close();
@@ -133,7 +133,7 @@ export function transportContract(name: string, make: () => Promise<ContractPair
   it(`${name}: dialing a dead address fails; sending to one does not throw`, async () => {
     const p = await make();
     try {
-      await expect(p.a.dialStream(p.dead, 1_000)).rejects.toMatchObject({ code: expect.stringMatching(/^transport_(net|timeout)$/) });
+      await expect(p.a.dialStream(p.dead, 1_000)).rejects.toMatchObject({ code: expect.stringMatching(/^transport\.(net|timeout)$/) });
       expect(() => p.a.sendPacket(p.dead, Uint8Array.of(1))).not.toThrow();
     } finally {
       await p.close();
@@ -145,7 +145,7 @@ export function transportContract(name: string, make: () => Promise<ContractPair
     const b = addr(p.b);
     await p.a.close();
     expect(() => p.a.sendPacket(b, Uint8Array.of(1))).not.toThrow();
-    await expect(p.a.dialStream(b, 500)).rejects.toMatchObject({ code: "transport_closed" });
+    await expect(p.a.dialStream(b, 500)).rejects.toMatchObject({ code: "transport.closed" });
     await p.close();
   });
 }

@@ -1,6 +1,7 @@
 // `gossamer agent`: serf-style flags (and GOSSAMER_* env vars mirroring them; flags win) -> startAgent().
 // Leaves gracefully on SIGINT/SIGTERM (a second signal exits at once).
 import os from "node:os";
+import { readFileSync } from "node:fs";
 import { Keyring, MemberlistError, type ProfileName } from "../../memberlist/index.ts";
 import { isLogLevel, type LogLevel } from "../../util/index.ts";
 import { startAgent, AGENT_DEFAULT_DELEGATE_VERSIONS, SERF_DELEGATE_VERSIONS, type AgentOptions } from "../agent.ts";
@@ -31,6 +32,12 @@ const USAGE = `usage: gossamer agent [flags]
   --serf                   Serf mode: delegate versions ${SERF_DELEGATE_VERSIONS.join(",")}, Serf tags, leave intent (GOSSAMER_SERF=1);
                            default: plain memberlist (delegate versions ${AGENT_DEFAULT_DELEGATE_VERSIONS.join(",")}, as Gravity ions)
   --delegate-versions MIN,MAX,CUR  expert override of the delegate versions (GOSSAMER_DELEGATE_VERSIONS)
+  --transport udp|http2    udp (default): UDP+TCP on --bind; http2: ckit's gossiphttp over HTTP/2, --bind is
+                           the HTTP/2 listener and the member's address is its host:port (GOSSAMER_TRANSPORT)
+  --tls-cert FILE --tls-key FILE [--tls-ca FILE]  TLS (ALPN h2) for http2; with a CA peers must present
+                           a certificate it signed (GOSSAMER_TLS_CERT, GOSSAMER_TLS_KEY, GOSSAMER_TLS_CA)
+  --peer-state viewer|participant  run ckit's peer states (default with http2: viewer): GET /v1/peers and
+                           cluster_* metrics; push/pull then carries ckit's state (GOSSAMER_PEER_STATE)
   --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL; default info)`;
 
 export interface ParsedAgentFlags {
@@ -49,6 +56,9 @@ export interface ParsedAgentFlags {
   serf: boolean;
   delegateVersions: [number, number, number];
   logLevel: LogLevel;
+  transport: "udp" | "http2";
+  peerState?: "viewer" | "participant";
+  tls?: { cert: string; key: string; ca?: string };
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -68,6 +78,11 @@ const FLAGS: Record<string, FlagSpec> = {
   serf: { env: ["GOSSAMER_SERF"], boolean: true },
   "delegate-versions": { env: ["GOSSAMER_DELEGATE_VERSIONS"] },
   "log-level": { env: ["GOSSAMER_LOG_LEVEL"] },
+  transport: { env: ["GOSSAMER_TRANSPORT"] },
+  "peer-state": { env: ["GOSSAMER_PEER_STATE"] },
+  "tls-cert": { env: ["GOSSAMER_TLS_CERT"] },
+  "tls-key": { env: ["GOSSAMER_TLS_KEY"] },
+  "tls-ca": { env: ["GOSSAMER_TLS_CA"] },
 };
 
 /** Parses flags over env defaults. Throws UsageError with a one-line reason. */
@@ -104,6 +119,17 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     if (!/^(1|true|yes|on|0|false|no|off)$/i.test(serfFlag)) throw new UsageError("--serf takes no value (GOSSAMER_SERF=1|0)");
     serf = /^(1|true|yes|on)$/i.test(serfFlag);
   }
+  const transport = f.value("transport") ?? "udp";
+  if (transport !== "udp" && transport !== "http2") throw new UsageError("--transport must be udp or http2");
+  const peerState = f.value("peer-state");
+  if (peerState !== undefined && peerState !== "viewer" && peerState !== "participant") throw new UsageError("--peer-state must be viewer or participant");
+  if (serf && (transport === "http2" || peerState)) throw new UsageError("--serf cannot be combined with --transport http2 or --peer-state (ckit's node layer owns the push/pull state)");
+  const tlsCert = f.value("tls-cert");
+  const tlsKey = f.value("tls-key");
+  const tlsCa = f.value("tls-ca");
+  if ((tlsCert || tlsKey || tlsCa) && transport !== "http2") throw new UsageError("--tls-* flags need --transport http2");
+  if (!!tlsCert !== !!tlsKey) throw new UsageError("--tls-cert and --tls-key go together");
+  if (tlsCa && !tlsCert) throw new UsageError("--tls-ca needs --tls-cert and --tls-key");
   let delegateVersions = serf ? SERF_DELEGATE_VERSIONS : AGENT_DEFAULT_DELEGATE_VERSIONS;
   const dv = f.value("delegate-versions");
   if (dv !== undefined) {
@@ -149,6 +175,9 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     serf,
     delegateVersions,
     logLevel,
+    transport,
+    ...(peerState ? { peerState } : {}),
+    ...(tlsCert && tlsKey ? { tls: { cert: tlsCert, key: tlsKey, ...(tlsCa ? { ca: tlsCa } : {}) } } : {}),
   };
 }
 
@@ -162,6 +191,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const platform = nodePlatform({ logLevel: flags.logLevel, bindings: { node: flags.node } });
   const logger = platform.logger;
+  let tls: AgentOptions["tls"];
+  if (flags.tls) {
+    try {
+      tls = { cert: readFileSync(flags.tls.cert), key: readFileSync(flags.tls.key), ...(flags.tls.ca ? { ca: readFileSync(flags.tls.ca) } : {}) };
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, "cannot read TLS files");
+      return 1;
+    }
+  }
   const opts: AgentOptions = {
     node: flags.node,
     bind: flags.bind,
@@ -179,6 +217,9 @@ export async function run(argv: string[]): Promise<number> {
       ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
       ...(flags.edge ? { edge: flags.edge } : {}),
     },
+    transport: flags.transport,
+    ...(flags.peerState ? { peerState: flags.peerState } : {}),
+    ...(tls ? { tls } : {}),
   };
   let agent;
   try {
@@ -189,7 +230,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const a = agent.transport.advertise();
   logger.info(
-    { bind: flags.bind, advertise: `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`, port: agent.transport.bound().port, http: agent.http?.address() ?? null, profile: flags.profile, serf: flags.serf, records: agent.control.store.size, cursor: agent.control.store.cursor },
+    { bind: flags.bind, advertise: `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`, port: agent.transport.bound().port, http: agent.http?.address() ?? null, profile: flags.profile, serf: flags.serf, transport: flags.transport, records: agent.control.store.size, cursor: agent.control.store.cursor },
     "agent running",
   );
 
