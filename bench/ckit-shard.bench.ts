@@ -81,10 +81,13 @@ function naive(kind: "ring128" | "ring512" | "rendezvous" | "multiprobe", names:
   };
 }
 
-/** Prints with the reporter's grouped API when it has one (table(group, title, rows, hib)). */
+/**
+ * Prints with the reporter's grouped API when it has one: table(group, title, rows, hib = true) declares
+ * three parameters before its default, the older table(title, rows, hib = true) two.
+ */
 export function emit(r: Reporter, group: string, title: string, rows: Measurement[], higherIsBetter = true): void {
   const t = r.table as unknown as (...a: unknown[]) => void;
-  if (t.length >= 4) t.call(r, group, title, rows, higherIsBetter);
+  if (t.length >= 3) t.call(r, group, title, rows, higherIsBetter);
   else t.call(r, title, rows, higherIsBetter);
 }
 
