@@ -1,4 +1,4 @@
-// ckit shard placement (issue 9 §5): lookups per second for Ring(128), Ring(512), Rendezvous and
+// ckit shard placement (issue 9, benchmarks): lookups per second for Ring(128), Ring(512), Rendezvous and
 // Multiprobe over 100 participant nodes, each against a naive scan of the same algorithm measured in the
 // same run (BigInt arithmetic, tokens precomputed, a linear scan instead of a binary search or the
 // typed-array mixing). Goal: Ring >= 5 M lookups/s at 100 nodes. Keys are 4096 fixed random uint64s.

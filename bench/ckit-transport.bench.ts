@@ -1,5 +1,5 @@
 // The HTTP/2 gossiphttp transport against the UDP/TCP transport, measured in the same run on loopback
-// (issue 9 §5). Goal: the HTTP/2 path within 3x of UDP per packet.
+// (issue 9, benchmarks). Goal: the HTTP/2 path within 3x of UDP per packet.
 //  - packets/s, 64 B and 1400 B: a keeps at most WINDOW packets in flight to b (so UDP does not just
 //    overflow its socket buffer) until COUNT are delivered; delivered packets per second;
 //  - round trip p50/p99: a sends one packet, b echoes it to a's advertised address, sequentially;

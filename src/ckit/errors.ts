@@ -1,4 +1,4 @@
-// Typed errors of the ckit port (docs/protocols/ckit-node.md, ckit-shard.md, ckit-gossiphttp.md). Each
+// Typed errors of the ckit port (docs/protocols/ckit.md). Each
 // family has a stable `code`; decoders also report the byte `offset`. Where ckit has an error text that
 // users and tests know (shard lookups, message parsing, peer JSON), the message is ckit's text verbatim.
 import { GossamerError } from "../util/index.ts";

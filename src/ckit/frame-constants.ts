@@ -1,4 +1,4 @@
-// gossiphttp wire constants (docs/protocols/ckit-gossiphttp.md). WARNING: wire values; only append.
+// gossiphttp wire constants (docs/protocols/ckit.md). WARNING: wire values; only append.
 //   CC | u16 BE payload length | payload     short frame (payload <= 65535 bytes)
 //   CD | u32 BE payload length | payload     long frame
 // The scanner's copy of these values lives in src/hotpath/frames.ts (CKIT_SHORT / CKIT_LONG); a test

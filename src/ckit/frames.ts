@@ -1,4 +1,4 @@
-// gossiphttp framing (docs/protocols/ckit-gossiphttp.md §3): every message in a /message body and in
+// gossiphttp framing (docs/protocols/ckit.md §2): every message in a /message body and in
 // both directions of a /stream is
 //
 //   short  CC | u16 BE length | payload      (writers use it whenever length <= 65535)

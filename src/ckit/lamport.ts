@@ -1,4 +1,4 @@
-// ckit's Lamport clock (docs/protocols/ckit-node.md §3): a uint64 counter. tick() adds one and returns
+// ckit's Lamport clock (docs/protocols/ckit.md §4.5): a uint64 counter. tick() adds one and returns
 // the new time; observe(t) moves the clock to t + 1 when t >= now (a time we have seen must be in our
 // past). Arithmetic wraps at 2^64 as Go's uint64 does (unreachable in practice, kept for equal behaviour).
 const U64 = (1n << 64n) - 1n;

@@ -1,4 +1,4 @@
-// ckit gossip messages and push/pull state (docs/protocols/ckit-node.md §2, §4), byte-exact with ckit:
+// ckit gossip messages and push/pull state (docs/protocols/ckit.md §4.3, §4.4), byte-exact with ckit:
 //
 //   message     12 01 | type u8 (1 = State) | msgpack body          (magic 0x1201 big-endian)
 //   State body  map{ "NewState": uint, "NodeName": str, "Time": uint64 }   keys sorted by name

@@ -1,5 +1,4 @@
-// ckit's Prometheus metrics with ckit's names and help texts (docs/protocols/ckit-gossiphttp.md §6,
-// ckit-node.md §7), on the portable registry (src/util/metrics.ts) so Node and workerd render the same.
+// ckit's Prometheus metrics with ckit's names and help texts (docs/protocols/ckit.md §6, §7), on the portable registry (src/util/metrics.ts) so Node and workerd render the same.
 //
 // Deliberate differences from ckit (its quirks, recorded in the vectors, are not copied):
 //  1. /message packets are counted once (ckit counts rx_packets_total/rx_bytes_total in the handler and

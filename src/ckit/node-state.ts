@@ -1,4 +1,4 @@
-// ckit's node layer on top of a memberlist member (docs/protocols/ckit-node.md): peer states, the
+// ckit's node layer on top of a memberlist member (docs/protocols/ckit.md): peer states, the
 // Lamport clock, State gossip (named broadcasts, one per node), push/pull local state, refutation of
 // stale states about ourselves, the sorted peer list, the sharder, and observers. It plugs into the
 // memberlist config as delegate + events + conflict, so any member (the ckit node, the agent) can run it.

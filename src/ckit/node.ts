@@ -1,4 +1,4 @@
-// A ckit Node (docs/protocols/ckit-node.md §8): one memberlist member configured as ckit configures it,
+// A ckit Node (docs/protocols/ckit.md §4.1): one memberlist member configured as ckit configures it,
 // running the node layer (node-state.ts), on any Transport — the Node HTTP/2 transport
 // (src/node/ckit-transport.ts) for ckit interop, or an in-memory network in simulations.
 //

@@ -1,4 +1,4 @@
-// Observers of the peer set (docs/protocols/ckit-node.md §6). Notifications are asynchronous through a
+// Observers of the peer set (docs/protocols/ckit.md §4.6). Notifications are asynchronous through a
 // queue of capacity one: only the latest peer set is delivered, a set equal to the last delivered one
 // is skipped, and observers run one round at a time in registration order. An observer returning false
 // is unregistered (ckit's "reregister" result).

@@ -1,4 +1,4 @@
-// ckit peers and peer states (docs/protocols/ckit-node.md §1). A state is an unsigned integer on the
+// ckit peers and peer states (docs/protocols/ckit.md §4.2). A state is an unsigned integer on the
 // wire: 0 viewer (never owns keys), 1 participant (owns reads and writes), 2 terminating (owns reads
 // while it drains). Other numbers can arrive from the wire and are kept as numbers; they own nothing.
 // The peer JSON is the shape ckit's Peer marshals to (Alloy's cluster UI reads it): keys name, addr,

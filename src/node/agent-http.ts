@@ -46,7 +46,7 @@ export interface AgentHttpSource {
   token: string | undefined;
   /** Extra fields for /healthz (edge link state, storage). */
   health?(): Record<string, unknown>;
-  /** GET /v1/peers: ckit's peer JSON array, when ckit's node layer runs (docs/protocols/ckit-node.md §9). */
+  /** GET /v1/peers: ckit's peer JSON array, when ckit's node layer runs (docs/protocols/ckit.md §8). */
   peers?(): string;
 }
 

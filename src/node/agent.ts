@@ -86,7 +86,7 @@ export interface Agent {
   readonly http: AgentHttpServer | undefined;
   /** The Gravity state, its gossip and the edge link. */
   readonly control: Control;
-  /** ckit's node layer, when running (http2 transport or --peer-state; docs/protocols/ckit-node.md §9). */
+  /** ckit's node layer, when running (http2 transport or --peer-state; docs/protocols/ckit.md §8). */
   readonly ckit: CkitMode | undefined;
   /** Queue a user broadcast (payload without the 0x08 type byte). */
   broadcast(payload: Uint8Array): void;

@@ -1,9 +1,9 @@
-// The agent's ckit mode (docs/protocols/ckit-node.md §9): `gossamer agent --transport http2` and/or
+// The agent's ckit mode (docs/protocols/ckit.md §8): `gossamer agent --transport http2` and/or
 // `--peer-state viewer|participant`. It runs ckit's node layer on the agent's memberlist member: peer
 // states gossiped as ckit does, GET /v1/peers in ckit's peer JSON, and the cluster_node_* /
 // cluster_transport_* metrics (on the platform registry the agent renders). Kept apart from agent.ts,
 // which only asks for the parts. Push/pull user state is ckit's in this mode (ckit peers decode it), so
-// the Gravity state spreads by its gossip messages only (docs/protocols/ckit-node.md §9).
+// the Gravity state spreads by its gossip messages only (docs/protocols/ckit.md §8).
 //
 // The memberlist delegates are ckit's, with user messages that are not ckit gossip passed on to the
 // agent (so application messages still arrive). With --peer-state participant the member moves to

@@ -1,4 +1,4 @@
-// Client side of the gossiphttp transport (docs/protocols/ckit-gossiphttp.md §5): one HTTP/2 session per
+// Client side of the gossiphttp transport (docs/protocols/ckit.md §3): one HTTP/2 session per
 // peer address (h2c with prior knowledge, or TLS with ALPN h2), reused and re-opened when it fails.
 //
 // Packets (memberlist's UDP path) are never sent inline: sendPacket() queues and returns. Queues are

@@ -1,4 +1,4 @@
-// Server side of the gossiphttp transport (docs/protocols/ckit-gossiphttp.md §2): the two routes under
+// Server side of the gossiphttp transport (docs/protocols/ckit.md §1): the two routes under
 // /api/v1/ckit/transport/, mountable on an application's own node:http2 (or node:http) server like
 // ckit's Handler(). Check order for both routes, as ckit: shut down -> 503; not HTTP/2 -> 505 (so an
 // HTTP/1.1 request never gets as far as its content type); Content-Type not exactly

@@ -1,4 +1,4 @@
-// A standalone listener for the gossiphttp routes (docs/protocols/ckit-gossiphttp.md §2), for members
+// A standalone listener for the gossiphttp routes (docs/protocols/ckit.md §1), for members
 // that have no HTTP server of their own (`gossamer agent --transport http2`). One port serves:
 //  - cleartext: HTTP/2 with prior knowledge (h2c; the connection opens with the "PRI * HTTP/2.0"
 //    preface) and HTTP/1.x (anything else), told apart by the first bytes;

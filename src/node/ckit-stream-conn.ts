@@ -1,4 +1,4 @@
-// StreamConn over one HTTP/2 stream of the gossiphttp transport (docs/protocols/ckit-gossiphttp.md §4):
+// StreamConn over one HTTP/2 stream of the gossiphttp transport (docs/protocols/ckit.md §1.3):
 // the request body and response body of a POST /api/v1/ckit/transport/stream, each a sequence of frames
 // (CC u16 / CD u32 + payload). Each write() is exactly one frame; reads hand out frame payloads in
 // order (memberlist parses incrementally, so boundaries do not matter to it).

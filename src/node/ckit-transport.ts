@@ -1,4 +1,4 @@
-// memberlist Transport over HTTP/2 in ckit's gossiphttp wire format (docs/protocols/ckit-gossiphttp.md):
+// memberlist Transport over HTTP/2 in ckit's gossiphttp wire format (docs/protocols/ckit.md):
 // packets are POST /api/v1/ckit/transport/message, streams are full-duplex POST .../stream, frames
 // CC u16 / CD u32. Interoperates with grafana/ckit nodes (and our Go test peer in test/interop/).
 //

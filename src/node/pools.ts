@@ -1,6 +1,6 @@
-// Pools on one port (docs/protocols/pools.md): euforia/gossip's API for several independent memberlist
+// Pools on one port (docs/protocols/pool-mux.md §3): euforia/gossip's API for several independent memberlist
 // pools plus application listeners sharing ONE UDP+TCP port, on the pool mux of transport.ts
-// (`FE id` pool traffic; seed-protocols §2). Its four known weaknesses are fixed here:
+// (`FE id` pool traffic, docs/protocols/pool-mux.md §1). Its four known weaknesses are fixed here:
 //  1. the 2-byte connection prefix is read until both bytes are in (upstream did one Read);
 //  2. the prefix must arrive within a deadline (upstream waited forever: slowloris);
 //  3. connections wait in a bounded backlog per listener; a full one refuses new connections instead of

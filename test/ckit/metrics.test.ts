@@ -1,6 +1,6 @@
 // ckit's metric names, help texts, labels and types (the recorded Describe output and a scrape of a live
 // two-node ckit cluster, label "vec-cluster") against ours, with each documented difference spelled out
-// (docs/protocols/ckit-gossiphttp.md §6, ckit-node.md §7): every *_total is a counter,
+// (docs/protocols/ckit.md §6, §7): every *_total is a counter,
 // stream_rx_packets_failed_total exists, cluster_node_info and cluster_node_lamport_time carry
 // cluster_name.
 import { describe, expect, it } from "vitest";

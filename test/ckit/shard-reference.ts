@@ -1,4 +1,4 @@
-// A naive, obviously-correct shard reference written straight from docs/protocols/ckit-shard.md: BigInt
+// A naive, obviously-correct shard reference written straight from docs/protocols/ckit.md: BigInt
 // arithmetic, full sorts and linear scans, no caching. Used as the oracle of the property tests and as
 // the "naive scan" baseline of bench/ckit.bench.ts.
 import { xxh64 } from "../../src/hotpath/index.ts";

@@ -1,11 +1,11 @@
-// Loads the golden vectors recorded from real ckit (test/ckit/ckit-vectors.json, a copy of
-// shared/spec/ckit-vectors.json; see its .md for how they were produced).
+// Loads the golden values recorded from real ckit packages (test/ckit/ckit-golden.json; how they were
+// produced: docs/protocols/ckit.md §9).
 import { readFileSync } from "node:fs";
 import { hotpathModule } from "../../src/node/hotpath.ts";
 import { simPlatform } from "../../src/platform/index.ts";
 import type { Platform } from "../../src/platform/index.ts";
 
-export const vectors = JSON.parse(readFileSync(new URL("./ckit-vectors.json", import.meta.url), "utf8")) as CkitVectors;
+export const vectors = JSON.parse(readFileSync(new URL("./ckit-golden.json", import.meta.url), "utf8")) as CkitVectors;
 
 export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
 export const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");

@@ -1,5 +1,5 @@
 // Builds and drives our Go gossiphttp peer (test/interop/ckitpeer/main.go): Debian's memberlist 0.2.2 on
-// an HTTP/2 (h2c) transport written from docs/protocols/ckit-gossiphttp.md, built in GOPATH mode like
+// an HTTP/2 (h2c) transport written from docs/protocols/ckit.md, built in GOPATH mode like
 // the memberlist peer. Missing toolchain or packages are a failure with an install hint, never a skip.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";

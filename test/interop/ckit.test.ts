@@ -1,5 +1,5 @@
 // gossamer's HTTP/2 gossiphttp transport against a REAL Go peer: Debian's memberlist 0.2.2 on
-// golang.org/x/net/http2 (h2c), written from docs/protocols/ckit-gossiphttp.md (test/interop/ckitpeer).
+// golang.org/x/net/http2 (h2c), written from docs/protocols/ckit.md (test/interop/ckitpeer).
 // Joins both ways, user messages both ways over /message and /stream, ckit State gossip and push/pull
 // state both ways (Go encodes them with go-msgpack as ckit does), failure detection both ways, the
 // check order (HTTP/1.1 -> 505, wrong content type -> 400) on both implementations, and a

@@ -1,6 +1,6 @@
 // The pools API (euforia/gossip's, weaknesses fixed) over real sockets: pools isolated on one port,
 // added and removed at run time, application listeners by u16 id, non-muxed connections with their two
-// bytes replayed, non-gossip datagrams, and one test per fixed upstream weakness (seed-protocols §2.3):
+// bytes replayed, non-gossip datagrams, and one test per fixed upstream weakness (docs/protocols/pool-mux.md §3.2):
 // a prefix split into single bytes, a stalled prefix, a slow consumer, a broadcast flood.
 import dgram from "node:dgram";
 import http from "node:http";

@@ -2,7 +2,7 @@
 // with the recorded vectors, every recorded shard lookup on the Wasm hot path bundled for Workers, the
 // gossiphttp frame reader on the recorded bodies, and two ckit nodes converging on an in-memory network.
 import { describe, expect, it } from "vitest";
-import vectors from "../ckit/ckit-vectors.json";
+import vectors from "../ckit/ckit-golden.json";
 import {
   CkitNode,
   decodeMessage,

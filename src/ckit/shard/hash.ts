@@ -1,4 +1,4 @@
-// The consistent-hash contract the three algorithms share (docs/protocols/ckit-shard.md §2): a node set
+// The consistent-hash contract the three algorithms share (docs/protocols/ckit.md §5.4): a node set
 // (sorted by name, names unique) and get(key, n) -> n distinct owners. Keys arrive as (hi, lo) halves.
 import type { Hotpath } from "../../hotpath/index.ts";
 

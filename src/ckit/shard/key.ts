@@ -1,4 +1,4 @@
-// Shard keys (docs/protocols/ckit-shard.md §1): a key is a uint64; StringKey(s) is the XXH64 (seed 0)
+// Shard keys (docs/protocols/ckit.md §5): a key is a uint64; StringKey(s) is the XXH64 (seed 0)
 // of the string's UTF-8 bytes, and a KeyBuilder streams bytes into the same digest. Both run on the
 // platform hot path's "xxh64" use (Wasm or its TS twin).
 import type { Hotpath, Xxh64Stream } from "../../hotpath/index.ts";

@@ -1,5 +1,5 @@
-// Multiprobe(): ckit's multi-probe consistent hashing (Appleton & O'Reilly; docs/protocols/ckit-shard.md
-// §5). One token per node, XXH64(name), sorted by (token, name). For a key: h1 = XXH64 of the key's
+// Multiprobe(): ckit's multi-probe consistent hashing (Appleton & O'Reilly), docs/protocols/ckit.md §5.3.
+// One token per node, XXH64(name), sorted by (token, name). For a key: h1 = XXH64 of the key's
 // lowercase hex text (no padding, no 0x; 0 -> "0"), h2 = the same applied to h1; 21 probes at
 // h1 + k*h2 (mod 2^64). Each probe looks at the first token >= h and the one before it (both wrap) and
 // measures plain |token - h|, NOT distance around the ring; on equal distance the preceding token wins,

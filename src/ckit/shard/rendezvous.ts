@@ -1,4 +1,4 @@
-// Rendezvous(): ckit's rendezvous hashing (docs/protocols/ckit-shard.md §4). Each node has weight
+// Rendezvous(): ckit's rendezvous hashing (docs/protocols/ckit.md §5.2). Each node has weight
 // w = XXH64(name); a key scores every node with xorshiftMult64(key XOR w) (x ^= x>>12; x ^= x<<25;
 // x ^= x>>27; x *= 2685821657736338717) and the n LOWEST scores own the key (ties by name). ckit's
 // docs say "highest random weight", its code takes the lowest: we follow the code.

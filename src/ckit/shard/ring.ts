@@ -1,4 +1,4 @@
-// Ring(numTokens): ckit's token ring (docs/protocols/ckit-shard.md §3). Token t of a node is the XXH64
+// Ring(numTokens): ckit's token ring (docs/protocols/ckit.md §5.1). Token t of a node is the XXH64
 // of the cumulative bytes name ‖ 00 ‖ 01 ‖ … ‖ byte(t) (one running digest read after each byte, so
 // with more than 256 tokens the byte wraps). Tokens sort by (token, name). A lookup starts at the first
 // token >= key (wrapping to 0) and walks forward collecting distinct nodes.

@@ -1,4 +1,4 @@
-// ckit's Sharder over a consistent hash (docs/protocols/ckit-shard.md §1): two hashes, one over the
+// ckit's Sharder over a consistent hash (docs/protocols/ckit.md §5): two hashes, one over the
 // nodes that may serve reads (participant + terminating) and one over those that may serve writes
 // (participant only). Viewers and unknown states are dropped by setPeers. Errors are ckit's texts.
 //

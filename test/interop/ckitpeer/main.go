@@ -1,5 +1,5 @@
 // ckitpeer: a Go memberlist (Debian 0.2.2) member on an HTTP/2 transport in ckit's gossiphttp wire
-// format, written for the gossamer interop suite from docs/protocols/ckit-gossiphttp.md (not ckit's
+// format, written for the gossamer interop suite from docs/protocols/ckit.md (not ckit's
 // code). Server: h2c (golang.org/x/net/http2/h2c) on one port, routes POST
 // /api/v1/ckit/transport/{message,stream}, Content-Type application/x.ckit, frames CC u16 / CD u32;
 // checks in ckit's order (503 shut down, 505 not HTTP/2, 400 content type or bad frame). Client:
