@@ -23,6 +23,12 @@
 //   relayType(ptr, len) -> i32        type byte, or -5 SHORT (len < 2) / -6 VERSION (byte 0 != 1)
 //   relaySwapId(ptr, len, id) -> i32  type 3 with len >= 38: copies 36 bytes from id into [2, 38), returns
 //                                     3; else -5 SHORT / -6 VERSION / -7 NOT_TRANSPORT, nothing written
+//   relaySwapBurst(base, count, out) -> u32 records handled (= count)
+//       a burst of relay messages, one 80-byte record each at base + 80 i:
+//         [u32 LE message length][36-byte sender ID][the message's first 38 bytes][2 bytes padding]
+//       relaySwapId on each record's head with the record's length and sender ID; the i32 result
+//       (3, or the negative code) goes to out + 4 i. Only the 38-byte head travels: the caller copies
+//       bytes [2, 38) of each head whose result is 3 back into its message.
 
 const STATUS: usize = memory.data(16, 16);
 const TOUCH: usize = 2048;
@@ -176,4 +182,15 @@ export function relaySwapId(ptr: usize, len: usize, id: usize): i32 {
   v128.store(ptr + 2, b, 16);
   store<u32>(ptr + 2, c, 32);
   return 3;
+}
+
+/** Size of one relaySwapBurst record (see the header). */
+const BURST_RECORD: usize = 80;
+
+export function relaySwapBurst(base: usize, count: u32, out: usize): u32 {
+  let p = base;
+  for (let i: u32 = 0; i < count; i++, p += BURST_RECORD) {
+    store<i32>(out + ((i as usize) << 2), relaySwapId(p + 40, load<u32>(p) as usize, p + 4));
+  }
+  return count;
 }

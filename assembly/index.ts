@@ -5,7 +5,7 @@
 // Memory: stub runtime (bump allocator, no GC). hpAlloc(size) returns a 16-byte-aligned block that lives
 // as long as the instance; it grows linear memory when needed (which detaches JS views: callers refresh
 // their views after any hpAlloc). Static data (CRC tables, SHA constants, status block) sits below the heap.
-export const BUILD_ID: u32 = 1;
+export const BUILD_ID: u32 = 2;
 export function buildId(): u32 {
   return BUILD_ID;
 }

@@ -101,6 +101,7 @@ function ingest(r: Reporter): void {
   rmSync(dir, { recursive: true, force: true });
   const eps = (ms: number) => (N / ms) * 1000;
   r.table(
+    "control-ingest",
     "control-ingest: a 10k-envelope batch (1.9 MiB), envelopes/s (goal: decode+apply >= 0.33x JSON.parse in memory; >= 100k/s on node:sqlite)",
     [
       { name: "JSON.parse (baseline)", unit: "env/s", value: eps(parse) },
@@ -108,7 +109,7 @@ function ingest(r: Reporter): void {
       { name: "decode+apply, memory", unit: "env/s", value: eps(mem), baseline: "JSON.parse (baseline)", baselineValue: eps(parse) },
       { name: "decode+apply, node:sqlite FULL", unit: "env/s", value: eps(full), baseline: "decode+apply, memory", baselineValue: eps(mem) },
       { name: "decode+apply, node:sqlite NORMAL", unit: "env/s", value: eps(normal), baseline: "decode+apply, memory", baselineValue: eps(mem) },
-    ].map((x) => ({ ...x, group: "control-ingest" })),
+    ],
   );
 }
 
@@ -129,7 +130,7 @@ function pushPullSize(r: Reporter): void {
     );
   }
   rows.push({ name: "memberlist default stream cap", unit: "MiB", value: STREAM_MESSAGE_BYTES / MiB });
-  r.table("control-pushpull-size: Gravity state in one push/pull (ratio = limit / size: > 1 fits)", rows.map((x) => ({ ...x, group: "control-pushpull-size" })), false);
+  r.table("control-pushpull-size", "control-pushpull-size: Gravity state in one push/pull (ratio = limit / size: > 1 fits)", rows, false);
 }
 
 async function dissemination(r: Reporter): Promise<void> {
@@ -197,13 +198,14 @@ async function dissemination(r: Reporter): Promise<void> {
   await cluster.shutdown();
   const interval = pushPullScale(30_000, N);
   r.table(
+    "control-dissemination",
     `control-dissemination: simulation, ${N} agents, LAN profile (${(realMs / 1000).toFixed(1)} s real time)`,
     [
       { name: "new route reaches 99.9% (median of 3)", unit: "ms", value: median(reach), baseline: "goal 2 s", baselineValue: 2000 },
       { name: "new route reaches 100% (median of 3)", unit: "ms", value: median(reachAll) },
       { name: "healed partition: all agree", unit: "ms", value: agreeMs, baseline: "one push/pull interval", baselineValue: 30_000 },
       { name: "push/pull interval scaled for 1000", unit: "ms", value: interval },
-    ].map((x) => ({ ...x, group: "control-dissemination" })),
+    ],
     false,
   );
 }
@@ -263,20 +265,22 @@ async function edgePath(r: Reporter): Promise<void> {
     }
     const rate = (total / (performance.now() - t)) * 1000;
     r.table(
+    "control-edge",
       "control-edge: Go ion -> agent -> edge (wrangler dev, workerd), loopback",
       [
         { name: "edge /healthz round trip p50 (baseline)", unit: "ms", value: quantile(rtt, 0.5) },
         { name: "route broadcast -> /v1/route p50", unit: "ms", value: quantile(lat, 0.5), baseline: "goal p50 200 ms", baselineValue: 200 },
         { name: "route broadcast -> /v1/route p99", unit: "ms", value: quantile(lat, 0.99), baseline: "goal p99 1 s", baselineValue: 1000 },
-      ].map((x) => ({ ...x, group: "control-edge" })),
+      ],
       false,
     );
     r.table(
+    "control-edge-throughput",
       "control-edge-throughput: envelopes/s one agent sustains into the edge (POSTed to the agent, acknowledged by the edge)",
       [
         { name: "edge raw ingest, 8000-envelope POSTs (baseline)", unit: "env/s", value: raw },
         { name: "agent -> edge sustained", unit: "env/s", value: rate, baseline: "goal 5k env/s", baselineValue: 5000 },
-      ].map((x) => ({ ...x, group: "control-edge-throughput" })),
+      ],
     );
   } finally {
     await killAll();

@@ -1,6 +1,7 @@
 // Hot-path benchmarks (issue 2, deliverable 5): frame scan, CRC-32, xxHash64 and SHA-256, each as Wasm (data
 // resident in linear memory, N messages per call), Wasm with a copy-in per call, the TS twin, and the
-// best npm / built-in alternative, all in the same run with ratios against that alternative.
+// best npm / built-in alternative, all in the same run with ratios against that alternative. Then each
+// production path's own call pattern, Wasm vs TS, and the platform's choice (bench/hotpath-paths.ts).
 import { hash as nodeHash } from "node:crypto";
 import { crc32 as zcrc32 } from "node:zlib";
 import CRC32 from "crc-32";
@@ -10,6 +11,7 @@ import type { Hotpath } from "../src/hotpath/index.ts";
 import { hotpathModule } from "../src/node/hotpath.ts";
 import type { Reporter } from "./report.ts";
 import { medianOps } from "./report.ts";
+import { runPaths } from "./hotpath-paths.ts";
 
 const BATCH = 1024;
 
@@ -73,7 +75,7 @@ export async function run(r: Reporter): Promise<void> {
     };
     const base = medianOps(naive, N);
     const row = (name: string, v: number) => ({ name, unit: "frames/s", value: v, baseline: "JS DataView+subarray", baselineValue: base });
-    r.table("ckit frame scan, 64-byte frames, batch of 4096", [
+    r.table("hotpath ckit scan 64B", "ckit frame scan, 64-byte frames, batch of 4096", [
       row("wasm, resident batch", medianOps(() => { sink += wasm.scanCkitWindow(0, stream.length).count; }, N)),
       row("wasm, copy-in per batch", medianOps(() => { sink += wasm.scanCkit(stream).count; }, N)),
       row("ts twin", medianOps(() => { sink += ts.scanCkitWindow(0, stream.length).count; }, N)),
@@ -90,7 +92,7 @@ export async function run(r: Reporter): Promise<void> {
     let k = 0;
     const base = medianOps(() => { sink += CRC32.buf(msgs[k++ & (BATCH - 1)]!); });
     const row = (name: string, v: number) => ({ name, unit: "msg/s", value: v, baseline: "crc-32", baselineValue: base });
-    r.table(`CRC-32, ${size} B messages`, [
+    r.table(`hotpath crc32 ${size}B`, `CRC-32, ${size} B messages`, [
       row("wasm, resident batch of 1024", medianOps(() => { sink += wasm.crc32Frames(BATCH)[0]!; }, BATCH)),
       row("wasm, copy 1024 in + 1 call", medianOps(() => { residentBatch(wasm, msgs); sink += wasm.crc32Frames(BATCH)[0]!; }, BATCH)),
       row("wasm, copy-in per call", medianOps(() => { sink += wasm.crc32(msgs[k++ & (BATCH - 1)]!); })),
@@ -108,7 +110,7 @@ export async function run(r: Reporter): Promise<void> {
     let k = 0;
     const base = medianOps(() => { sink += Number(h64Raw(msgs[k++ & (BATCH - 1)]!, 0n) & 1n); });
     const row = (name: string, v: number) => ({ name, unit: "msg/s", value: v, baseline: "xxhash-wasm h64Raw", baselineValue: base });
-    r.table(`xxHash64, ${size} B messages`, [
+    r.table(`hotpath xxh64 ${size}B`, `xxHash64, ${size} B messages`, [
       row("wasm, resident batch of 1024", medianOps(() => { sink += wasm.xxh64Frames(BATCH).length; }, BATCH)),
       row("wasm, copy 1024 in + 1 call", medianOps(() => { residentBatch(wasm, msgs); sink += wasm.xxh64Frames(BATCH).length; }, BATCH)),
       row("wasm, copy-in per call", medianOps(() => { sink += Number(wasm.xxh64(msgs[k++ & (BATCH - 1)]!) & 1n); })),
@@ -125,12 +127,13 @@ export async function run(r: Reporter): Promise<void> {
     let k = 0;
     const base = medianOps(() => { sink += nodeHash("sha256", msgs[k++ & 255]!, "buffer")[0]!; });
     const row = (name: string, v: number) => ({ name, unit: "msg/s", value: v, baseline: "node:crypto hash", baselineValue: base });
-    r.table(`SHA-256, ${size} B messages`, [
+    r.table(`hotpath sha256 ${size}B`, `SHA-256, ${size} B messages`, [
       row("wasm, resident batch of 256", medianOps(() => { sink += wasm.sha256Frames(256)[0]!; }, 256)),
       row("wasm, copy-in per call", medianOps(() => { sink += wasm.sha256(msgs[k++ & 255]!)[0]!; })),
       row("ts twin", medianOps(() => { sink += ts.sha256(msgs[k++ & 255]!)[0]!; })),
       { name: "node:crypto hash", unit: "msg/s", value: base },
     ]);
   }
+  await runPaths(r);
   if (sink === 0.5) console.log(sink);
 }

@@ -228,7 +228,7 @@ function family(r: Reporter, v6: boolean, mod: WebAssembly.Module): void {
     64, 3, 200,
   );
   const target = v6 ? 50e6 : 150e6;
-  r.table(`LPM ${fam}, 10k prefixes, ${BATCH} keys (half inside stored prefixes, half random)`, [
+  r.table(`lpm ${fam.toLowerCase()} 10k`, `LPM ${fam}, 10k prefixes, ${BATCH} keys (half inside stored prefixes, half random)`, [
     { name: "wasm batch (keys resident)", unit: "lookups/s", value: wasmBatch, baseline: "ts twin batch", baselineValue: tsBatch },
     { name: "wasm batch vs target", unit: "lookups/s", value: wasmBatch, baseline: `target ${target / 1e6}M/s`, baselineValue: target },
     { name: "wasm batch, CPU time, best of 5", unit: "lookups/s", value: wasmBatchCpu, baseline: "ts twin batch, CPU time", baselineValue: tsBatchCpu },
@@ -264,7 +264,7 @@ function family(r: Reporter, v6: boolean, mod: WebAssembly.Module): void {
   const cmParseOps = medianOps(() => {
     for (let i = 0; i < 16; i++) sink ^= ipaddr.parse(text[i]!).kind().length;
   }, 16, 3, 100);
-  r.table(`LPM ${fam}, npm matchers on 1k prefixes (they scan all prefixes per lookup)`, [
+  r.table(`lpm ${fam.toLowerCase()} npm 1k`, `LPM ${fam}, npm matchers on 1k prefixes (they scan all prefixes per lookup)`, [
     { name: "wasm batch (1k prefixes)", unit: "lookups/s", value: w1kOps, baseline: "cidr-matcher contains", baselineValue: cmOps },
     { name: "wasm batch (1k prefixes) ", unit: "lookups/s", value: w1kOps, baseline: "ipaddr.js subnetMatch", baselineValue: ipOps },
     { name: "cidr-matcher contains(str)", unit: "lookups/s", value: cmOps },
@@ -295,7 +295,7 @@ export async function run(r: Reporter): Promise<void> {
       rows.push({ name: `  ${label}, ${n / 1000}k: bytes per prefix`, unit: "B", value: bytes / t.size });
     }
   }
-  r.table("LPM table memory (arena: roots, nodes, leaves, prefix records, key window)", rows, false);
+  r.table("lpm memory", "LPM table memory (arena: roots, nodes, leaves, prefix records, key window)", rows, false);
 
   // Update cost: one change rebuilds the top-level slot (/16) it touches, at the next lookup/commit.
   const base = prefixes4(100_000, 4);
@@ -338,13 +338,13 @@ export async function run(r: Reporter): Promise<void> {
   const loads = medianOps(() => {
     fill(createWasmLpm(mod), base.slice(0, 10_000));
   }, 1, 3, 300);
-  r.table("LPM updates on a 100k-prefix IPv4 table (insert or delete, each followed by commit)", [
+  r.table("lpm updates 100k", "LPM updates on a 100k-prefix IPv4 table (insert or delete, each followed by commit)", [
     { name: "/32 host route update", unit: "updates/s", value: upd32, baseline: "full load of 10k prefixes", baselineValue: loads },
     { name: "/24 route update", unit: "updates/s", value: upd24, baseline: "full load of 10k prefixes", baselineValue: loads },
     { name: "/32 update, 100k hosts in 100.64/10", unit: "updates/s", value: updCg, baseline: "full load of 10k prefixes", baselineValue: loads },
     { name: "full load of 10k prefixes (new table)", unit: "loads/s", value: loads },
   ]);
-  r.table("LPM memory, 100k host routes in 100.64.0.0/10", [
+  r.table("lpm memory cgnat 100k", "LPM memory, 100k host routes in 100.64.0.0/10", [
     { name: "100k /32 in 100.64.0.0/10", unit: "MiB", value: cgMiB, baseline: "target 8 MiB", baselineValue: 8 },
   ], false);
   if (sink === 0.5) console.log(sink);

@@ -1,6 +1,8 @@
 // Benchmark reporting: every figure is printed in a table next to a baseline measured in the same run
 // (machines are noisy, so ratios matter more than absolute numbers), and collected for
-// bench/results/latest.json.
+// bench/results/latest.json. Each table has a short, stable `group` key (e.g. "lpm ipv4 10k",
+// "relay node 64B 1 pair") that every one of its records carries, so a record is found by
+// (group, name) without knowing the order in which the benches printed it.
 export interface Measurement {
   name: string;
   unit: string;
@@ -12,11 +14,32 @@ export interface Measurement {
   ratio?: number;
 }
 
-export class Reporter {
-  readonly records: Measurement[] = [];
+/** A record as written to bench/results/latest.json: the measurement and the group (table) it belongs to. */
+export interface BenchRecord extends Measurement {
+  group: string;
+}
 
-  /** Record rows and print them as a table. `higherIsBetter` orients the ratio column. */
-  table(title: string, rows: Measurement[], higherIsBetter = true): void {
+/** Group keys: lower case, words separated by single spaces (letters, digits and a few separators). */
+const GROUP_RE = /^[a-z0-9][a-z0-9.+/:=<>_-]*(?: [a-z0-9.+/:=<>_-]+)*$/i;
+
+export class Reporter {
+  readonly records: BenchRecord[] = [];
+  /** Table titles by group, in print order. */
+  readonly groups = new Map<string, string>();
+
+  /**
+   * Records rows under `group` and prints them as a table titled `title`. `higherIsBetter` orients the
+   * ratio column. A group names one table: using it twice, or a row name twice in it, is an error.
+   */
+  table(group: string, title: string, rows: Measurement[], higherIsBetter = true): void {
+    if (!GROUP_RE.test(group)) throw new Error(`bench group ${JSON.stringify(group)} is not a short key`);
+    if (this.groups.has(group)) throw new Error(`bench group ${JSON.stringify(group)} is used by two tables`);
+    const names = new Set<string>();
+    for (const r of rows) {
+      if (names.has(r.name)) throw new Error(`bench group ${JSON.stringify(group)} has two records named ${JSON.stringify(r.name)}`);
+      names.add(r.name);
+    }
+    this.groups.set(group, title);
     for (const r of rows) {
       if (r.baselineValue !== undefined && r.ratio === undefined && r.baselineValue !== 0) {
         const ratio = higherIsBetter ? r.value / r.baselineValue : r.baselineValue / r.value;
@@ -24,11 +47,11 @@ export class Reporter {
         // finite ratio: print it as such and leave the ratio out of the JSON record.
         if (Number.isFinite(ratio)) r.ratio = ratio;
       }
-      this.records.push(r);
+      this.records.push({ group, ...r });
     }
     const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toExponential(3) : v.toPrecision(4));
     const w = Math.max(24, ...rows.map((r) => r.name.length));
-    console.log(`\n## ${title}`);
+    console.log(`\n## ${title}  [${group}]`);
     console.log(`${"measurement".padEnd(w)}  ${"value".padStart(12)}  ${"unit".padEnd(10)}  ${"vs baseline".padEnd(24)}  ratio`);
     for (const r of rows) {
       const base = r.baseline ? `${r.baseline}` : "";
@@ -36,6 +59,16 @@ export class Reporter {
         `${r.name.padEnd(w)}  ${fmt(r.value).padStart(12)}  ${r.unit.padEnd(10)}  ${base.padEnd(24)}  ${r.ratio !== undefined ? r.ratio.toFixed(2) + "x" : r.baselineValue !== undefined && r.value === 0 ? "0 vs baseline" : ""}`,
       );
     }
+  }
+
+  /** The record named `name` in `group`, if any. */
+  find(group: string, name: string): BenchRecord | undefined {
+    return this.records.find((r) => r.group === group && r.name === name);
+  }
+
+  /** What bench/results/latest.json holds. */
+  toJSON(meta: Record<string, unknown>): Record<string, unknown> {
+    return { ...meta, groups: Object.fromEntries(this.groups), records: this.records };
   }
 }
 

@@ -18,5 +18,5 @@ for (const f of files) {
 }
 mkdirSync(new URL("results/", import.meta.url), { recursive: true });
 const out = new URL("results/latest.json", import.meta.url);
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, records: reporter.records }, null, 2));
+writeFileSync(out, JSON.stringify(reporter.toJSON({ date: new Date().toISOString(), node: process.version, benches: files }), null, 2));
 console.log(`\nwrote ${fileURLToPath(out)} (${reporter.records.length} records)`);

@@ -81,7 +81,7 @@ export async function run(r: Reporter): Promise<void> {
   const reapply = medianOps(() => {
     warm.applyBatch(batchText);
   }, N, 5, 300);
-  r.table(`state store merges (${N} envelopes: mappings, tombstones, NATs, heartbeats, routes)`, [
+  r.table("state merges", `state store merges (${N} envelopes: mappings, tombstones, NATs, heartbeats, routes)`, [
     { name: "JSON.parse only", unit: "msg/s", value: parse },
     { name: "gossip decode (Go semantics)", unit: "msg/s", value: dec, baseline: "JSON.parse only", baselineValue: parse },
     { name: "decode + apply, one by one", unit: "msg/s", value: applyOne, baseline: "JSON.parse only", baselineValue: parse },
@@ -135,7 +135,7 @@ export async function run(r: Reporter): Promise<void> {
   const viaText = medianOps(() => {
     for (const t of keyText) if (wasmStore.route(t) !== null) sink++;
   }, keyText.length);
-  r.table(`state store route lookups (10k IPv4 subnet routes /8-/32 + 1k NAT host routes)`, [
+  r.table("state routes", `state store route lookups (10k IPv4 subnet routes /8-/32 + 1k NAT host routes)`, [
     { name: "naive scan (11k prefixes)", unit: "lookup/s", value: naiveScan },
     { name: "store.routeAddr (Wasm LPM)", unit: "lookup/s", value: viaWasm, baseline: "naive scan (11k prefixes)", baselineValue: naiveScan },
     { name: "store.routeAddr (TS LPM)", unit: "lookup/s", value: viaTs, baseline: "naive scan (11k prefixes)", baselineValue: naiveScan },

@@ -34,6 +34,8 @@ interface Sizing {
 }
 
 interface Table {
+  /** Reporter group key (see bench/report.ts). */
+  group: string;
   title: string;
   rows: Measurement[];
   higherIsBetter: boolean;
@@ -167,8 +169,9 @@ async function lanCluster(s: Sizing): Promise<Table[]> {
   );
   await c.shutdown();
   return [
-    { title: `SWIM/Lifeguard simulation, LAN profile, ${n} members (lower is better)`, rows, higherIsBetter: false },
+    { group: `swim lan ${n}`, title: `SWIM/Lifeguard simulation, LAN profile, ${n} members (lower is better)`, rows, higherIsBetter: false },
     {
+      group: `swim speed ${n}`,
       title: `Simulation speed, ${n} members (setup ${(setupMs / 1000).toFixed(1)} s wall, ${simS} s window)`,
       rows: [
         { name: `n=${n} simulated member-seconds per second`, unit: "member-s/s", value: nodeSecPerSec, baseline: `real time (${n} members)`, baselineValue: n },
@@ -209,7 +212,7 @@ if (process.env[CHILD_ENV]) {
 }
 
 function report(r: Reporter, tables: Table[]): void {
-  for (const t of tables) r.table(t.title, t.rows, t.higherIsBetter);
+  for (const t of tables) r.table(t.group, t.title, t.rows, t.higherIsBetter);
 }
 
 async function falsePositives(
@@ -269,6 +272,6 @@ export async function run(r: Reporter): Promise<void> {
     baseline: `plain SWIM (${swimSlow.deaths})`,
     baselineValue: swimSlow.perNodeHour,
   });
-  r.table("False positives per node-hour, no TCP fallback (lower is better)", rows, false);
+  r.table("swim false positives", "False positives per node-hour, no TCP fallback (lower is better)", rows, false);
   console.log(`swim bench total ${((performance.now() - t0) / 1000).toFixed(1)} s wall`);
 }

@@ -1,206 +1,50 @@
-// Worker bench: bundles the worker once (`wrangler deploy --dry-run --outdir`, so edits to the tree
-// during the run cannot reload it), serves that bundle with `wrangler dev --no-bundle` (local mode,
-// loopback, a free port, a throw-away state dir) and measures over real sockets:
-//   - relay messages/s through one shard and across two shards, with cross-shard batching on and off
-//     (RELAY_BATCHING=off needs its own wrangler instance);
-//   - state-store merges/s over HTTP (batched and one envelope per request) and route lookups/s.
-// Baselines from the same run: batching off for cross-shard, one shard for cross-shard, a request per
-// envelope for batched merges, GET /healthz (the HTTP floor through the worker) for route lookups.
-// Bounded: every phase is timed (4 s), wrangler is stopped in `finally`; under a minute in all.
-import { spawn, type ChildProcess } from "node:child_process";
+// Worker bench: the gossamer worker in workerd WITHOUT the dev tooling (no inspector, no observability
+// tail; see bench/workerd.ts), clients on workerd's own socket, and in the same run a bare
+// hibernatable-WebSocket forwarder Durable Object (bench/fixtures/bare-forwarder.ts) as the floor:
+//   - relay messages/s and workerd CPU per message: one shard, across two shards (batching on, and off
+//     to show what batching buys), and the bare forwarder with the same clients and traffic
+//     (bench/load.ts). Goals (issue 7): one shard >= 0.95x bare msg/s, across shards >= 0.8x.
+//   - state-store merges/s over HTTP (batched and one envelope per request), route lookups/s against
+//     GET /healthz (the HTTP floor through the worker).
+// The workerd instances stay up for the whole bench; rounds alternate the configurations and keep each
+// one's best round (noise only slows things down). Bounded: fixed phase lengths, every workerd is
+// stopped in `finally`; about two minutes in all.
 import { Agent, request } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { issueToken } from "../src/relay/auth.ts";
-import { RelayClient, whenOpen, type WebSocketLike } from "../src/relay/client.ts";
-import { peerIdFromPublicKey } from "../src/relay/peer-id.ts";
-import type { Reporter } from "./report.ts";
+import type { Endpoint, LoadResult } from "./load.ts";
+import { runLoad } from "./load.ts";
+import type { Measurement, Reporter } from "./report.ts";
+import type { Workerd } from "./workerd.ts";
+import { bundleBare, bundleDir, bundleGossamer, startWorkerd } from "./workerd.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 const RELAY_SECRET = "dev-relay-secret"; // wrangler.toml [vars] development defaults
 const STORE_TOKEN = "dev-store-token";
 const PHASE_MS = 4000;
+const RELAY_MEASURE_MS = 3000;
+const RELAY_WARMUP_MS = 700;
+const ROUNDS = 4;
+const PAIRS = 2;
+const WINDOW = 256;
+const SIZE = 64;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
+const ws = (base: string, path: string) => `${base.replace("http", "ws")}${path}`;
+
+/** Relay throughput with PAIRS pairs, senders on shard `from`, receivers on shard `to` (or the bare DO). */
+function relayLoad(wd: Workerd, kind: "relay" | "bare", token: Uint8Array, from = 0, to = 0): Promise<LoadResult> {
+  const ep = (shard: number): Endpoint => ({ kind, url: kind === "bare" ? ws(wd.base, "/") : ws(wd.base, `/relay?shard=${shard}`) });
+  return runLoad({
+    pairs: Array.from({ length: PAIRS }, () => ({ from: ep(from), to: ep(to) })),
+    token,
+    size: SIZE,
+    window: WINDOW,
+    warmupMs: RELAY_WARMUP_MS,
+    measureMs: RELAY_MEASURE_MS,
+    settleMs: kind === "relay" ? 300 : 0, // directory registrations land
+    cpu: wd.cpu,
   });
 }
 
-interface Dev {
-  base: string;
-  stop(): Promise<void>;
-}
-
-const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_D1_WARNING: "true" };
-
-/** Bundles the worker as `wrangler deploy` would, into a temporary directory; returns the entry file. */
-function bundle(outdir: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(WRANGLER, ["deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: WRANGLER_ENV });
-    let err = "";
-    child.stderr?.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    const t = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    child.once("exit", (code) => {
-      clearTimeout(t);
-      if (code === 0) resolve(join(outdir, "index.js"));
-      else reject(new Error(`wrangler deploy --dry-run failed (${code}): ${err}`));
-    });
-  });
-}
-
-async function startWrangler(script: string, vars: Record<string, string>): Promise<Dev> {
-  const port = await freePort();
-  const inspector = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "gossamer-bench-"));
-  const args = ["dev", script, "--no-bundle", "--config", join(ROOT, "wrangler.toml"), "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state,
-    "--show-interactive-dev-session=false", "--log-level", "warn", "--var", "LOG_LEVEL:error"];
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const child: ChildProcess = spawn(WRANGLER, args, {
-    cwd: ROOT,
-    detached: true, // own process group, so stop() ends workerd too
-    stdio: ["ignore", "ignore", "pipe"],
-    env: WRANGLER_ENV,
-  });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  // If the bench itself is interrupted, take wrangler (and its workerd) down with it.
-  const kill = () => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  };
-  const onSignal = () => {
-    kill();
-    process.exit(130);
-  };
-  process.once("exit", kill);
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const stop = async () => {
-    process.off("exit", kill);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    if (child.exitCode === null && child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        /* gone */
-      }
-      const t = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      }, 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    rmSync(state, { recursive: true, force: true });
-  };
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`wrangler dev exited early: ${stderr}`);
-    }
-    try {
-      const r = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (r.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`wrangler dev did not come up: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { base, stop };
-}
-
-async function relayPeer(base: string, shard: number): Promise<{ c: RelayClient; id: Uint8Array }> {
-  const id = await peerIdFromPublicKey(crypto.randomUUID());
-  const ws = new WebSocket(`${base.replace("http", "ws")}/relay?shard=${shard}`) as unknown as WebSocketLike;
-  ws.binaryType = "arraybuffer";
-  await whenOpen(ws);
-  const c = await RelayClient.connect(ws, { peerId: id, token: await issueToken(RELAY_SECRET), serverSilenceMs: false });
-  return { c, id };
-}
-
-/**
- * Relay throughput: `pairs` sender->receiver pairs, sender on shard `from`, receiver on shard `to`.
- * Closed loop: each sender keeps at most `window` packets unaccounted for (sent - received), so the
- * offered load follows what the relay delivers and no backlog outlives a phase; after a second without
- * progress the outstanding packets are written off as dropped. Returns packets received per second.
- */
-async function relayRate(base: string, from: number, to: number, pairs = 2, size = 64, window = 256): Promise<number> {
-  const ps = await Promise.all(Array.from({ length: pairs }, async () => ({ a: await relayPeer(base, from), b: await relayPeer(base, to) })));
-  await new Promise((r) => setTimeout(r, 200)); // directory registrations land
-  const payload = new Uint8Array(size);
-  let received = 0;
-  let counting = false;
-  const run = ps.map(({ a, b }) => {
-    let sent = 0;
-    let got = 0;
-    let wake: (() => void) | null = null;
-    b.c.onMessage(() => {
-      got++;
-      if (counting) received++;
-      if (wake && sent - got <= window / 2) {
-        const w = wake;
-        wake = null;
-        w();
-      }
-    });
-    let stop = false;
-    const loop = (async () => {
-      while (!stop) {
-        while (sent - got < window) {
-          a.c.send(b.id, payload);
-          sent++;
-        }
-        const before = got;
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 1000);
-        });
-        wake = null;
-        if (got === before) got = sent; // nothing for a second: count the window as lost
-      }
-    })();
-    return { loop, halt: () => (stop = true) };
-  });
-  await new Promise((r) => setTimeout(r, 500)); // warm-up: locations cached, objects awake
-  counting = true;
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, PHASE_MS));
-  counting = false;
-  const rate = received / ((performance.now() - t0) / 1000);
-  for (const r of run) r.halt();
-  await Promise.all(run.map((r) => r.loop));
-  for (const { a, b } of ps) (a.c.close(), b.c.close());
-  await new Promise((r) => setTimeout(r, 300));
-  return rate;
-}
-
-/** Cross-shard packets forwarded and deliver RPCs spent on them, summed over shards, from /metrics. */
+/** Cross-shard packets forwarded and link messages spent on them, summed over shards, from /metrics. */
 async function relayBatches(base: string): Promise<{ packets: number; batches: number }> {
   const text = (await http(base, "GET", "/metrics")).text;
   const sum = (re: RegExp) => text.split("\n").filter((l) => re.test(l)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
@@ -267,83 +111,107 @@ async function postMessages(base: string, body: string): Promise<void> {
   if (r.status !== 200) throw new Error(`POST /v1/messages: ${r.status} ${r.text}`);
 }
 
+async function storeRates(base: string): Promise<{ batched: number; single: number; routes: number; healthz: number }> {
+  const BATCH = 100;
+  const batched = await httpRate(async () => {
+    await postMessages(base, `[${Array.from({ length: BATCH }, () => envelope(seq++)).join(",")}]`);
+    return BATCH;
+  }, 4);
+  const single = await httpRate(async () => {
+    await postMessages(base, envelope(seq++));
+    return 1;
+  }, 8);
+  // route table: 2000 IPv4 subnets, 500 IPv6 /64s, 1000 NAT host entries
+  const routesBody: string[] = [];
+  for (let i = 0; i < 2000; i++) routesBody.push(JSON.stringify({ type: 5, payload: { subnet: `10.${i >> 8}.${i & 255}.0/24`, machine_id: "m", ion_id: "i", timestamp: 1700000000, action: "add", v: 231 } }));
+  for (let i = 0; i < 500; i++) routesBody.push(JSON.stringify({ type: 5, payload: { subnet: `fd15:d710:${i.toString(16)}:5::/64`, machine_id: "m", ion_id: "i", timestamp: 1700000000, action: "add", v: 231 } }));
+  for (let i = 0; i < 1000; i++) routesBody.push(JSON.stringify({ type: 3, payload: { key: `n${i}`, original_dst: `10.${i >> 8}.${i & 255}.7`, original_src: "10.200.0.1", src_port: 1000, dst_port: 443, timestamp: 1700000000, v: 56 } }));
+  for (let i = 0; i < routesBody.length; i += 500) await postMessages(base, `[${routesBody.slice(i, i + 500).join(",")}]`);
+  let k = 0;
+  const routes = await httpRate(async () => {
+    const i = k++;
+    const ip = i % 3 === 0 ? `fd15:d710:${(i % 500).toString(16)}:5::${(i % 9999).toString(16)}` : `10.${(i >> 8) % 8}.${i & 255}.${i % 250}`;
+    const res = await http(base, "GET", `/v1/route?ip=${encodeURIComponent(ip)}`, undefined, { authorization: `Bearer ${STORE_TOKEN}` });
+    if (res.status !== 200) throw new Error(`GET /v1/route: ${res.status}`);
+    return 1;
+  }, 8);
+  const healthz = await httpRate(async () => {
+    const res = await http(base, "GET", "/healthz");
+    if (res.status !== 200) throw new Error(`GET /healthz: ${res.status}`);
+    return 1;
+  }, 8);
+  return { batched, single, routes, healthz };
+}
+
 export async function run(r: Reporter): Promise<void> {
-  const out = mkdtempSync(join(tmpdir(), "gossamer-bundle-"));
+  const b = bundleDir();
   try {
-    await measure(r, await bundle(out));
+    await measure(r, await bundleGossamer(b.dir), await bundleBare(b.dir));
   } finally {
     agent.destroy();
-    rmSync(out, { recursive: true, force: true });
+    b.remove();
   }
 }
 
-async function measure(r: Reporter, script: string): Promise<void> {
-  let dev = await startWrangler(script, { RELAY_BATCHING: "on" });
-  let oneShard: number, crossOn: number, crossOff: number;
-  let mergesBatched: number, mergesSingle: number, routes: number, healthz: number;
-  let batchesOn: { packets: number; batches: number };
+async function measure(r: Reporter, gossamer: string, bare: string): Promise<void> {
+  const token = await issueToken(RELAY_SECRET);
+  const best = new Map<string, LoadResult>();
+  const keep = (k: string, x: LoadResult) => {
+    const prev = best.get(k);
+    if (!prev || x.msgsPerSec > prev.msgsPerSec) best.set(k, x);
+  };
+  // All three runtimes stay up for the whole bench (idle ones cost nothing) and the measurements
+  // alternate within every round, so a busy moment on the machine hits each configuration alike.
+  const started: Workerd[] = [];
   try {
-    const BATCH = 100;
-    mergesBatched = await httpRate(async () => {
-      const body = `[${Array.from({ length: BATCH }, () => envelope(seq++)).join(",")}]`;
-      await postMessages(dev.base, body);
-      return BATCH;
-    }, 4);
-    mergesSingle = await httpRate(async () => {
-      await postMessages(dev.base, envelope(seq++));
-      return 1;
-    }, 8);
-
-    // route table: 2000 IPv4 subnets, 500 IPv6 /64s, 1000 NAT host entries
-    const routesBody: string[] = [];
-    for (let i = 0; i < 2000; i++) routesBody.push(JSON.stringify({ type: 5, payload: { subnet: `10.${i >> 8}.${i & 255}.0/24`, machine_id: "m", ion_id: "i", timestamp: 1700000000, action: "add", v: 231 } }));
-    for (let i = 0; i < 500; i++) routesBody.push(JSON.stringify({ type: 5, payload: { subnet: `fd15:d710:${i.toString(16)}:5::/64`, machine_id: "m", ion_id: "i", timestamp: 1700000000, action: "add", v: 231 } }));
-    for (let i = 0; i < 1000; i++) routesBody.push(JSON.stringify({ type: 3, payload: { key: `n${i}`, original_dst: `10.${i >> 8}.${i & 255}.7`, original_src: "10.200.0.1", src_port: 1000, dst_port: 443, timestamp: 1700000000, v: 56 } }));
-    for (let i = 0; i < routesBody.length; i += 500) await postMessages(dev.base, `[${routesBody.slice(i, i + 500).join(",")}]`);
-    let k = 0;
-    routes = await httpRate(async () => {
-      const i = k++;
-      const ip = i % 3 === 0 ? `fd15:d710:${(i % 500).toString(16)}:5::${(i % 9999).toString(16)}` : `10.${(i >> 8) % 8}.${i & 255}.${i % 250}`;
-      const res = await http(dev.base, "GET", `/v1/route?ip=${encodeURIComponent(ip)}`, undefined, { authorization: `Bearer ${STORE_TOKEN}` });
-      if (res.status !== 200) throw new Error(`GET /v1/route: ${res.status}`);
-      return 1;
-    }, 8);
-    healthz = await httpRate(async () => {
-      const res = await http(dev.base, "GET", "/healthz");
-      if (res.status !== 200) throw new Error(`GET /healthz: ${res.status}`);
-      return 1;
-    }, 8);
-
-    oneShard = await relayRate(dev.base, 0, 0);
-    crossOn = await relayRate(dev.base, 0, 1);
-    batchesOn = await relayBatches(dev.base);
+    const on = await startWorkerd("gossamer", gossamer, { RELAY_BATCHING: "on" });
+    started.push(on);
+    const off = await startWorkerd("gossamer", gossamer, { RELAY_BATCHING: "off" });
+    started.push(off);
+    const floor = await startWorkerd("bare", bare);
+    started.push(floor);
+    const argv = on.argv;
+    for (let round = 0; round < ROUNDS; round++) {
+      const steps: Array<() => Promise<void>> = [
+        async () => keep("bare", await relayLoad(floor, "bare", token)),
+        async () => keep("one shard", await relayLoad(on, "relay", token, 0, 0)),
+        async () => keep("across shards", await relayLoad(on, "relay", token, 0, 1)),
+      ];
+      if (round === 0) steps.push(async () => keep("across shards, batching off", await relayLoad(off, "relay", token, 0, 1)));
+      for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
+    }
+    const batching = await relayBatches(on.base);
+    const store = await storeRates(on.base);
+    report(r, argv, best, batching, store);
   } finally {
-    await dev.stop();
+    for (const wd of started) await wd.stop();
   }
+}
 
-  dev = await startWrangler(script, { RELAY_BATCHING: "off" });
-  try {
-    crossOff = await relayRate(dev.base, 0, 1);
-  } finally {
-    await dev.stop();
-  }
-
-  r.table("worker relay under wrangler dev (64 B packets, 2 pairs, window 256)", [
-    { name: "relay one shard", unit: "msg/s", value: oneShard },
-    { name: "relay across shards, batching off", unit: "msg/s", value: crossOff, baseline: "one shard", baselineValue: oneShard },
-    { name: "relay across shards, batching on", unit: "msg/s", value: crossOn, baseline: "batching off", baselineValue: crossOff },
-    {
-      name: "packets per deliver RPC, batching on",
-      unit: "pkt/RPC",
-      value: batchesOn.batches ? batchesOn.packets / batchesOn.batches : 0,
-      baseline: "batching off",
-      baselineValue: 1,
-    },
+function report(r: Reporter, argv: string[], best: Map<string, LoadResult>, batching: { packets: number; batches: number }, store: { batched: number; single: number; routes: number; healthz: number }): void {
+  console.log(`\nworkerd command line (no --inspector-addr; no tail consumers configured): ${argv.map((a) => a.replace(/^.*\/bin\//, "")).join(" ")}`);
+  const bareR = best.get("bare")!;
+  const row = (name: string, k: string, base: LoadResult, baseName: string): Measurement[] => {
+    const x = best.get(k)!;
+    return [
+      { name: `${name} msg/s`, unit: "msg/s", value: x.msgsPerSec, baseline: baseName, baselineValue: base.msgsPerSec },
+      { name: `${name} CPU per msg (ratio > 1 = cheaper)`, unit: "us/msg", value: x.cpuUsPerMsg, baseline: baseName, baselineValue: base.cpuUsPerMsg, ratio: base.cpuUsPerMsg / x.cpuUsPerMsg },
+      { name: `${name} p50 latency (ratio > 1 = faster)`, unit: "us", value: x.p50us, baseline: baseName, baselineValue: base.p50us, ratio: base.p50us / x.p50us },
+    ];
+  };
+  r.table("worker relay", `worker relay on bare workerd (${SIZE} B, ${PAIRS} pairs, window ${WINDOW}; goals: one shard >= 0.95x bare, across shards >= 0.8x)`, [
+    ...row("relay one shard", "one shard", bareR, "bare forwarder DO"),
+    ...row("relay across shards", "across shards", bareR, "bare forwarder DO"),
+    ...row("relay across shards, batching off", "across shards, batching off", bareR, "bare forwarder DO"),
+    { name: "across shards: batching on vs off", unit: "msg/s", value: best.get("across shards")!.msgsPerSec, baseline: "batching off", baselineValue: best.get("across shards, batching off")!.msgsPerSec },
+    { name: "packets per link message, batching on", unit: "pkt/msg", value: batching.batches ? batching.packets / batching.batches : 0, baseline: "batching off", baselineValue: 1 },
+    { name: "bare forwarder DO msg/s", unit: "msg/s", value: bareR.msgsPerSec },
+    { name: "bare forwarder DO CPU per msg", unit: "us/msg", value: bareR.cpuUsPerMsg },
   ]);
-  r.table("worker state store over HTTP (wrangler dev)", [
-    { name: "store merges, 100 per request", unit: "merges/s", value: mergesBatched, baseline: "1 per request", baselineValue: mergesSingle },
-    { name: "store merges, 1 per request", unit: "merges/s", value: mergesSingle },
-    { name: "route lookups (3500 prefixes)", unit: "lookups/s", value: routes, baseline: "GET /healthz", baselineValue: healthz },
-    { name: "GET /healthz (HTTP floor)", unit: "req/s", value: healthz },
+  r.table("worker store", "worker state store over HTTP (bare workerd)", [
+    { name: "store merges, 100 per request", unit: "merges/s", value: store.batched, baseline: "1 per request", baselineValue: store.single },
+    { name: "store merges, 1 per request", unit: "merges/s", value: store.single },
+    { name: "route lookups (3500 prefixes)", unit: "lookups/s", value: store.routes, baseline: "GET /healthz", baselineValue: store.healthz },
+    { name: "GET /healthz (HTTP floor)", unit: "req/s", value: store.healthz },
   ]);
 }

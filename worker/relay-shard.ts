@@ -1,6 +1,11 @@
 // Relay shard Durable Object: drives the portable RelayCore (src/relay/core.ts) from hibernatable
 // WebSocket events, registers its peers with the peer directory, and forwards packets for peers on
-// other shards through the batched ShardForwarder.
+// other shards through the batched ShardForwarder over shard-to-shard links.
+//
+// Two kinds of sockets: relay clients, and LINKS from other shards (an upgrade request carrying
+// LINK_HEADER, accepted with the LINK_TAG tag; forward-batch.ts has their format). A link's FORWARD
+// batches are delivered by raw destination ID; destinations not held here go back as one MISSING notice
+// per batch. Links never reach the relay core, the alarm's health checks or the socket counts.
 //
 // Hibernation: sockets are accepted with ctx.acceptWebSocket, so the object may be evicted from
 // memory while they stay open. Each socket's RelayConnState is kept with serializeAttachment
@@ -31,6 +36,7 @@ import {
   RELAY_METRICS,
   createRelayCore,
   newConnState,
+  peerIdKeyAt,
   registerRelayMetrics,
   type PeerIdString,
   type RelayConn,
@@ -40,8 +46,8 @@ import {
 import type { Logger, MetricFamily } from "../src/util/index.ts";
 import { workerConfig, type WorkerConfig } from "./config.ts";
 import type { Env } from "./env.ts";
-import { readBatch } from "./forward-batch.ts";
-import { ShardForwarder } from "./forwarder.ts";
+import { encodeMissing, FWD_ID, readBatch } from "./forward-batch.ts";
+import { ShardForwarder, type LinkEvents, type LinkSocket } from "./forwarder.ts";
 import { DIRECTORY_PREFIX, directoryFor } from "./placement.ts";
 import { workerPlatform } from "./platform.ts";
 import { SHARD_NAME_HEADER } from "./relay-route.ts";
@@ -57,6 +63,10 @@ const LIST_INLINE_MAX = 160;
 
 const AUTO_PING = "ping";
 const AUTO_PONG = "pong";
+/** Upgrade header naming the shard that opens a link (its value: the opener's shard name). */
+export const LINK_HEADER = "x-gossamer-link-from";
+/** WebSocket tag of accepted links (ctx.getWebSockets(LINK_TAG)). */
+export const LINK_TAG = "gossamer-link";
 
 export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
   private readonly platform: Platform;
@@ -70,6 +80,10 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
   private readonly gone = new WeakSet<WebSocket>();
   private readonly log: Logger;
   private readonly dirStubs = new Map<string, DurableObjectStub<PeerDirectoryRpc>>();
+  /** Accepted links (rebuilt from their tag after hibernation). */
+  private readonly linkSockets = new WeakSet<WebSocket>();
+  /** Raw IDs of one link batch's missing destinations (36 bytes each), reused. */
+  private missing = new Uint8Array(FWD_ID * 64);
   private name: string | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -85,7 +99,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
       self: this.name ?? "",
       batching: this.config.relayBatching,
       locate: (peer) => this.directory(peer).locate(peer),
-      shard: (name) => env.RELAY_SHARD.getByName(name),
+      openLink: (name, events) => this.openLink(name, events),
       now: this.platform.wallClock,
       forwards: metrics.counter(RELAY_METRICS.clusterForwards.name, RELAY_METRICS.clusterForwards.help),
       batches: metrics.counter(RELAY_METRICS.forwardBatches.name, RELAY_METRICS.forwardBatches.help),
@@ -109,10 +123,11 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
         return core.peerCount;
       },
       activity: () => core.activity(),
-      sockets: () => ctx.getWebSockets().length,
+      sockets: () => this.relaySockets().length, // links are not relay connections
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(AUTO_PING, AUTO_PONG));
-    const sockets = ctx.getWebSockets();
+    for (const ws of ctx.getWebSockets(LINK_TAG)) this.linkSockets.add(ws);
+    const sockets = this.relaySockets();
     for (const ws of sockets) this.core.restore(this.connFor(ws));
     // Woken with no sockets but a known name: any directory row naming this shard is stale (a deploy
     // or crash dropped the sockets without close events). Sent before anything this instance
@@ -130,6 +145,12 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
   override async fetch(req: Request): Promise<Response> {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
     this.learnName(req.headers.get(SHARD_NAME_HEADER));
+    if (req.headers.has(LINK_HEADER)) {
+      const pair = new WebSocketPair();
+      this.ctx.acceptWebSocket(pair[1], [LINK_TAG]);
+      this.linkSockets.add(pair[1]);
+      return new Response(null, { status: 101, webSocket: pair[0] });
+    }
     const pair = new WebSocketPair();
     const server = pair[1];
     this.ctx.acceptWebSocket(server);
@@ -142,6 +163,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    if (this.linkSockets.has(ws)) return this.linkMessage(ws, message);
     if (this.gone.has(ws)) return;
     const conn = this.connFor(ws);
     if (typeof message !== "string" && message.byteLength === 2) {
@@ -154,7 +176,17 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
     this.core.message(conn, message);
   }
 
-  override webSocketClose(ws: WebSocket): void {
+  override webSocketClose(ws: WebSocket, code: number): void {
+    if (this.linkSockets.has(ws)) {
+      // Complete the close handshake, so the opener's upgrade request ends (an open request keeps the
+      // opening shard from hibernating).
+      try {
+        ws.close(code === 1005 ? 1000 : code, "link closed");
+      } catch {
+        /* already closed */
+      }
+      return;
+    }
     this.closed(ws);
   }
 
@@ -163,7 +195,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
   }
 
   private closed(ws: WebSocket): void {
-    if (this.gone.has(ws)) return;
+    if (this.linkSockets.has(ws) || this.gone.has(ws)) return;
     this.gone.add(ws);
     const conn = this.connFor(ws);
     this.core.close(conn);
@@ -174,7 +206,8 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
   /** Every 25 s while sockets exist: expire silent sockets, ping the rest. */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    for (const ws of this.ctx.getWebSockets()) {
+    this.forwarder.closeIdle(HEALTH_INTERVAL_MS);
+    for (const ws of this.relaySockets()) {
       if (this.gone.has(ws)) continue;
       const conn = this.connFor(ws);
       const st = conn.state as Attachment;
@@ -195,21 +228,70 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
     await this.armAlarm(true);
   }
 
-  // ---- RPC from the directory and other shards ----------------------------------------------
+  // ---- links from other shards ----------------------------------------------------------------
 
-  /** Packets forwarded by another shard (see forward-batch.ts). Returns destinations not held here. */
-  deliverBatch(from: string, to: string, batch: Uint8Array): { missing: string[] } {
-    this.learnName(to);
-    const missing = new Set<string>();
-    readBatch(batch, (dst, message) => {
-      // deliverForwarded takes ownership; the subarray shares the RPC buffer, which nobody else uses.
-      if (!this.core.deliverForwarded(dst, message)) missing.add(dst);
-    });
-    // A directory row pointed `from` at us for a peer we do not hold: drop the stale row. Sent from
+  /** A FORWARD batch from another shard (forward-batch.ts): deliver each packet, report the missing. */
+  private linkMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    if (typeof message === "string") return;
+    const batch = new Uint8Array(message);
+    let nMissing = 0;
+    try {
+      readBatch(batch, (buf, off, packet) => {
+        // deliverForwardedRaw takes ownership; the subarray shares the message buffer, used by nobody else.
+        if (this.core.deliverForwardedRaw(buf, off, packet)) return;
+        if (FWD_ID * (nMissing + 1) > this.missing.length) {
+          const next = new Uint8Array(this.missing.length * 2);
+          next.set(this.missing);
+          this.missing = next;
+        }
+        this.missing.set(buf.subarray(off, off + FWD_ID), FWD_ID * nMissing++);
+      });
+    } catch (e) {
+      this.log.warn({ err: String(e) }, "malformed link batch");
+    }
+    if (nMissing === 0) return;
+    try {
+      ws.send(encodeMissing(this.missing, nMissing));
+    } catch {
+      /* the link is closing; the sender re-locates on its own */
+    }
+    // A directory row pointed the sender at us for a peer we do not hold: drop the stale row. Sent from
     // here (not by the sender) so that it is ordered before any later registration from this shard.
-    for (const dst of missing) if (this.name) void this.directory(dst).unregister(dst, this.name).catch(() => false);
-    return { missing: [...missing] };
+    const self = this.name;
+    if (!self) return;
+    for (let i = 0; i < nMissing; i++) {
+      const dst = peerIdKeyAt(this.missing, FWD_ID * i);
+      void this.directory(dst).unregister(dst, self).catch(() => false);
+    }
   }
+
+  /** Opens this shard's link to shard `name` (forwarder.ts); the far end accepts it in fetch(). */
+  private async openLink(name: string, events: LinkEvents): Promise<LinkSocket> {
+    const res = await this.env.RELAY_SHARD.getByName(name).fetch("https://relay-shard.internal/link", {
+      headers: { upgrade: "websocket", [LINK_HEADER]: this.name ?? "", [SHARD_NAME_HEADER]: name },
+    });
+    const ws = res.webSocket;
+    if (!ws) throw new Error(`link to ${name} refused (status ${res.status})`);
+    ws.accept();
+    ws.binaryType = "arraybuffer"; // the standard default (with current compatibility dates) is "blob"
+    ws.addEventListener("message", (e) => {
+      if (e.data instanceof ArrayBuffer) events.message(new Uint8Array(e.data));
+    });
+    ws.addEventListener("close", () => events.closed());
+    ws.addEventListener("error", () => events.closed());
+    return {
+      send: (bytes) => ws.send(bytes),
+      close: () => {
+        try {
+          ws.close(1000, "idle");
+        } catch {
+          /* already closed */
+        }
+      },
+    };
+  }
+
+  // ---- RPC from the directory ------------------------------------------------------------------
 
   /** Presence events from the directory for peers local sockets subscribed to. */
   peerStateChanged(online: PeerIdString[], offline: PeerIdString[]): void {
@@ -331,8 +413,13 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
     for (const [, ids] of group(removed)) void this.directory(ids[0]!).unsubscribe(self, ids).catch(() => undefined);
   }
 
+  /** Relay client sockets (every accepted socket but the links). */
+  private relaySockets(): WebSocket[] {
+    return this.ctx.getWebSockets().filter((ws) => !this.linkSockets.has(ws));
+  }
+
   private async armAlarm(rearm = false): Promise<void> {
-    if (this.ctx.getWebSockets().length === 0) return;
+    if (this.relaySockets().length === 0) return;
     if (!rearm && (await this.ctx.storage.getAlarm()) !== null) return;
     await this.ctx.storage.setAlarm(Date.now() + HEALTH_INTERVAL_MS);
   }

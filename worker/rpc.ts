@@ -10,10 +10,11 @@ export interface Location {
   shard: string | null;
 }
 
-/** A relay shard (worker/relay-shard.ts); its fetch() accepts relay WebSockets. */
+/**
+ * A relay shard (worker/relay-shard.ts); its fetch() accepts relay WebSockets, and the link WebSockets
+ * other shards forward packets on (worker/forward-batch.ts).
+ */
 export interface RelayShardRpc extends Rpc.DurableObjectBranded {
-  /** Packets forwarded by another shard (forward-batch.ts). Returns destinations not held here. */
-  deliverBatch(from: string, to: string, batch: Uint8Array): { missing: string[] };
   /** Presence events from the directory for peers local sockets subscribed to. */
   peerStateChanged(online: string[], offline: string[]): void;
   /** The peer authenticated on another shard: close its connection here (no offline event). */

@@ -9,12 +9,15 @@ import {
 import { sha256, sha256Into } from "./sha256.ts";
 import { structHash } from "./structhash.ts";
 import type { FrameScan, Hotpath, HotpathOptions, RelayFrames, ScanOptions, StructField } from "./types.ts";
-import { checkPairs, checkRange, DEFAULT_INPUT_BYTES, DEFAULT_MAX_PAIRS, HOTPATH_ABI_BUILD_ID, maxFrameOf, normPairs } from "./window.ts";
+import { checkBurst, checkBurstIds, checkPairs, checkRange, DEFAULT_INPUT_BYTES, DEFAULT_MAX_PAIRS, HOTPATH_ABI_BUILD_ID, maxFrameOf, normPairs } from "./window.ts";
 import { Xxh64StreamTs, xxh64, xxh64Core, xxh64Result, xxh64SeedHalves } from "./xxh64.ts";
 
+/** Results of tsRelayFrames.swapPeerIdBurst (grown on demand; a view of it is returned). */
+let burstResults = new Int32Array(256);
+
 /**
- * The relay routines of the TS twin on their own (no windows, nothing allocated): what a relay core
- * uses when it is not given its platform's "relay-frames" hot path.
+ * The relay routines of the TS twin on their own (no windows): what a relay core uses when it is not
+ * given its platform's "relay-frames" hot path.
  */
 export const tsRelayFrames: RelayFrames = {
   relayType: (msg) => checkRelay(relayTypeTs(msg, 0, msg.length), msg.length),
@@ -24,7 +27,21 @@ export const tsRelayFrames: RelayFrames = {
     }
     checkRelay(relaySwapIdTs(msg, 0, msg.length, senderId, 0), msg.length);
   },
+  swapPeerIdBurst(msgs, ids, count) {
+    checkBurst(count, Number.MAX_SAFE_INTEGER);
+    checkBurstIds(ids, count);
+    if (count > burstResults.length) burstResults = new Int32Array(Math.max(count, 2 * burstResults.length));
+    swapBurst(msgs, ids, count, burstResults);
+    return burstResults.subarray(0, count);
+  },
 };
+
+function swapBurst(msgs: readonly Uint8Array[], ids: readonly Uint8Array[], count: number, out: Int32Array): void {
+  for (let i = 0; i < count; i++) {
+    const m = msgs[i]!;
+    out[i] = relaySwapIdTs(m, 0, m.length, ids[i]!, 0);
+  }
+}
 
 export function createTsHotpath(options: HotpathOptions = {}): Hotpath {
   const maxPairs = normPairs(options.maxPairs ?? DEFAULT_MAX_PAIRS);
@@ -32,6 +49,7 @@ export function createTsHotpath(options: HotpathOptions = {}): Hotpath {
   const pairs = new Uint32Array(2 * maxPairs);
   const results = new ArrayBuffer(32 * maxPairs);
   const res32 = new Uint32Array(results);
+  const resI32 = new Int32Array(results);
   const res64 = new BigUint64Array(results);
   const res8 = new Uint8Array(results);
   const st = new Uint32Array(4);
@@ -77,6 +95,12 @@ export function createTsHotpath(options: HotpathOptions = {}): Hotpath {
       checkRange(offset, offset + length, input.length);
       checkRange(idOffset, idOffset + PEER_ID_LENGTH, input.length);
       checkRelay(relaySwapIdTs(input.subarray(offset, offset + length), 0, length, input, idOffset), length);
+    },
+    swapPeerIdBurst(msgs, ids, count) {
+      checkBurst(count, maxPairs);
+      checkBurstIds(ids, count);
+      swapBurst(msgs, ids, count, resI32);
+      return resI32.subarray(0, count);
     },
     crc32: (data, seed = 0) => crc32(data, seed),
     crc32Window(offset, length, seed = 0) {

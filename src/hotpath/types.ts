@@ -66,6 +66,15 @@ export interface Hotpath {
   swapPeerId(msg: Uint8Array, senderId: Uint8Array): void;
   /** Same, on a message at input()[offset, offset+length) with the sender ID at input()[idOffset, +36). */
   swapPeerIdWindow(offset: number, length: number, idOffset: number): void;
+  /**
+   * A burst of relay messages in one call (the relay's data path: the frames that arrived together):
+   * for each i < count, checks msgs[i] as relaySwap does and, for a valid transport message, overwrites
+   * bytes [2, 38) of msgs[i] in place with senderIds[i] (36 bytes each; another length throws
+   * relay_id_length before anything is written). Never throws for a bad message: result i is the type (3) or a negative frame code (RELAY_SHORT, RELAY_VERSION,
+   * RELAY_NOT_TRANSPORT), and nothing of that message was written. The Wasm facade uses the input
+   * window as scratch. Returns a view of `count` results, valid until the next call.
+   */
+  swapPeerIdBurst(msgs: readonly Uint8Array[], senderIds: readonly Uint8Array[], count: number): Int32Array;
 
   /** CRC-32 IEEE, continuing from seed (0 to start). Unsigned. */
   crc32(data: Uint8Array, seed?: number): number;
@@ -90,8 +99,8 @@ export interface Hotpath {
   structHash(fields: readonly StructField[]): number;
 }
 
-/** The relay data path's routines: header check and in-place peer-ID swap (src/relay/core-data.ts). */
-export type RelayFrames = Pick<Hotpath, "relayType" | "swapPeerId">;
+/** The relay data path's routines: header check and in-place peer-ID swap, one message or a burst (src/relay/core-data.ts). */
+export type RelayFrames = Pick<Hotpath, "relayType" | "swapPeerId" | "swapPeerIdBurst">;
 
 export interface HotpathOptions {
   /** Initial input window size in bytes (default 1 MiB). */

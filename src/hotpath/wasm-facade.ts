@@ -8,7 +8,7 @@ import { HotpathFrameError } from "./errors.ts";
 import { checkRelay, finishCompound, finishScan, PEER_ID_LENGTH } from "./frames.ts";
 import type { FrameScan, Hotpath, HotpathOptions, StructField } from "./types.ts";
 import { instantiateHotpath } from "./wasm.ts";
-import { checkRange, DEFAULT_INPUT_BYTES, DEFAULT_MAX_PAIRS, maxFrameOf, normPairs } from "./window.ts";
+import { BURST_RECORD_BYTES, checkBurst, checkBurstIds, checkRange, DEFAULT_INPUT_BYTES, DEFAULT_MAX_PAIRS, maxFrameOf, normPairs } from "./window.ts";
 import { structHashInput } from "./structhash.ts";
 
 /** Raw ABI of build/hotpath.wasm used here (documented in the headers of assembly/*.ts). */
@@ -21,6 +21,7 @@ interface HotpathAbi {
   scanCompound(base: number, start: number, end: number, out: number, outCap: number): number;
   relayType(ptr: number, len: number): number;
   relaySwapId(ptr: number, len: number, id: number): number;
+  relaySwapBurst(base: number, count: number, out: number): number;
   crc32(ptr: number, len: number, seed: number): number;
   crc32Frames(base: number, baseLen: number, pairs: number, count: number, seed: number, out: number): number;
   xxh64(ptr: number, len: number, seed: bigint): bigint;
@@ -34,6 +35,8 @@ interface HotpathAbi {
 }
 
 const encoder = new TextEncoder();
+/** Bytes of a relay message that take part in the peer-ID swap: version, type, the 36-byte ID slot. */
+const HEAD = 38;
 /** Size of the xxh64 streaming state (assembly/hash.ts). */
 const XXH64_STATE_BYTES = 88;
 
@@ -156,6 +159,30 @@ export function createWasmHotpath(module: WebAssembly.Module, options: HotpathOp
       checkRange(offset, offset + length, inCap);
       checkRange(idOffset, idOffset + PEER_ID_LENGTH, inCap);
       checkRelay(ex.relaySwapId(inPtr + offset, length, inPtr + idOffset), length);
+    },
+    swapPeerIdBurst(msgs, ids, count) {
+      checkBurst(count, maxPairs);
+      checkBurstIds(ids, count);
+      growInput(BURST_RECORD_BYTES * count);
+      // One 80-byte record per message (assembly/frames.ts): length, sender ID, the first 38 bytes.
+      let p = inPtr;
+      for (let i = 0; i < count; i++, p += BURST_RECORD_BYTES) {
+        const m = msgs[i]!;
+        const n = m.length;
+        u8[p] = n & 0xff;
+        u8[p + 1] = (n >>> 8) & 0xff;
+        u8[p + 2] = (n >>> 16) & 0xff;
+        u8[p + 3] = n >>> 24;
+        u8.set(ids[i]!, p + 4);
+        u8.set(n > HEAD ? m.subarray(0, HEAD) : m, p + 40);
+      }
+      ex.relaySwapBurst(inPtr, count, resPtr);
+      const res = new Int32Array(buf, resPtr, count);
+      p = inPtr + 42;
+      for (let i = 0; i < count; i++, p += BURST_RECORD_BYTES) {
+        if (res[i] === 3) msgs[i]!.set(u8.subarray(p, p + PEER_ID_LENGTH), 2);
+      }
+      return res;
     },
     crc32(data, seed = 0) {
       return ex.crc32(copyIn(data), data.length, seed) >>> 0;

@@ -5,7 +5,11 @@
 // registry: relay_* and, with a cluster, relay_cluster_*) on the same listener. Each ws socket is adapted
 // to RelayConn; the core does everything else. close() is the graceful shutdown: MSG_CLOSE to every
 // peer, then the sockets and the listener close (sockets still open after 3 s are terminated).
-import { createServer } from "node:http";
+import { createRequire } from "node:module";
+// node:http through require, not import: an ES import of node:http builds its module namespace, which
+// reads the lazy http.WebSocket/MessageEvent getters and so loads undici (a few MB an idle relay does
+// not need). In the compiled CLI (build/cli) this keeps it out; see bench/relay.bench.ts for the RSS.
+const { createServer } = createRequire(import.meta.url)("node:http") as typeof import("node:http");
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -26,7 +30,8 @@ import {
   type ServeRelayOptions,
 } from "../relay/index.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricFamily } from "../util/index.ts";
-import { RelayCluster } from "./relay-cluster.ts";
+import type { RelayCluster } from "./relay-cluster.ts";
+import { BurstFeed, type CorkableConn } from "./relay-burst.ts";
 
 export type { ServeRelayOptions };
 
@@ -42,13 +47,19 @@ export interface RelayServer extends RelayService {
   readonly cluster?: RelayCluster;
 }
 
-class WsConn implements RelayConn {
+class WsConn implements CorkableConn {
   state: RelayConnState = newConnState();
+  corked = false;
+  readonly socket: Duplex | undefined;
   private readonly ws: WebSocket;
-  constructor(ws: WebSocket) {
+  private readonly feed: BurstFeed;
+  constructor(ws: WebSocket, feed: BurstFeed) {
     this.ws = ws;
+    this.feed = feed;
+    this.socket = (ws as unknown as { _socket?: Duplex })._socket ?? undefined; // ws keeps the net.Socket there
   }
   send(bytes: Uint8Array): void {
+    if (this.feed.delivering && !this.corked) this.feed.cork(this);
     this.ws.send(bytes);
   }
   close(code?: number, reason?: string): void {
@@ -113,7 +124,8 @@ export async function serveRelay(platform: Platform, opts: ServeRelayOptions): P
   const bound = formatHostPort(addr.address, addr.port);
   const instanceUrl = opts.instanceUrl ?? `rel://${bound}`;
 
-  const cluster = opts.cluster ? new RelayCluster(platform, opts.cluster) : undefined;
+  // The cluster fabric is loaded only when asked for (a lone relay never needs it).
+  const cluster = opts.cluster ? new (await import("./relay-cluster.ts")).RelayCluster(platform, opts.cluster) : undefined;
   const hooks = cluster ? mergeHooks(opts.hooks, cluster.fabric.hooks) : opts.hooks;
   core = createRelayCore(platform, {
     instanceUrl,
@@ -135,13 +147,18 @@ export async function serveRelay(platform: Platform, opts: ServeRelayOptions): P
     }
   }
 
+  // Messages that arrive in one turn reach the core as one burst (relay-burst.ts).
+  const feed = new BurstFeed(c);
   wss.on("connection", (ws: WebSocket) => {
-    const conn = new WsConn(ws);
+    const conn = new WsConn(ws, feed);
     ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      if (!isBinary) return c.message(conn, "");
-      c.message(conn, Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+      if (!isBinary) return feed.push(conn, "");
+      feed.push(conn, Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data);
     });
-    ws.on("close", () => c.close(conn));
+    ws.on("close", () => {
+      feed.flush(); // what the connection sent before closing comes first
+      c.close(conn);
+    });
     ws.on("error", (e: Error) => log.debug({ err: e.message }, "relay socket error"));
     c.open(conn);
   });

@@ -6,10 +6,21 @@
 import { createHotpath, createTsLpm, createWasmLpm, type Hotpath, type HotpathOptions } from "../hotpath/index.ts";
 import type { HotpathUse, PlatformHotpath } from "./types.ts";
 
-/** Which implementation each use gets when Wasm is available. */
+/**
+ * Which implementation each use gets when Wasm is available: the faster in that use's own call pattern,
+ * as `npm run bench` (bench/hotpath-paths.ts) measures and prints it, Wasm / TS in the same run
+ * (several runs on a shared 2-core machine, ranges):
+ *   relay-frames    ts    0.33-0.48x  a burst of 16 per call and RelayCore.messages end to end: the swap is
+ *                                    a 36-byte copy in place, which Wasm turns into copies in and out of
+ *                                    its memory (the messages live in socket buffers, never in Wasm's)
+ *   memberlist-crc  wasm  1.2-1.6x    one packet per call, 64 B (a tie) and 1400 B (1.6x)
+ *   ckit-frames     wasm  1.4-1.6x    one 17 KiB HTTP/2 body chunk per call
+ *   xxh64           wasm  3.4-4.6x    one 8-40 byte shard key per call
+ *   schema-hash     wasm  0.7-1.5x    one struct per call, once per schema at start-up: a tie within noise
+ *   sha256          wasm  1.0-1.8x    one HMAC block (74 or 96 B) per call
+ * (LPM tables are Wasm whenever the module is available: 1.7-3.3x, one lookup per request and batches.)
+ */
 export const HOTPATH_CHOICE: Readonly<Record<HotpathUse, "wasm" | "ts">> = {
-  // One message per call, copied into linear memory and back: a 36-byte TS copy wins until the relay
-  // hands over a burst per call.
   "relay-frames": "ts",
   "memberlist-crc": "wasm",
   "ckit-frames": "wasm",

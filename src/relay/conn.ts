@@ -48,6 +48,12 @@ export interface RelayForwarder {
   /** Where is this peer connected (shard / pod name), or null when nowhere. Used for subscriptions. */
   locate(peerId: PeerIdString): Promise<string | null>;
   forward(dstPeerId: PeerIdString, message: Uint8Array): void | Promise<void>;
+  /**
+   * Optional fast path of forward(), which the data path prefers when present: the destination is the
+   * raw 36-byte ID at dst[dstOff..dstOff+36) (core scratch: copy what must outlive the call), so no
+   * printable ID is built per packet. Otherwise the same contract as forward().
+   */
+  forwardRaw?(dst: Uint8Array, dstOff: number, message: Uint8Array): void | Promise<void>;
 }
 
 /** Presence and state hooks (directory updates, cross-shard subscriptions, attachments). */

@@ -4,13 +4,24 @@
 // is a counted drop, never an error to the sender. Control messages (health echo, close, subscribe,
 // unsubscribe) are decoded here; unknown/unsupported types and malformed or oversize messages close.
 // The ID rewrite is the platform's "relay-frames" hot path (RelayState.frames, RelayCoreOptions.frames).
-import { decodeMessage } from "./codec.ts";
+//
+// Two entries, same effect per message: forwardTransport (one message per call: a Durable Object's
+// webSocketMessage) and forwardBurst (the transport messages that arrived together, e.g. everything one
+// socket read on Node carried: one hot-path call checks their headers and swaps their ID slots).
+// Destinations are looked up from the raw ID slot BEFORE the swap overwrites it.
 import type { Rec } from "./core-record.ts";
 import type { RelayState } from "./core-state.ts";
+import { decodeMessage } from "./codec.ts";
 import { RelayDecodeError, RelayForwardError } from "./errors.ts";
 import type { RelayDropReason } from "./errors.ts";
 import { peerIdKeyAt } from "./peer-id.ts";
 import * as P from "./protocol.ts";
+
+/** Version 1, type transport, size within limits: the data path's own check before it takes a message. */
+export function isTransport(buf: Uint8Array): boolean {
+  const n = buf.length;
+  return n >= P.TRANSPORT_PAYLOAD_OFFSET && n <= P.MAX_MSG_SIZE && buf[1] === P.MSG_TRANSPORT && buf[0] === P.PROTOCOL_VERSION;
+}
 
 /** A transport message from `rec` (already validated: version, type, size). */
 export function forwardTransport(s: RelayState, rec: Rec, buf: Uint8Array): void {
@@ -23,8 +34,62 @@ export function forwardTransport(s: RelayState, rec: Rec, buf: Uint8Array): void
     sendTransport(s, dst, buf);
     return;
   }
-  const dstKey = peerIdKeyAt(buf, P.TRANSPORT_ID_OFFSET);
+  const away = s.burst.away;
+  const raw = saveDestination(s, buf, away, 0);
   s.frames.swapPeerId(buf, rec.id);
+  forwardAway(s, raw, away, 0, buf);
+}
+
+/**
+ * Keeps the destination of a message no local peer takes before the swap overwrites it: its raw bytes
+ * at away[off..off+36) when the forwarder takes raw IDs (returns ""), else its printable form.
+ */
+function saveDestination(s: RelayState, buf: Uint8Array, away: Uint8Array, off: number): string {
+  const f = s.forwarder;
+  if (!f) return "";
+  if (!f.forwardRaw) return peerIdKeyAt(buf, P.TRANSPORT_ID_OFFSET);
+  for (let i = 0; i < P.PEER_ID_SIZE; i++) away[off + i] = buf[P.TRANSPORT_ID_OFFSET + i]!;
+  return "";
+}
+
+/**
+ * Transport messages that arrived together: bufs[i] from recs[i], each already checked by isTransport,
+ * all from OPEN connections (n <= s.burst.max). Same effect as forwardTransport on each, in order, with
+ * one hot-path call for all the peer-ID swaps. The arrays are the caller's scratch: this reads the first
+ * n entries and leaves them for the caller to clear.
+ */
+export function forwardBurst(s: RelayState, recs: readonly Rec[], bufs: readonly Uint8Array[], n: number): void {
+  const { dsts, ids, away } = s.burst;
+  const st = s.stats;
+  const table = s.table;
+  let keys: string[] | undefined;
+  for (let i = 0; i < n; i++) {
+    const rec = recs[i]!;
+    const buf = bufs[i]!;
+    st.receivedBytes += buf.length;
+    st.receivedPackets++;
+    rec.tx++;
+    ids[i] = rec.id;
+    const dst = table.get(buf, P.TRANSPORT_ID_OFFSET);
+    dsts[i] = dst;
+    if (!dst && s.forwarder) (keys ??= [])[i] = saveDestination(s, buf, away, P.PEER_ID_SIZE * i);
+  }
+  s.frames.swapPeerIdBurst(bufs, ids, n); // every ID slot now says "from"
+  for (let i = 0; i < n; i++) {
+    const dst = dsts[i];
+    if (dst) sendTransport(s, dst, bufs[i]!);
+    else forwardAway(s, keys?.[i] ?? "", away, P.PEER_ID_SIZE * i, bufs[i]!);
+    dsts[i] = undefined;
+    ids[i] = EMPTY_ID;
+  }
+}
+const EMPTY_ID = new Uint8Array(0);
+
+/**
+ * A message (ID slot = source) whose destination is not connected here: to the forwarder (by the raw ID
+ * saved at away[off..] when it takes raw IDs, else by dstKey), or a drop.
+ */
+function forwardAway(s: RelayState, dstKey: string, away: Uint8Array, off: number, buf: Uint8Array): void {
   const f = s.forwarder;
   if (!f) {
     s.stats.drop("peer_not_found");
@@ -32,7 +97,7 @@ export function forwardTransport(s: RelayState, rec: Rec, buf: Uint8Array): void
   }
   s.stats.forwardedOut++;
   try {
-    const r = f.forward(dstKey, buf);
+    const r = f.forwardRaw ? f.forwardRaw(away, off, buf) : f.forward(dstKey, buf);
     if (r) r.then(undefined, (e: unknown) => forwardFailed(s, e));
   } catch (e) {
     forwardFailed(s, e);

@@ -32,7 +32,10 @@ export interface RelayCoreOptions {
   /** Drop transport packets to a connection whose bufferedAmount exceeds this. Default 4 MiB. */
   maxBufferedBytes?: number;
   stats?: RelayStats;
-  /** Header check and in-place peer-ID swap: the platform's "relay-frames" hot path. Default the TS twin. */
+  /**
+   * Header check and in-place peer-ID swap, one message or a burst: the platform's "relay-frames" hot
+   * path (`platform.hotpath.for("relay-frames")`). Default: the TS twin.
+   */
   frames?: RelayFrames;
 }
 

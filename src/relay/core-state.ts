@@ -25,6 +25,25 @@ import * as P from "./protocol.ts";
 import { RelayStats } from "./stats.ts";
 import type { RelayCloseReason } from "./stats.ts";
 
+/** Largest burst handed to the hot path in one call (a Wasm hot path's pairs window holds at least 256). */
+const BURST_MAX = 256;
+
+/** Per-burst scratch: the transport messages of one burst, their senders, destinations and sender IDs. */
+export interface Burst {
+  /** Largest burst handed to the hot path in one call (its results window). */
+  readonly max: number;
+  readonly recs: Rec[];
+  readonly bufs: Uint8Array[];
+  readonly dsts: (Rec | undefined)[];
+  readonly ids: Uint8Array[];
+  /** Raw destination IDs of messages no local peer takes (36 bytes at 36 i), saved before the swap. */
+  readonly away: Uint8Array;
+}
+
+function newBurst(max: number): Burst {
+  return { max, recs: [], bufs: [], dsts: [], ids: [], away: new Uint8Array(36 * max) };
+}
+
 export class RelayState {
   readonly stats: RelayStats;
   readonly auth: RelayAuthenticator;
@@ -45,6 +64,8 @@ export class RelayState {
   readonly table = new PeerTable<Rec>();
   readonly dead = new WeakSet<RelayConn>();
   readonly presence: Presence;
+  /** Scratch of the burst data path (core-data.ts forwardBurst), reused from burst to burst. */
+  readonly burst: Burst;
   /** Feeds a message through the core's dispatch (messages queued during auth are replayed with it). */
   readonly dispatch: (conn: RelayConn, data: Uint8Array) => void;
 
@@ -62,6 +83,7 @@ export class RelayState {
     this.stats = opts.stats ?? new RelayStats();
     this.frames = opts.frames ?? tsRelayFrames;
     this.dispatch = dispatch;
+    this.burst = newBurst(BURST_MAX);
     this.presence = new Presence({
       isLocal: (id) => this.peers.has(id),
       forwarder: () => this.forwarder,

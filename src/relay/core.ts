@@ -22,7 +22,7 @@
 import { encodeClose } from "./codec.ts";
 import type { RelayConn, RelayForwarder } from "./conn.ts";
 import { authenticate, beginAuth, queueDuringAuth, restoreConn } from "./core-auth.ts";
-import { forwardTransport, handleControl, sendTransport } from "./core-data.ts";
+import { forwardBurst, forwardTransport, handleControl, isTransport, sendTransport } from "./core-data.ts";
 import { healthRound } from "./core-health.ts";
 import { AUTHENTICATING, OPEN, PENDING } from "./core-record.ts";
 import type { Rec, RelayCoreOptions } from "./core-record.ts";
@@ -30,6 +30,7 @@ import { RelayState } from "./core-state.ts";
 import type { PeerIdString } from "./peer-id.ts";
 import * as P from "./protocol.ts";
 import type { RelayStats } from "./stats.ts";
+import { EMPTY } from "../util/index.ts";
 
 export type { RelayCoreOptions };
 
@@ -80,17 +81,52 @@ export class RelayCore {
     if (typeof data === "string") return this.s.fail(rec, "text_frame", P.CLOSE_UNSUPPORTED_DATA, "text frames are not allowed");
     const buf = data instanceof Uint8Array ? data : new Uint8Array(data);
     if (rec.phase === OPEN) {
-      const n = buf.length;
-      if (n >= P.TRANSPORT_PAYLOAD_OFFSET && n <= P.MAX_MSG_SIZE && buf[1] === P.MSG_TRANSPORT && buf[0] === P.PROTOCOL_VERSION) {
-        forwardTransport(this.s, rec, buf);
-      } else {
-        handleControl(this.s, rec, buf);
-      }
+      if (isTransport(buf)) forwardTransport(this.s, rec, buf);
+      else handleControl(this.s, rec, buf);
     } else if (rec.phase === PENDING) {
       authenticate(this.s, rec, buf);
     } else if (rec.phase === AUTHENTICATING) {
       queueDuringAuth(this.s, rec, buf);
     }
+  }
+
+  /**
+   * WebSocket messages that arrived together (e.g. everything one socket read carried on Node): conns[i]
+   * sent datas[i], for i < count. The same as message() for each, in order, except that runs of transport
+   * messages from open connections are forwarded as bursts, one hot-path call per burst (core-data.ts).
+   * A control message (or one from a connection that is not open) ends the run before it is handled, so
+   * every connection's messages keep their order. The core owns every `datas[i]` afterwards.
+   */
+  messages(conns: readonly RelayConn[], datas: readonly (Uint8Array | ArrayBuffer | string)[], count = datas.length): void {
+    const s = this.s;
+    const { recs, bufs, max } = s.burst;
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const conn = conns[i]!;
+      const data = datas[i]!;
+      const rec = this.recFor(conn);
+      if (rec !== undefined && rec.phase === OPEN && typeof data !== "string") {
+        const buf = data instanceof Uint8Array ? data : new Uint8Array(data);
+        if (isTransport(buf)) {
+          recs[n] = rec;
+          bufs[n++] = buf;
+          if (n === max) n = this.flushBurst(n);
+          continue;
+        }
+      }
+      if (n > 0) n = this.flushBurst(n);
+      this.message(conn, data);
+    }
+    if (n > 0) this.flushBurst(n);
+  }
+
+  /** Forwards the collected run and clears the scratch (no references to old messages stay behind). */
+  private flushBurst(n: number): 0 {
+    const { recs, bufs } = this.s.burst;
+    forwardBurst(this.s, recs, bufs, n);
+    recs.fill(undefined as unknown as Rec, 0, n);
+    bufs.fill(EMPTY, 0, n);
+    return 0;
   }
 
   /** The socket closed (by the client or the network). */
@@ -107,6 +143,20 @@ export class RelayCore {
   /** A transport message forwarded from another shard/pod (ID slot already = source). */
   deliverForwarded(dst: PeerIdString, message: Uint8Array): boolean {
     const rec = this.s.peers.get(dst);
+    this.s.stats.forwardedIn++;
+    if (!rec) {
+      this.s.stats.drop("forwarded_peer_gone");
+      return false;
+    }
+    return sendTransport(this.s, rec, message);
+  }
+
+  /**
+   * Same as deliverForwarded, with the destination given as its raw 36-byte ID at dst[dstOff..]
+   * (a cross-shard batch carries it so, and no printable ID is built per packet).
+   */
+  deliverForwardedRaw(dst: Uint8Array, dstOff: number, message: Uint8Array): boolean {
+    const rec = this.s.table.get(dst, dstOff);
     this.s.stats.forwardedIn++;
     if (!rec) {
       this.s.stats.drop("forwarded_peer_gone");

@@ -12,6 +12,9 @@ export * from "./stats.ts";
 export * from "./metrics.ts";
 export { RelayCore } from "./core.ts";
 export type { RelayCoreOptions } from "./core.ts";
+// The raw-ID peer table, for seams that route by the 36 ID bytes (the worker's cross-shard location cache).
+export { PeerTable } from "./peer-table.ts";
+export type { PeerEntry } from "./peer-table.ts";
 export { RelayClient, whenOpen, WS_CONNECTING, WS_OPEN } from "./client.ts";
 export type { WebSocketLike, RelayClientOptions, MessageHandler, PeersHandler, CloseInfo } from "./client.ts";
 export { createRelayCore } from "./service.ts";

@@ -25,7 +25,7 @@ export const RELAY_METRICS = {
   // Cross-shard / cross-pod forwarding (openZro names; the Node fabric and the worker's shard forwarder).
   clusterForwards: { name: "relay_cluster_forwards_total", help: "Transport messages forwarded to other relay pods or shards, by result." },
   // Worker only: Durable Object shards, their directory and health alarm.
-  forwardBatches: { name: "relay_forward_batches_total", help: "Deliver RPCs sent to other shards (one per batch)." },
+  forwardBatches: { name: "relay_forward_batches_total", help: "Batches sent to other shards (one link message each)." },
   healthTimeouts: { name: "relay_health_timeouts_total", help: "Sockets closed for missing health-check echoes." },
   directoryPeers: { name: "relay_directory_peers", help: "Peers currently registered in this directory object." },
   directoryRegistrations: { name: "relay_directory_registrations_total", help: "Peers registered in the directory." },

@@ -89,6 +89,31 @@ describe("wasm and ts agree", () => {
     );
   });
 
+  it("on bursts of relay messages", () => {
+    const msg = fc.oneof(anyBytes, fc.uint8Array({ maxLength: 80 }).map((b) => new Uint8Array([1, 3, ...b])));
+    const id = fc.uint8Array({ minLength: 36, maxLength: 36 });
+    // own instances: the Wasm burst uses its input window as scratch, which the other properties compare
+    const [bw, bt] = IMPLS.map(([, make]) => make({ inputBytes: 1 << 12, maxPairs: 256 })) as [Hotpath, Hotpath];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(msg, id), { maxLength: 40 }), (burst) => {
+        const ids = burst.map(([, i]) => i);
+        const m1 = burst.map(([m]) => m.slice());
+        const m2 = burst.map(([m]) => m.slice());
+        const r1 = Array.from(bw.swapPeerIdBurst(m1, ids, burst.length));
+        const r2 = Array.from(bt.swapPeerIdBurst(m2, ids, burst.length));
+        expect(r1).toEqual(r2);
+        expect(m1).toEqual(m2);
+        // each result agrees with the one-message swap on the same input
+        burst.forEach(([m], i) => {
+          const one = m.slice();
+          const o = outcome(() => bt.swapPeerId(one, ids[i]!));
+          expect("ok" in o).toBe(r2[i] === 3);
+          expect(one).toEqual(m2[i]);
+        });
+      }),
+    );
+  });
+
   it("on hashes of random input and batches", () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 30 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.nat(), (msgs, seed, s32) => {

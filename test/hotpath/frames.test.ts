@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { crc32 as zcrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { HotpathFrameError } from "../../src/hotpath/index.ts";
+import { tsRelayFrames, HotpathFrameError } from "../../src/hotpath/index.ts";
 import { ckit, compound, IMPLS } from "./impls.ts";
 
 const bytes = (n: number, fill = 0xab) => new Uint8Array(n).fill(fill);
@@ -192,5 +192,43 @@ describe.each(IMPLS)("relay header and peer-ID swap (%s)", (_kind, make) => {
     expect(Array.from(win.subarray(12, 48))).toEqual(Array.from(srcId));
     expect(Array.from(win.subarray(48, 68))).toEqual(Array.from(bytes(20, 9)));
     expect(() => hp.swapPeerIdWindow(win.length - 10, 20, 0)).toThrow(HotpathFrameError);
+  });
+
+  it("swaps a burst in one call: each message gets its own sender ID, bad ones are reported and left alone", () => {
+    const ids = [srcId, bytes(36, 0x11), bytes(36, 0x22), bytes(36, 0x33), bytes(36, 0x44)];
+    const payloads = [Uint8Array.from(randomBytes(1400)), new Uint8Array(0), bytes(5, 7)];
+    const msgs = [transport(payloads[0]!), Uint8Array.from([1, 5]), transport(payloads[1]!), Uint8Array.from([1, 3, 9]), transport(payloads[2]!)];
+    const before = msgs.map((m) => m.slice());
+    const res = hp.swapPeerIdBurst(msgs, ids, msgs.length);
+    expect(Array.from(res)).toEqual([3, -7, 3, -5, 3]); // RELAY_NOT_TRANSPORT, RELAY_SHORT
+    for (const [i, p] of [[0, 0], [2, 1], [4, 2]] as const) {
+      expect(Array.from(msgs[i]!.subarray(0, 2))).toEqual([1, 3]);
+      expect(Array.from(msgs[i]!.subarray(2, 38))).toEqual(Array.from(ids[i]!));
+      expect(Array.from(msgs[i]!.subarray(38))).toEqual(Array.from(payloads[p]!));
+    }
+    expect(msgs[1]).toEqual(before[1]);
+    expect(msgs[3]).toEqual(before[3]);
+    expect(hp.swapPeerIdBurst(msgs, ids, 0).length).toBe(0);
+  });
+
+  it("a burst with a wrong-size sender ID or too many messages is refused before anything is written", () => {
+    const msgs = [transport(bytes(4)), transport(bytes(4))];
+    const before = msgs.map((m) => m.slice());
+    expect(() => hp.swapPeerIdBurst(msgs, [srcId, bytes(35)], 2)).toThrow(expect.objectContaining({ code: "relay_id_length" }));
+    expect(msgs).toEqual(before);
+    const many = Array.from({ length: hp.maxPairs + 1 }, () => transport(bytes(1)));
+    expect(() => hp.swapPeerIdBurst(many, many.map(() => srcId), many.length)).toThrow(expect.objectContaining({ code: "frame_out_of_window" }));
+  });
+});
+
+describe("tsRelayFrames (the relay core's default)", () => {
+  it("swaps bursts of any length, like the twin", () => {
+    const src = Uint8Array.from(randomBytes(36));
+    const msgs = Array.from({ length: 300 }, (_, i) => new Uint8Array([1, 3, ...bytes(36, 0x44), i & 255]));
+    const res = tsRelayFrames.swapPeerIdBurst(msgs, msgs.map(() => src), msgs.length);
+    expect(res.length).toBe(300);
+    expect(res.every((r) => r === 3)).toBe(true);
+    expect(msgs.every((m, i) => m[38] === (i & 255) && Array.from(m.subarray(2, 38)).join() === Array.from(src).join())).toBe(true);
+    expect(() => tsRelayFrames.swapPeerIdBurst(msgs, [bytes(35)], 1)).toThrow(expect.objectContaining({ code: "relay_id_length" }));
   });
 });

@@ -12,6 +12,8 @@ import { peerIdFromPublicKey, peerIdToString } from "../../src/relay/peer-id.ts"
 import * as P from "../../src/relay/protocol.ts";
 import { FakeClock, FakeConn } from "./fake.ts";
 import { drainEventLoop, waitUntil } from "../helpers/wait.ts";
+import { createHotpath } from "../../src/hotpath/index.ts";
+import { hotpathModule } from "../../src/node/hotpath.ts";
 
 /** Accepts tokens starting with algo 1, rejects the rest (the real validator is tested in auth.test.ts). */
 const stubAuth: RelayAuthenticator = {
@@ -211,6 +213,92 @@ describe("RelayCore forwarding", () => {
     core.message(a.conn, encodeTransport(b.id, new Uint8Array(10)));
     expect(b.conn.ofType(P.MSG_TRANSPORT)).toHaveLength(0);
     expect(core.stats.drops.backpressure).toBe(1);
+  });
+});
+
+describe("RelayCore bursts (messages that arrived together)", () => {
+  it("forwards a run of transport messages from several senders, each with its own ID in the slot", async () => {
+    for (const frames of [createHotpath(), createHotpath(hotpathModule())]) {
+      const { core, connect } = setup({ frames });
+      const [a, b, c] = [await connect(), await connect(), await connect()];
+      const msgs = [encodeTransport(b.id, Uint8Array.of(1)), encodeTransport(c.id, Uint8Array.of(2)), encodeTransport(a.id, Uint8Array.of(3)), encodeTransport(b.id, Uint8Array.of(4))];
+      core.messages([a.conn, a.conn, c.conn, c.conn], msgs);
+      const got = (x: { conn: FakeConn }) => x.conn.ofType(P.MSG_TRANSPORT).map((m) => [peerIdToString(m.subarray(2, 38)), ...m.subarray(38)]);
+      expect(got(b)).toEqual([[a.key, 1], [c.key, 4]]);
+      expect(got(c)).toEqual([[a.key, 2]]);
+      expect(got(a)).toEqual([[c.key, 3]]);
+      expect(core.stats.receivedPackets).toBe(4);
+      expect(core.stats.sentPackets).toBe(4);
+      expect(core.stats.receivedBytes).toBe(4 * 39);
+    }
+  });
+
+  it("keeps each connection's order around control messages and handles misses, drops and bad frames as message() does", async () => {
+    const forwarded: string[] = [];
+    const { core, connect } = setup({ forwarder: { locate: async () => null, forward: (dst) => void forwarded.push(dst) }, maxBufferedBytes: 1000 });
+    const [a, b, full] = [await connect(), await connect(), await connect()];
+    full.conn.bufferedAmount = 1001;
+    const far = await newId();
+    const pending = new FakeConn();
+    core.open(pending);
+    core.messages(
+      [a.conn, a.conn, a.conn, b.conn, a.conn, pending, b.conn, b.conn],
+      [
+        encodeTransport(b.id, Uint8Array.of(1)),
+        encodeTransport(far.id, Uint8Array.of(2)),
+        encodeTransport(full.id, Uint8Array.of(3)),
+        encodeHealthCheck(),
+        encodeTransport(b.id, Uint8Array.of(5)),
+        encodeAuth(far.id, GOOD), // a pending socket's auth inside a burst: handled as message() would
+        encodeTransport(a.id, Uint8Array.of(6)),
+        "text frame",
+      ],
+    );
+    await waitUntil("the pending socket to authenticate", () => core.has(far.key));
+    expect(b.conn.ofType(P.MSG_TRANSPORT).map((m) => m[38])).toEqual([1, 5]);
+    expect(a.conn.ofType(P.MSG_TRANSPORT).map((m) => m[38])).toEqual([6]);
+    expect(forwarded).toEqual([far.key]);
+    expect(core.stats.drops.backpressure).toBe(1);
+    expect(b.conn.closed?.code).toBe(P.CLOSE_UNSUPPORTED_DATA);
+    expect(core.has(far.key)).toBe(true); // the pending socket authenticated
+    expect(a.conn.closed).toBeUndefined();
+  });
+
+  it("splits runs longer than the hot path's burst window", async () => {
+    const { core, connect } = setup();
+    const [a, b] = [await connect(), await connect()];
+    const n = 600;
+    core.messages(Array.from({ length: n }, () => a.conn), Array.from({ length: n }, (_, i) => encodeTransport(b.id, Uint8Array.of(i & 255))));
+    const got = b.conn.ofType(P.MSG_TRANSPORT);
+    expect(got.map((m) => m[38])).toEqual(Array.from({ length: n }, (_, i) => i & 255));
+    expect(got.every((m) => peerIdToString(m.subarray(2, 38)) === a.key)).toBe(true);
+  });
+
+  it("agrees with message() one by one on arbitrary bursts", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(2), fc.oneof(fc.uint8Array({ maxLength: 60 }), fc.nat(2))), { maxLength: 30 }), async (plan) => {
+        const run = async (burst: boolean) => {
+          const { core } = setup();
+          const peers: { conn: FakeConn; id: Uint8Array }[] = [];
+          for (let i = 0; i < 3; i++) {
+            const conn = new FakeConn();
+            const id = await peerIdFromPublicKey(`burst-${i}`);
+            core.open(conn);
+            core.message(conn, encodeAuth(id, GOOD));
+            peers.push({ conn, id });
+          }
+          await waitUntil("three peers", () => core.peerCount === 3);
+          const conns = plan.map(([from]) => peers[from]!.conn);
+          const datas = plan.map(([, m]) => (typeof m === "number" ? encodeTransport(peers[m]!.id, Uint8Array.of(m)) : m.slice()));
+          if (burst) core.messages(conns, datas);
+          else datas.forEach((d, i) => core.message(conns[i]!, d));
+          await drainEventLoop(); // nothing more may follow the synchronous input (notifier batches)
+          return { sent: peers.map((p) => p.conn.sent.map((b) => Array.from(b))), closed: peers.map((p) => p.conn.closed), stats: core.stats.receivedPackets };
+        };
+        expect(await run(true)).toEqual(await run(false));
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 

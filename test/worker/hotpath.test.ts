@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createHotpath } from "../../src/hotpath/index.ts";
 import type { StructField } from "../../src/hotpath/index.ts";
 import { hotpathModule } from "../../worker/hotpath.ts";
+import { HOTPATH_ABI_BUILD_ID } from "../../src/hotpath/window.ts";
 
 const enc = new TextEncoder();
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -28,7 +29,7 @@ describe.each([
 
   it("loads with the expected kind and build id", () => {
     expect(hp.kind).toBe(kind);
-    expect(hp.buildId).toBe(1);
+    expect(hp.buildId).toBe(HOTPATH_ABI_BUILD_ID);
   });
 
   it("gives the five Gravity schema hashes", () => {

@@ -10,7 +10,7 @@ import { RelayClient, whenOpen, type WebSocketLike } from "../../src/relay/clien
 import { peerIdFromPublicKey, peerIdToString } from "../../src/relay/peer-id.ts";
 import { relayConformance } from "../relay/conformance.ts";
 import { waitUntil } from "../helpers/wait.ts";
-import type { RelayShard } from "../../worker/relay-shard.ts";
+import { LINK_TAG, type RelayShard } from "../../worker/relay-shard.ts";
 
 const SHARDS = Number(env.RELAY_SHARDS);
 
@@ -53,8 +53,25 @@ async function metric(stub: DurableObjectStub<RelayShard>, name: string, labels:
   return sum;
 }
 
+/**
+ * Evicts a shard the way the runtime would once cross-shard traffic is idle: a link's opening end is an
+ * ordinary WebSocket whose upgrade request stays open (and keeps the opener in memory) until the alarm's
+ * idle sweep closes it. So first every shard closes its idle links, and the evicted shard has seen its
+ * accepted links close.
+ */
+async function evictShard(i: number): Promise<void> {
+  for (let j = 0; j < SHARDS; j++) {
+    await runInDurableObject(shardStub(j), (obj: RelayShard) => (obj as unknown as { forwarder: { closeIdle(ms: number): number } }).forwarder.closeIdle(0));
+  }
+  await waitUntil("the links to close", () =>
+    runInDurableObject(shardStub(i), (_obj, state) => state.getWebSockets(LINK_TAG).every((ws) => ws.readyState !== WebSocket.OPEN)),
+  );
+  await evictDurableObject(shardStub(i));
+
+}
+
 describe("worker relay: cross-shard forwarding", () => {
-  it("forwards a burst across shards completely and in order, in no more RPCs than packets", async () => {
+  it("forwards a burst across shards completely and in order, in no more link messages than packets", async () => {
     const a = await newPeer(2);
     const b = await newPeer(3);
     const got: string[] = [];
@@ -72,6 +89,10 @@ describe("worker relay: cross-shard forwarding", () => {
     expect(batches).toBeGreaterThan(0);
     expect(batches).toBeLessThanOrEqual(N);
     expect(await metric(shardStub(2), "relay_cluster_forwards_total", { result: "ok" })).toBeGreaterThanOrEqual(N + 1);
+    // the link from shard 2 is a socket of shard 3, but not a relay connection
+    const sockets = await runInDurableObject(shardStub(3), (_obj, state) => ({ all: state.getWebSockets().length, links: state.getWebSockets(LINK_TAG).length }));
+    expect(sockets.links).toBeGreaterThanOrEqual(1);
+    expect(await metric(shardStub(3), "relay_websockets")).toBe(sockets.all - sockets.links);
     a.c.close();
     b.c.close();
   });
@@ -145,7 +166,7 @@ describe("worker relay: hibernation and health checks", () => {
     const b = await newPeer(3);
     const got: string[] = [];
     b.c.onMessage((_f, p) => got.push(dec.decode(p)));
-    await evictDurableObject(shardStub(3));
+    await evictShard(3);
     a.c.send(b.id, enc.encode("after eviction"));
     await waitUntil("a packet after eviction", () => got.length === 1);
     expect(got[0]).toBe("after eviction");
@@ -163,7 +184,7 @@ describe("worker relay: hibernation and health checks", () => {
     a.c.subscribe(ids);
     a.c.subscribe([a.id]); // barrier: answered at once, after the 300
     await waitUntil("the barrier", () => online.includes(a.key));
-    await evictDurableObject(shardStub(1));
+    await evictShard(1);
     const late = await newPeer(1, ids[299]);
     await waitUntil("online for a subscribed peer after eviction", () => online.includes(late.key));
     late.c.close();
@@ -194,11 +215,11 @@ describe("worker relay: hibernation and health checks", () => {
     // the echo refreshed the attachment's echoAt; now pretend it was 46 s ago
     await runInDurableObject(shardStub(0), (_obj, state) => {
       for (const ws of state.getWebSockets()) {
-        const st = ws.deserializeAttachment() as { peer: string | null; echoAt?: number };
-        if (st.peer === a.key) ws.serializeAttachment({ ...st, echoAt: Date.now() - 46_000 });
+        const st = ws.deserializeAttachment() as { peer: string | null; echoAt?: number } | null; // null: a link
+        if (st?.peer === a.key) ws.serializeAttachment({ ...st, echoAt: Date.now() - 46_000 });
       }
     });
-    await evictDurableObject(shardStub(0)); // the object reloads attachments on wake-up
+    await evictShard(0); // the object reloads attachments on wake-up
     await runDurableObjectAlarm(shardStub(0));
     const closed = await a.c.closed;
     expect(closed.code).toBe(4001);
