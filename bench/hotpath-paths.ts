@@ -1,4 +1,4 @@
-// The hot path on the real paths (issue 7 §2): for every production use of the hot path, Wasm and the TS
+// The hot path on the real paths (issue 7, item 2): for every production use of the hot path, Wasm and the TS
 // twin measured in THAT path's own call pattern (one message per call, or the batch the path really
 // has), and the platform's choice (src/platform/hotpath.ts HOTPATH_CHOICE) checked against the faster.
 // Patterns:

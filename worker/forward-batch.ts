@@ -1,6 +1,7 @@
 // The cross-shard link's wire format: what one relay shard sends another over their link WebSocket
 // (worker/forwarder.ts opens it, worker/relay-shard.ts accepts it). Worker-internal (both ends deploy
-// together), the analogue of openZro's FWD payload. Every link message is one binary WebSocket message:
+// together), the analogue of openZro's FWD payload (docs/protocols/relay.md §9.1). Every link message is
+// one binary WebSocket message:
 //
 //   FORWARD  [0x01] then records, each [len u16 BE][dst peer ID, 36 raw bytes][relay message, len bytes]
 //            (sender -> receiver). The message's own ID slot already names the SOURCE, so the destination
