@@ -49,7 +49,7 @@ export async function run(r: Reporter): Promise<void> {
     const jsonDecOps = medianOps(() => {
       for (const l of lines) JSON.parse(l);
     }, BATCH);
-    r.table(`mesh gob codec: ${label} (${unit.length} B gob unit, ${text.length} B JSON)`, [
+    r.table(`mesh gob ${label.replace(/[^A-Za-z0-9]+/g, "-").toLowerCase()}`, `mesh gob codec: ${label} (${unit.length} B gob unit, ${text.length} B JSON)`, [
       { name: `gob encode ${label}`, unit: "msgs/s", value: encOps, baseline: "JSON.stringify", baselineValue: jsonEncOps },
       { name: `gob decode ${label}`, unit: "msgs/s", value: decOps, baseline: "JSON.parse", baselineValue: jsonDecOps },
       { name: `gob ${label} size`, unit: "bytes", value: unit.length, baseline: "JSON text", baselineValue: text.length },

@@ -89,6 +89,7 @@ export async function run(r: Reporter): Promise<void> {
   }
   const minimega = await failAfterClose("FIN", false);
   r.table(
+    "mesh link set after close",
     "mesh: a Set through a link that closes while it waits for its ACK (median of 15; goal < 100 ms)",
     [
       { name: "fails after FIN", unit: "ms", value: median(fin), baseline: "minimega: ACK timeout", baselineValue: minimega },

@@ -236,18 +236,18 @@ export async function run(r: Reporter): Promise<void> {
 
   const P = (ms: number) => ms / PERIOD;
   const bound = 2 * ((2 * edges) / N) * N; // <= 2 originations/node/period, each crossing each link at most twice
-  r.table(`mesh simulation: ${N} nodes, degree 3, MSA period ${PERIOD / 1000} s (convergence in MSA periods; goal <= 2)`, [
+  r.table("mesh sim convergence", `mesh simulation: ${N} nodes, degree 3, MSA period ${PERIOD / 1000} s (convergence in MSA periods; goal <= 2)`, [
     { name: "convergence after cold start", unit: "periods", value: P(cold) },
     { name: "convergence after a join", unit: "periods", value: P(results.ours!.join), baseline: "minimega rule (drop)", baselineValue: P(results.minimega!.join) },
     { name: "convergence after a death", unit: "periods", value: P(results.ours!.death), baseline: "minimega rule (drop)", baselineValue: P(results.minimega!.death) },
   ], false);
-  r.table(`mesh simulation: ${N} nodes, MSA traffic per node per period`, [
+  r.table("mesh sim traffic", `mesh simulation: ${N} nodes, MSA traffic per node per period`, [
     { name: "MSAs sent per node (steady)", unit: "msgs", value: steadyMsa, baseline: "rate-limit bound", baselineValue: bound },
     { name: "ACKs sent per node (steady)", unit: "msgs", value: steadyAck },
     { name: "MSAs originated per node (steady)", unit: "msgs", value: steadyOrig, baseline: "limit (2 per period)", baselineValue: 2 },
     { name: "max originated per node (churn, ours)", unit: "msgs", value: results.ours!.maxOrig, baseline: "limit (2 per period)", baselineValue: 2 },
     { name: "max originated per node (churn, minimega)", unit: "msgs", value: results.minimega!.maxOrig, baseline: "limit (2 per period)", baselineValue: 2 },
   ], false);
-  r.table(`mesh simulation: route recomputation at ${N} nodes`, [{ name: "recompute routes", unit: "ms", value: oursMs, baseline: "minimega algorithm", baselineValue: theirsMs }], false);
+  r.table("mesh sim routes", `mesh simulation: route recomputation at ${N} nodes`, [{ name: "recompute routes", unit: "ms", value: oursMs, baseline: "minimega algorithm", baselineValue: theirsMs }], false);
   console.log(`(simulated ${(m.clock.now() / 1000).toFixed(0)} s, ${m.net.writes} link messages, in ${((performance.now() - wall0) / 1000).toFixed(1)} s wall)`);
 }
