@@ -44,7 +44,7 @@ describe.each(LPMS)("route() over the %s LPM", (_name, lpm) => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 30_000); // CPU-bound (150 stores, each with its own LPM instance): vitest's 5 s default trips under load
 
   it("prefers a NAT host route over an equal-length subnet route, and the newest NAT per address", () => {
     const s = makeStore({ lpm });
