@@ -2,6 +2,9 @@
 // (the same tables and statements the Node agent's node:sqlite adapter runs). Synchronous like the seam:
 // every commit is one ctx.storage.transactionSync, so a store change lands whole or not at all, and the
 // Durable Object output gate holds the HTTP response until the write is durable (write before ack).
+// Rows are written 16 to a statement (96 bound parameters: a Durable Object statement takes at most 100).
+// An object whose database still has layout 1 migrates it in place when constructed (sql.ts), in one
+// transaction, before the store loads its rows.
 // durableObjectStorageFactory is the worker platform's StorageFactory over one object's SQLite.
 import { checkStorageName, type StorageFactory } from "../src/platform/index.ts";
 import { checkRow, STATE_STORAGE_NAME, stateSql as Q } from "../src/state/index.ts";
@@ -10,13 +13,17 @@ import type { CursorStorage, RecordKind, RowKey, SqlRow, StateStorage, StoredMet
 export class SqlStateStorage implements StateStorage, CursorStorage {
   private readonly storage: DurableObjectStorage;
   private readonly sql: SqlStorage;
+  private readonly args: SqlStorageValue[] = new Array<SqlStorageValue>(6 * Q.UPSERT_CHUNK);
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
     this.sql = storage.sql;
-    this.sql.exec(Q.SQL_CREATE_ROWS);
-    this.sql.exec(Q.SQL_CREATE_META);
-    this.sql.exec(Q.SQL_CREATE_CURSORS);
+    storage.transactionSync(() => {
+      this.sql.exec(Q.SQL_CREATE_ROWS);
+      this.sql.exec(Q.SQL_CREATE_META);
+      this.sql.exec(Q.SQL_CREATE_CURSORS);
+      if (this.sql.exec<{ n: number }>(Q.SQL_HAS_ROWS_V1).one().n > 0) for (const q of Q.SQL_MIGRATE_V1) this.sql.exec(q);
+    });
   }
 
   load(): { rows: Iterable<StoredRow>; meta: StoredMeta | null } {
@@ -32,7 +39,26 @@ export class SqlStateStorage implements StateStorage, CursorStorage {
     for (const r of put) checkRow(r);
     this.storage.transactionSync(() => {
       for (const d of del) this.sql.exec(Q.SQL_DELETE_ROW, d.kind, d.key);
-      for (const r of put) this.sql.exec(Q.SQL_UPSERT_ROW, r.kind, r.key, r.cursor, r.at, r.state, r.value);
+      const a = this.args;
+      const n = Q.UPSERT_CHUNK;
+      let i = 0;
+      for (; i + n <= put.length; i += n) {
+        for (let j = 0; j < n; j++) {
+          const r = put[i + j]!;
+          const o = 6 * j;
+          a[o] = r.kind;
+          a[o + 1] = r.key;
+          a[o + 2] = r.cursor;
+          a[o + 3] = r.at;
+          a[o + 4] = r.state;
+          a[o + 5] = r.value;
+        }
+        this.sql.exec(Q.SQL_UPSERT_ROWS, ...a);
+      }
+      for (; i < put.length; i++) {
+        const r = put[i]!;
+        this.sql.exec(Q.SQL_UPSERT_ROW, r.kind, r.key, r.cursor, r.at, r.state, r.value);
+      }
       this.sql.exec(Q.SQL_UPSERT_META, meta.cursor, meta.minCursor);
     });
   }

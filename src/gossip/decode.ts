@@ -18,9 +18,11 @@
 // Checked against Go's encoding/json itself: test/gossip/go-vectors.json.
 import { GossipDecodeError, type GossipDecodeReason } from "./errors.ts";
 import { arrayElements, foldKey, keyText, objectMembers, skipWs } from "./json-scan.ts";
+import { fastDecode, fastDecodeBatch } from "./decode-fast.ts";
+import { decodedMessage, zeroStruct } from "./decoded.ts";
 import { SCHEMAS, V_KEY, referenceSchema, type FieldSpec, type GossipSchema } from "./schema.ts";
-import type { DecodedMessage, SchemaMismatch } from "./types.ts";
-import { MESSAGE_NAMES, type MessageType, type StructName, isMessageType } from "./wire.ts";
+import type { DecodedMessage } from "./types.ts";
+import { MESSAGE_NAMES, type StructName, isMessageType } from "./wire.ts";
 
 export interface DecodeOptions {
   /** Largest accepted input (bytes for Uint8Array, UTF-16 units for strings). Default 1 MiB. */
@@ -32,14 +34,6 @@ export interface DecodeOptions {
 const DEFAULT_MAX = 1 << 20;
 const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }); // keep a BOM so it fails like Go's decoder
 const utf8enc = new TextEncoder();
-
-const TYPE_OF: { [S in StructName]: MessageType } = {
-  EndpointMapping: 1,
-  EndpointTombstone: 2,
-  NATEntry: 3,
-  VIPHeartbeat: 4,
-  SubnetRoute: 5,
-};
 
 /** Field lookup per struct: exact key -> index, folded key -> index. Index -1 is the `v` field. */
 interface FieldIndex {
@@ -71,15 +65,16 @@ interface Ctx {
   /** Input was bytes: report byte offsets. */
   bytes: boolean;
   fixSurrogates: boolean;
-  /** Prefix for field paths (batch index). */
-  prefix: string;
+  /** Batch index for field paths ("[3].payload..."), or -1. */
+  index: number;
   schema: GossipSchema;
 }
 
 function fail(ctx: Ctx, reason: GossipDecodeReason, message: string, at: number, field?: string, suffix = ""): never {
   if (field !== undefined) field += suffix;
   const offset = ctx.bytes ? utf8enc.encode(ctx.t.slice(0, at)).length : at;
-  const path = field !== undefined ? ctx.prefix + field : ctx.prefix !== "" ? ctx.prefix.slice(0, -1) : undefined;
+  const prefix = ctx.index < 0 ? "" : `[${ctx.index}].`;
+  const path = field !== undefined ? prefix + field : prefix !== "" ? prefix.slice(0, -1) : undefined;
   throw new GossipDecodeError(reason, path === undefined ? message : `${path}: ${message}`, {
     offset,
     ...(path === undefined ? {} : { field: path }),
@@ -134,17 +129,6 @@ function readInt(ctx: Ctx, s: number, e: number, kind: "uint8" | "uint16" | "int
     );
   }
   return n;
-}
-
-const ZERO = {} as Record<StructName, Record<string, unknown>>;
-for (const name of Object.keys(SCHEMAS) as StructName[]) {
-  const o: Record<string, unknown> = { v: 0 };
-  for (const fs of SCHEMAS[name]) o[fs.key] = fs.kind === "string" ? "" : fs.kind === "int64" || fs.kind === "uint16" ? 0 : null;
-  ZERO[name] = o;
-}
-
-function zeroStruct(name: StructName): Record<string, unknown> {
-  return { ...ZERO[name] };
 }
 
 /**
@@ -274,21 +258,6 @@ function decodeField(ctx: Ctx, name: StructName, i: number, val: unknown, vs: nu
   }
 }
 
-/** Schema check of the payload's own V and of each nested heartbeat element (docs/protocols/gravity.md §4.4). */
-function collectMismatches(schema: GossipSchema, name: StructName, p: Record<string, unknown>): SchemaMismatch[] {
-  const out: SchemaMismatch[] = [];
-  const check = (n: StructName, v: number, path: string): void => {
-    const status = schema.status(n, v);
-    if (status !== "current") out.push({ type: TYPE_OF[n], remoteV: v, localV: schema.v[n], status, path });
-  };
-  check(name, p.v as number, "payload");
-  if (name === "VIPHeartbeat") {
-    (p.new_nats as Record<string, unknown>[] | null)?.forEach((e, k) => check("NATEntry", e.v as number, `payload.new_nats[${k}]`));
-    (p.new_endpoints as Record<string, unknown>[] | null)?.forEach((e, k) => check("EndpointMapping", e.v as number, `payload.new_endpoints[${k}]`));
-  }
-  return out;
-}
-
 /** Decodes the envelope whose parsed value is `root` and whose text starts at `start`. */
 function decodeEnvelope(ctx: Ctx, root: unknown, start: number): DecodedMessage {
   const t = ctx.t;
@@ -319,13 +288,7 @@ function decodeEnvelope(ctx: Ctx, root: unknown, start: number): DecodedMessage 
   const raw = t.slice(ps, mem[payloadAt + 3]!);
   const name = MESSAGE_NAMES[type];
   const payload = decodeStruct(ctx, name, (root as Record<string, unknown>)[payloadKey], ps, "payload");
-  return {
-    type,
-    payload,
-    raw,
-    schema: ctx.schema.status(name, payload.v as number),
-    mismatches: collectMismatches(ctx.schema, name, payload),
-  } as unknown as DecodedMessage;
+  return decodedMessage(ctx.schema, type, payload, raw);
 }
 
 function prepare(input: Uint8Array | string, opts: DecodeOptions | undefined): { t: string; bytes: boolean; root: unknown } {
@@ -350,7 +313,13 @@ function prepare(input: Uint8Array | string, opts: DecodeOptions | undefined): {
 /** Decodes one JSON envelope (Go's gossip.Decode). Throws GossipDecodeError. */
 export function decode(input: Uint8Array | string, opts?: DecodeOptions): DecodedMessage {
   const { t, bytes, root } = prepare(input, opts);
-  const ctx: Ctx = { t, bytes, fixSurrogates: SURROGATE_HINT.test(t), prefix: "", schema: opts?.schema ?? referenceSchema() };
+  const schema = opts?.schema ?? referenceSchema();
+  return fastDecode(schema, t, root) ?? decodeGeneral(schema, t, bytes, root);
+}
+
+/** decode() without the fast path (decode-fast.ts): the reference the fast path is tested against. */
+export function decodeGeneral(schema: GossipSchema, t: string, bytes: boolean, root: unknown): DecodedMessage {
+  const ctx: Ctx = { t, bytes, fixSurrogates: SURROGATE_HINT.test(t), index: -1, schema };
   return decodeEnvelope(ctx, root, skipWs(t, 0));
 }
 
@@ -360,14 +329,21 @@ export function decode(input: Uint8Array | string, opts?: DecodeOptions): Decode
  */
 export function decodeBatch(input: Uint8Array | string, opts?: DecodeOptions): DecodedMessage[] {
   const { t, bytes, root } = prepare(input, opts);
+  const schema = opts?.schema ?? referenceSchema();
+  return fastDecodeBatch(schema, t, root) ?? decodeBatchGeneral(schema, t, bytes, root);
+}
+
+/** decodeBatch() without the fast path (decode-fast.ts): the reference the fast path is tested against. */
+export function decodeBatchGeneral(schema: GossipSchema, t: string, bytes: boolean, root: unknown): DecodedMessage[] {
   const fixSurrogates = SURROGATE_HINT.test(t);
   const start = skipWs(t, 0);
-  const schema = opts?.schema ?? referenceSchema();
-  if (!Array.isArray(root)) return [decodeEnvelope({ t, bytes, fixSurrogates, prefix: "", schema }, root, start)];
+  if (!Array.isArray(root)) return [decodeEnvelope({ t, bytes, fixSurrogates, index: -1, schema }, root, start)];
   const spans = arrayElements(t, start);
   const out: DecodedMessage[] = new Array(root.length);
+  const ctx: Ctx = { t, bytes, fixSurrogates, index: 0, schema };
   for (let i = 0; i < root.length; i++) {
-    out[i] = decodeEnvelope({ t, bytes, fixSurrogates, prefix: `[${i}].`, schema }, root[i], spans[2 * i]!);
+    ctx.index = i;
+    out[i] = decodeEnvelope(ctx, root[i], spans[2 * i]!);
   }
   return out;
 }
@@ -381,13 +357,13 @@ export function decodeEach(input: Uint8Array | string, opts?: DecodeOptions): (D
   const { t, bytes, root } = prepare(input, opts);
   const start = skipWs(t, 0);
   const schema = opts?.schema ?? referenceSchema();
-  if (!Array.isArray(root)) return [decodeEnvelope({ t, bytes, fixSurrogates: SURROGATE_HINT.test(t), prefix: "", schema }, root, start)];
+  if (!Array.isArray(root)) return [decodeEnvelope({ t, bytes, fixSurrogates: SURROGATE_HINT.test(t), index: -1, schema }, root, start)];
   const fixSurrogates = SURROGATE_HINT.test(t);
   const spans = arrayElements(t, start);
   const out: (DecodedMessage | GossipDecodeError)[] = new Array(root.length);
   for (let i = 0; i < root.length; i++) {
     try {
-      out[i] = decodeEnvelope({ t, bytes, fixSurrogates, prefix: `[${i}].`, schema }, root[i], spans[2 * i]!);
+      out[i] = decodeEnvelope({ t, bytes, fixSurrogates, index: i, schema }, root[i], spans[2 * i]!);
     } catch (e) {
       if (!(e instanceof GossipDecodeError)) throw e;
       out[i] = e;

@@ -5,14 +5,15 @@
 // Durability: the database runs in WAL mode with synchronous=FULL; every commit is one BEGIN IMMEDIATE ..
 // COMMIT transaction, so when commit() returns the change is on disk and survives a SIGKILL (or a power
 // cut) of the agent; a failed statement rolls the whole commit back and rethrows (the store then keeps
-// its memory as it was). Statements are prepared once per connection.
+// its memory as it was). Statements are prepared once per connection; rows are written 16 to a statement
+// (sql.ts). Opening a database of layout 1 migrates it in place first (sql.ts).
 //
 // node:sqlite on Node 22 is experimental: loading it prints an ExperimentalWarning once per process.
 // loadSqlite() loads it with that one warning filtered (every other warning passes through untouched).
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { checkStorageName, type StorageFactory } from "../platform/index.ts";
 import { checkRow, stateSql as Q, StateStorageError } from "../state/index.ts";
 import type { CursorStorage, RecordKind, RowKey, SqlRow, StateStorage, StoredMeta, StoredRow } from "../state/index.ts";
@@ -47,6 +48,8 @@ export class SqliteStateStorage implements StateStorage, CursorStorage {
   readonly file: string;
   private readonly db: DatabaseSync;
   private readonly upsert: StatementSync;
+  private readonly upsertChunk: StatementSync;
+  private readonly args: SQLInputValue[] = new Array<SQLInputValue>(6 * Q.UPSERT_CHUNK);
   private readonly remove: StatementSync;
   private readonly meta: StatementSync;
   private readonly cursor: StatementSync;
@@ -60,13 +63,22 @@ export class SqliteStateStorage implements StateStorage, CursorStorage {
     try {
       this.db = new DatabaseSync(file);
       this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.synchronous ?? "FULL"}; PRAGMA busy_timeout = 5000;`);
-      this.db.exec(Q.SQL_CREATE_ROWS);
-      this.db.exec(Q.SQL_CREATE_META);
-      this.db.exec(Q.SQL_CREATE_CURSORS);
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        this.db.exec(Q.SQL_CREATE_ROWS);
+        this.db.exec(Q.SQL_CREATE_META);
+        this.db.exec(Q.SQL_CREATE_CURSORS);
+        if ((this.db.prepare(Q.SQL_HAS_ROWS_V1).get() as { n: number }).n > 0) for (const q of Q.SQL_MIGRATE_V1) this.db.exec(q);
+        this.db.exec("COMMIT");
+      } catch (e) {
+        this.db.exec("ROLLBACK");
+        throw e;
+      }
     } catch (e) {
       throw new StateStorageError(`cannot open the state database ${file}: ${(e as Error).message}`, { cause: e });
     }
     this.upsert = this.db.prepare(Q.SQL_UPSERT_ROW);
+    this.upsertChunk = this.db.prepare(Q.SQL_UPSERT_ROWS);
     this.remove = this.db.prepare(Q.SQL_DELETE_ROW);
     this.meta = this.db.prepare(Q.SQL_UPSERT_META);
     this.cursor = this.db.prepare(Q.SQL_UPSERT_CURSOR);
@@ -90,7 +102,26 @@ export class SqliteStateStorage implements StateStorage, CursorStorage {
     this.db.exec("BEGIN IMMEDIATE");
     try {
       for (const d of del) this.remove.run(d.kind, d.key);
-      for (const r of put) this.upsert.run(r.kind, r.key, r.cursor, r.at, r.state, r.value);
+      const a = this.args;
+      const n = Q.UPSERT_CHUNK;
+      let i = 0;
+      for (; i + n <= put.length; i += n) {
+        for (let j = 0; j < n; j++) {
+          const r = put[i + j]!;
+          const o = 6 * j;
+          a[o] = r.kind;
+          a[o + 1] = r.key;
+          a[o + 2] = r.cursor;
+          a[o + 3] = r.at;
+          a[o + 4] = r.state;
+          a[o + 5] = r.value;
+        }
+        this.upsertChunk.run(...a);
+      }
+      for (; i < put.length; i++) {
+        const r = put[i]!;
+        this.upsert.run(r.kind, r.key, r.cursor, r.at, r.state, r.value);
+      }
       this.meta.run(meta.cursor, meta.minCursor);
       this.db.exec("COMMIT");
     } catch (e) {

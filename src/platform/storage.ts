@@ -13,8 +13,9 @@
 //          cursor INTEGER  cursor of the record's last change of what it gossips: its visible value, or
 //                          its tombstone while invisible (0: none, e.g. a NAT entry that arrived expired)
 //          at     INTEGER  wall-clock ms of that change, or of the record's creation (for garbage collection)
-//          state  TEXT     merge state, JSON (CrdtRecord, see merge.ts); opaque to the adapter
-//          value  TEXT?    visible value as last published, JSON, or NULL (deleted/invisible)
+//          state  TEXT     merge state (CrdtRecord, see merge.ts), compact JSON text; opaque to the adapter
+//          value  TEXT?    visible value as last published: NULL (deleted/invisible), '' (derived from
+//                          the state) or JSON; opaque to the adapter. Formats of both: rowcodec.ts
 //   meta = cursor (last issued), minCursor (deltas since a cursor < minCursor need a full resync).
 // The SQLite layout: sql.ts.
 //
@@ -76,23 +77,30 @@ export function checkRow(r: StoredRow): void {
  * with a row that would not fit the SQL layout throws before changing anything, like the SQL adapters.
  */
 export class MemoryStorage implements StateStorage, CursorStorage {
-  private readonly rows = new Map<string, StoredRow>();
+  /** Rows by kind, then key. */
+  private readonly rows = new Map<RecordKind, Map<string, StoredRow>>();
   private readonly cursors = new Map<string, string>();
   private meta: StoredMeta | null = null;
   /** Number of commits so far (tests assert rejected input commits nothing). */
   commits = 0;
 
   load(): { rows: Iterable<StoredRow>; meta: StoredMeta | null } {
-    return { rows: [...this.rows.values()].map((r) => ({ ...r })), meta: this.meta && { ...this.meta } };
+    const rows: StoredRow[] = [];
+    for (const m of this.rows.values()) for (const r of m.values()) rows.push({ ...r });
+    return { rows, meta: this.meta && { ...this.meta } };
   }
 
   commit(put: readonly StoredRow[], del: readonly RowKey[], meta: StoredMeta): void {
     for (const r of put) checkRow(r);
     if (!Number.isSafeInteger(meta.cursor) || !Number.isSafeInteger(meta.minCursor)) throw new TypeError("meta cursors must be safe integers");
-    for (const d of del) this.rows.delete(`${d.kind}\u0000${d.key}`);
+    for (const d of del) this.rows.get(d.kind)?.delete(d.key);
     // Rows handed to commit belong to the storage from then on (the store builds them fresh per commit and
     // never touches them again), so they are kept as they are; load() hands out copies.
-    for (const r of put) this.rows.set(`${r.kind}\u0000${r.key}`, r);
+    for (const r of put) {
+      let m = this.rows.get(r.kind);
+      if (m === undefined) this.rows.set(r.kind, (m = new Map()));
+      m.set(r.key, r);
+    }
     this.meta = { ...meta };
     this.commits++;
   }
@@ -107,7 +115,9 @@ export class MemoryStorage implements StateStorage, CursorStorage {
 
   /** Number of stored rows. */
   get size(): number {
-    return this.rows.size;
+    let n = 0;
+    for (const m of this.rows.values()) n += m.size;
+    return n;
   }
 }
 

@@ -15,9 +15,9 @@
 // idempotent and the envelope's stamp is the record's own), so re-gossip epidemics end.
 import { encodeToString, type GossipMessage, type GossipSchema, type NATEntry } from "../gossip/index.ts";
 import type { RecordKind } from "../platform/index.ts";
-import { EXTRA, field, isVisible, type CrdtRecord } from "./merge.ts";
+import { isVisible, type CrdtRecord } from "./merge.ts";
 import type { VisibleValue } from "./visible.ts";
-import { endpointTombstone } from "./visible.ts";
+import { endpointTombstone, natEntry } from "./visible.ts";
 
 /** The record as a message of `schema` (ours: its V is stamped on what we write). */
 export function recordMessage(kind: RecordKind, key: string, rec: CrdtRecord, value: VisibleValue | null, schema: GossipSchema): GossipMessage | null {
@@ -27,23 +27,10 @@ export function recordMessage(kind: RecordKind, key: string, rec: CrdtRecord, va
       const t = endpointTombstone(key, rec, schema);
       return t ? { type: 2, payload: t } : null;
     }
-    case "nat": {
+    case "nat":
       if (value) return { type: 3, payload: value as NATEntry };
-      if (!isVisible(rec)) return null;
       // Expired by the local TTL: still the entry, so a replica that keeps NATs longer gets it.
-      const p: NATEntry = {
-        v: schema.v.NATEntry,
-        key,
-        original_dst: field(rec, "original_dst", ""),
-        original_src: field(rec, "original_src", ""),
-        src_port: field(rec, "src_port", 0),
-        dst_port: field(rec, "dst_port", 0),
-        timestamp: rec.l![0],
-      };
-      const x = field<string>(rec, EXTRA, "");
-      if (x !== "") p.extra = x;
-      return { type: 3, payload: p };
-    }
+      return isVisible(rec) ? { type: 3, payload: natEntry(key, rec, schema) } : null;
     case "vip":
       return value ? { type: 4, payload: value as Extract<GossipMessage, { type: 4 }>["payload"] } : null;
     case "route": {

@@ -27,124 +27,218 @@
 // is a weak stamp rank that loses all ties on equal timestamps. Stamps order by (timestamp, rank,
 // tie-break id); equal stamps with different values order by the value's JSON text, so the result is a
 // join (max) in every register: commutative, associative, idempotent.
-import { compareGoStrings } from "../gossip/index.ts";
-import { SCHEMAS, type FieldSpec, type SchemaStatus } from "../gossip/index.ts";
-import type { StructName } from "../gossip/index.ts";
+//
+// Layout in memory (speed: a batch of 10k envelopes is merged with a handful of allocations per record):
+// the registers of a record kind are numbered slots (LAYOUTS: the struct's fields that are registers, in
+// Go declaration order, then "extra"); a record holds one array of register stamps and one of values,
+// indexed by slot. Stamps are immutable tuples, shared by every register one message wrote.
+import { compareGoStrings, SCHEMAS, type SchemaStatus, type StructName } from "../gossip/index.ts";
+import type { RecordKind } from "../platform/index.ts";
 
-/** [timestamp, rank (1 normal, 0 weak: loses ties), tie-break id]. */
-export type Stamp = [ts: number, rank: number, tb: string];
+/** [timestamp, rank (1 normal, 0 weak: loses ties), tie-break id]. Never mutated once made. */
+export type Stamp = readonly [ts: number, rank: number, tb: string];
 
 export function compareStamps(a: Stamp, b: Stamp): number {
   if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
   if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;
-  return compareGoStrings(a[2], b[2]);
+  return a[2] === b[2] ? 0 : compareGoStrings(a[2], b[2]);
 }
 
-/** A register: the stamp of the message that wrote it, the value, and the value's JSON text. */
-export type Register = [stamp: Stamp, value: unknown];
+export function sameStamp(a: Stamp | null | undefined, b: Stamp | null | undefined): boolean {
+  return a === b || (a != null && b != null && a[0] === b[0] && a[1] === b[1] && a[2] === b[2]);
+}
 
-/** The merge state of one record (persisted as JSON, see storage.ts). */
+/** Pseudo-field for unknown JSON members (rule 5). */
+export const EXTRA = "extra";
+
+/** The registers of a record kind: slot i holds field `slots[i]`; the last slot is EXTRA. */
+export interface KindLayout {
+  readonly kind: RecordKind;
+  readonly struct: StructName;
+  readonly slots: readonly string[];
+  /** Per slot: a legacy (V = 0) sender knew the field (rule 2). EXTRA: true. */
+  readonly legacy: readonly boolean[];
+  /** Per slot: the zero value the visible record shows when the register is unset. */
+  readonly zero: readonly unknown[];
+  readonly extra: number;
+}
+
+/** Fields that are not registers: the record key, the stamp's timestamp, and what merges otherwise. */
+const NOT_REGISTERS: { readonly [K in RecordKind]: readonly string[] } = {
+  endpoint: ["container_id", "timestamp"],
+  nat: ["key", "timestamp"],
+  vip: ["vip", "owners", "timestamp", "new_nats", "new_endpoints"],
+  route: ["subnet", "timestamp", "action"],
+};
+const STRUCT: { readonly [K in RecordKind]: StructName } = { endpoint: "EndpointMapping", nat: "NATEntry", vip: "VIPHeartbeat", route: "SubnetRoute" };
+
+function layout(kind: RecordKind): KindLayout {
+  const specs = SCHEMAS[STRUCT[kind]].filter((fs) => !NOT_REGISTERS[kind].includes(fs.key));
+  const zeroOf = (k: string): unknown => (k === "string" ? "" : k === "int64" || k === "uint16" ? 0 : null);
+  return {
+    kind,
+    struct: STRUCT[kind],
+    slots: [...specs.map((fs) => fs.key), EXTRA],
+    legacy: [...specs.map((fs) => fs.legacy), true],
+    zero: [...specs.map((fs) => zeroOf(fs.kind)), ""],
+    extra: specs.length,
+  };
+}
+
+export const LAYOUTS: { readonly [K in RecordKind]: KindLayout } = {
+  endpoint: layout("endpoint"),
+  nat: layout("nat"),
+  vip: layout("vip"),
+  route: layout("route"),
+};
+
+/** Slot numbers by name, for the code that builds visible values (checked against LAYOUTS below). */
+export const SLOT = {
+  endpoint: { gravity_vip: 0, hadron_vip: 1, machine_id: 2, project_id: 3, dns_names: 4, sni_hostname: 5, extra: 6 },
+  nat: { original_dst: 0, original_src: 1, src_port: 2, dst_port: 3, extra: 4 },
+  vip: { extra: 0 },
+  route: { machine_id: 0, ion_id: 1, extra: 2 },
+} as const;
+for (const k of Object.keys(SLOT) as RecordKind[]) {
+  if (JSON.stringify(Object.keys(SLOT[k])) !== JSON.stringify(LAYOUTS[k].slots)) throw new Error(`state slot table for ${k} is out of date`);
+}
+
+/** The merge state of one record (persisted by rowcodec.ts). */
 export interface CrdtRecord {
   /** Largest live stamp (mapping, NAT entry, heartbeat, route add). */
   l: Stamp | null;
   /** Largest tombstone stamp (EndpointTombstone, route remove). */
   t: Stamp | null;
-  /** Field registers by JSON key (plus "extra"). Registers not newer than `t` are dropped. */
-  f: Record<string, Register>;
-  /** VIPHeartbeat owners: owner -> largest timestamp seen (rule 4). */
-  o?: Record<string, number>;
+  /** Register stamps by slot (undefined: unset). Registers not newer than `t` are dropped. */
+  s: (Stamp | undefined)[];
+  /** Register values by slot (undefined where unset). */
+  v: unknown[];
+  /** VIPHeartbeat owners: owner -> largest timestamp seen (rule 4), a null-prototype object; null otherwise. */
+  o: Record<string, number> | null;
 }
 
-export function emptyRecord(withOwners: boolean): CrdtRecord {
-  const r: CrdtRecord = { l: null, t: null, f: {} };
-  if (withOwners) r.o = Object.create(null) as Record<string, number>;
-  return r;
+export function emptyRecord(kind: RecordKind): CrdtRecord {
+  const n = LAYOUTS[kind].slots.length;
+  return { l: null, t: null, s: new Array<Stamp | undefined>(n).fill(undefined), v: new Array<unknown>(n).fill(undefined), o: kind === "vip" ? (Object.create(null) as Record<string, number>) : null };
+}
+
+/** A copy the merge functions may change without touching `r` (stamps are shared: they never change). */
+export function cloneRecord(r: CrdtRecord): CrdtRecord {
+  return { l: r.l, t: r.t, s: r.s.slice(), v: r.v.slice(), o: r.o === null ? null : Object.assign(Object.create(null) as Record<string, number>, r.o) };
 }
 
 export function isVisible(r: CrdtRecord): boolean {
   return r.l !== null && (r.t === null || compareStamps(r.l, r.t) > 0);
 }
 
-/** Pseudo-field for unknown JSON members (rule 5). */
-export const EXTRA = "extra";
-
 function isEmptyValue(v: unknown): boolean {
   return v === "" || v === 0 || v === null || v === undefined || (Array.isArray(v) && v.length === 0);
 }
 
-/**
- * The registers a message of struct `name` and schema status `status` is authoritative for (rules 1-3),
- * as [key, value] pairs. `skip` lists keys that are not registers (the record key, timestamp, ...).
- */
-export function carriedFields(
-  name: StructName,
-  status: SchemaStatus,
-  payload: Record<string, unknown>,
-  skip: readonly string[],
-): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  for (const fs of SCHEMAS[name] as readonly FieldSpec[]) {
-    if (skip.includes(fs.key)) continue;
-    const v = payload[fs.key];
-    if (status === "legacy" && !fs.legacy) continue; // rule 2: a legacy sender cannot know this field
-    if (status === "mismatch" && isEmptyValue(v)) continue; // rule 3: never clear a known field
-    out.push([fs.key, v]);
+/** JSON text equality of two register values, without serialising in the common cases. */
+function sameJsonValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || typeof a[i] !== "string") return JSON.stringify(a) === JSON.stringify(b);
+    return true;
   }
-  const extra = payload[EXTRA];
-  if (typeof extra === "string" && extra !== "") out.push([EXTRA, extra]); // rule 5
-  return out;
+  return false;
 }
 
-/** Joins a live (mapping/add) stamp and its registers into `r`; returns whether `r` changed. */
-export function mergeLive(r: CrdtRecord, stamp: Stamp, fields: readonly [string, unknown][]): boolean {
+/** Orders a write (stamp, value) against register slot `i` of `r` (> 0: the write wins). */
+function compareRegister(r: CrdtRecord, i: number, stamp: Stamp, value: unknown): number {
+  const c = compareStamps(stamp, r.s[i]!);
+  if (c !== 0) return c;
+  const cur = r.v[i];
+  if (sameJsonValue(value, cur)) return 0;
+  return compareGoStrings(JSON.stringify(value) ?? "", JSON.stringify(cur) ?? "");
+}
+
+/**
+ * A record being merged: `rec` is shared with the installed record until the first change, when it is
+ * replaced by a copy (copy on write), so merging what a record already holds allocates nothing and the
+ * installed record is never touched before the storage commit.
+ */
+export interface RecordRef {
+  rec: CrdtRecord;
+  /** `rec` is this merge's own copy (or a new record). */
+  owned: boolean;
+}
+
+function mut(w: RecordRef): CrdtRecord {
+  if (!w.owned) {
+    w.rec = cloneRecord(w.rec);
+    w.owned = true;
+  }
+  return w.rec;
+}
+
+function write(w: RecordRef, i: number, stamp: Stamp, value: unknown): boolean {
+  if (w.rec.s[i] !== undefined && compareRegister(w.rec, i, stamp, value) <= 0) return false;
+  const r = mut(w);
+  r.s[i] = stamp;
+  r.v[i] = value;
+  return true;
+}
+
+/**
+ * Joins a live (mapping/add) stamp and the registers the message is authoritative for (rules 1-3, 5)
+ * into the record; returns whether it changed. `payload` is the message payload (wire keys).
+ */
+export function mergeLive(w: RecordRef, lay: KindLayout, stamp: Stamp, status: SchemaStatus, payload: Record<string, unknown>): boolean {
   let changed = false;
-  if (r.l === null || compareStamps(stamp, r.l) > 0) {
-    r.l = stamp;
+  const l = w.rec.l;
+  if (l === null || compareStamps(stamp, l) > 0) {
+    mut(w).l = stamp;
     changed = true;
   }
-  if (r.t !== null && compareStamps(stamp, r.t) <= 0) return changed; // hidden by the tombstone
-  for (const [k, v] of fields) {
-    const cur = r.f[k];
-    if (cur === undefined || compareRegister(stamp, v, cur) > 0) {
-      r.f[k] = [stamp, v];
-      changed = true;
-    }
+  const t = w.rec.t;
+  if (t !== null && compareStamps(stamp, t) <= 0) return changed; // hidden by the tombstone
+  const slots = lay.slots;
+  for (let i = 0; i < lay.extra; i++) {
+    if (status === "legacy" && !lay.legacy[i]) continue; // rule 2: a legacy sender cannot know this field
+    const v = payload[slots[i]!];
+    if (status === "mismatch" && isEmptyValue(v)) continue; // rule 3: never clear a known field
+    if (write(w, i, stamp, v)) changed = true;
   }
+  const extra = payload[EXTRA];
+  if (typeof extra === "string" && extra !== "" && write(w, lay.extra, stamp, extra)) changed = true; // rule 5
   return changed;
 }
 
-/** Joins a tombstone stamp into `r`, dropping registers it hides; returns whether `r` changed. */
-export function mergeTomb(r: CrdtRecord, stamp: Stamp): boolean {
-  if (r.t !== null && compareStamps(stamp, r.t) <= 0) return false;
+/** Joins a tombstone stamp into the record, dropping registers it hides; returns whether it changed. */
+export function mergeTomb(w: RecordRef, stamp: Stamp): boolean {
+  const t = w.rec.t;
+  if (t !== null && compareStamps(stamp, t) <= 0) return false;
+  const r = mut(w);
   r.t = stamp;
-  for (const k of Object.keys(r.f)) if (compareStamps(r.f[k]![0], stamp) <= 0) delete r.f[k];
+  for (let i = 0; i < r.s.length; i++) {
+    const s = r.s[i];
+    if (s !== undefined && compareStamps(s, stamp) <= 0) {
+      r.s[i] = undefined;
+      r.v[i] = undefined;
+    }
+  }
   return true;
 }
 
 /** Rule 4: owners merge per owner by the largest timestamp. */
-export function mergeOwners(r: CrdtRecord, owners: Record<string, number> | null): boolean {
+export function mergeOwners(w: RecordRef, owners: Record<string, number> | null): boolean {
   if (owners === null) return false;
-  const o = (r.o ??= Object.create(null) as Record<string, number>);
   let changed = false;
   for (const k of Object.keys(owners)) {
     const t = owners[k]!;
-    const cur = o[k];
+    const cur = w.rec.o?.[k];
     if (cur === undefined || t > cur) {
-      o[k] = t;
+      const r = mut(w);
+      (r.o ??= Object.create(null) as Record<string, number>)[k] = t;
       changed = true;
     }
   }
   return changed;
 }
 
-function compareRegister(stamp: Stamp, value: unknown, cur: Register): number {
-  const c = compareStamps(stamp, cur[0]);
-  if (c !== 0) return c;
-  return compareGoStrings(JSON.stringify(value) ?? "", JSON.stringify(cur[1]) ?? "");
-}
-
-/** The visible value of register `k`, or `zero` when unset. */
-export function field<T>(r: CrdtRecord, k: string, zero: T): T {
-  const reg = r.f[k];
-  return reg === undefined ? zero : (reg[1] as T);
+/** The visible value of register slot `i`, or `zero` when unset. */
+export function field<T>(r: CrdtRecord, i: number, zero: T): T {
+  return r.s[i] === undefined ? zero : (r.v[i] as T);
 }

@@ -1,23 +1,60 @@
-// Turns decoded gossip messages into merge operations on records, validating them first (a plan either
-// succeeds for the whole input or throws, so a rejected message or batch changes nothing). Which fields a
-// message writes follows the receiver rules in merge.ts (docs/protocols/gravity.md §4).
+// Merges decoded gossip messages into working copies of their records (a Workspace), validating each
+// message as it goes. Nothing installed is touched: records are copied on their first change (merge.ts
+// RecordRef), so a message that is rejected midway through a batch throws and the whole workspace is
+// dropped: a rejected message or batch changes nothing. Which fields a message writes follows the
+// receiver rules in merge.ts (docs/protocols/gravity.md §4).
 import { ROUTE_ADD, ROUTE_REMOVE } from "../gossip/index.ts";
 import type { DecodedMessage, EndpointMapping, EndpointTombstone, GossipSchema, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/index.ts";
 import type { RecordKind } from "../platform/index.ts";
 import { StateRejectError } from "./errors.ts";
-import { carriedFields, type Stamp } from "./merge.ts";
-import { subnetKey } from "./routes.ts";
+import { emptyRecord, LAYOUTS, mergeLive, mergeOwners, mergeTomb, type CrdtRecord, type RecordRef, type Stamp } from "./merge.ts";
+import { KindMap } from "./records.ts";
+import { subnetPrefix, type MaskedPrefix } from "./routes.ts";
+import type { VisibleValue } from "./visible.ts";
 
-export interface Op {
+/** One record touched by a merge: its installed version (if any) and its working copy. */
+export interface Work<E> extends RecordRef {
   kind: RecordKind;
   key: string;
-  /** Live stamp and the registers this message is authoritative for. */
-  live?: Stamp;
-  fields?: [string, unknown][];
-  /** Tombstone / remove stamp. */
-  tomb?: Stamp;
-  /** VIPHeartbeat owners (rule 4). */
-  owners?: Record<string, number> | null;
+  /** The installed entry, or undefined for a record this merge creates. */
+  prev: E | undefined;
+  /** Some message changed the record's merge state. */
+  dirty: boolean;
+  /** Subnet records: where the route table files the record (planned with its key, used after commit). */
+  prefix: MaskedPrefix | null;
+  /** Filled in by the store's commit: what the record shows, its cursor and time, whether that moved. */
+  value: VisibleValue | null;
+  cursor: number;
+  at: number;
+  moved: boolean;
+}
+
+export function newWork<E>(kind: RecordKind, key: string, prev: E | undefined, rec: CrdtRecord, owned: boolean): Work<E> {
+  return { kind, key, prev, rec, owned, dirty: false, prefix: null, value: null, cursor: 0, at: 0, moved: false };
+}
+
+/** The records one apply touches. */
+export class Workspace<E extends { rec: CrdtRecord }> {
+  /** In first-touch order (the order the commit hands out cursors in). */
+  readonly list: Work<E>[] = [];
+  private readonly byKey = new KindMap<Work<E>>();
+  private readonly installed: KindMap<E>;
+
+  constructor(installed: KindMap<E>) {
+    this.installed = installed;
+  }
+
+  get(kind: RecordKind, key: string): Work<E> {
+    const m = this.byKey.of(kind);
+    let w = m.get(key);
+    if (w === undefined) {
+      const prev = this.installed.get(kind, key);
+      w = prev === undefined ? newWork<E>(kind, key, undefined, emptyRecord(kind), true) : newWork<E>(kind, key, prev, prev.rec, false);
+      m.set(key, w);
+      this.list.push(w);
+    }
+    return w;
+  }
 }
 
 /** Tie-break id of a SubnetRoute: machine_id first, then ion_id (\0 sorts before every other char). */
@@ -29,93 +66,75 @@ function needKey(key: string, what: string, index: number | undefined): void {
   if (key === "") throw new StateRejectError("empty_key", `${what} is empty`, index === undefined ? undefined : { index });
 }
 
-function planEndpoint(p: EndpointMapping, ops: Op[], schema: GossipSchema, index: number | undefined): void {
-  needKey(p.container_id, "EndpointMapping.container_id", index);
-  const status = schema.status("EndpointMapping", p.v);
-  ops.push({
-    kind: "endpoint",
-    key: p.container_id,
-    live: [p.timestamp, 1, p.machine_id],
-    fields: carriedFields("EndpointMapping", status, p as unknown as Record<string, unknown>, ["container_id", "timestamp"]),
-  });
+type Ws = Workspace<{ rec: CrdtRecord }>;
+
+function live(ws: Ws, schema: GossipSchema, kind: RecordKind, key: string, stamp: Stamp, v: number, payload: object): Work<unknown> {
+  const lay = LAYOUTS[kind];
+  const w = ws.get(kind, key);
+  if (mergeLive(w, lay, stamp, schema.status(lay.struct, v), payload as Record<string, unknown>)) w.dirty = true;
+  return w;
 }
 
-function planNat(p: NATEntry, ops: Op[], schema: GossipSchema, index: number | undefined): void {
+function endpoint(p: EndpointMapping, ws: Ws, schema: GossipSchema, index: number | undefined): void {
+  needKey(p.container_id, "EndpointMapping.container_id", index);
+  live(ws, schema, "endpoint", p.container_id, [p.timestamp, 1, p.machine_id], p.v, p);
+}
+
+function nat(p: NATEntry, ws: Ws, schema: GossipSchema, index: number | undefined): void {
   needKey(p.key, "NATEntry.key", index);
-  const status = schema.status("NATEntry", p.v);
-  ops.push({
-    kind: "nat",
-    key: p.key,
-    live: [p.timestamp, 1, ""],
-    fields: carriedFields("NATEntry", status, p as unknown as Record<string, unknown>, ["key", "timestamp"]),
-  });
+  live(ws, schema, "nat", p.key, [p.timestamp, 1, ""], p.v, p);
 }
 
 /**
- * Returns the ops for one message, or throws StateRejectError. `schema` is ours (the V each payload is
+ * Merges one message into `ws`, or throws StateRejectError. `schema` is ours (the V each payload is
  * compared with); `index` labels errors in a batch.
  */
-export function planMessage(msg: DecodedMessage, ops: Op[], schema: GossipSchema, index?: number): void {
+export function planMessage(msg: DecodedMessage, ws: Ws, schema: GossipSchema, index?: number): void {
   switch (msg.type) {
     case 1:
-      planEndpoint(msg.payload, ops, schema, index);
+      endpoint(msg.payload, ws, schema, index);
       return;
     case 2: {
       const p: EndpointTombstone = msg.payload;
       needKey(p.container_id, "EndpointTombstone.container_id", index);
       // rule 3: a mismatched tombstone only deletes a strictly older record (weak rank loses ties)
       const rank = schema.status("EndpointTombstone", p.v) === "mismatch" ? 0 : 1;
-      ops.push({ kind: "endpoint", key: p.container_id, tomb: [p.timestamp, rank, p.machine_id] });
+      const w = ws.get("endpoint", p.container_id);
+      if (mergeTomb(w, [p.timestamp, rank, p.machine_id])) w.dirty = true;
       return;
     }
     case 3:
-      planNat(msg.payload, ops, schema, index);
+      nat(msg.payload, ws, schema, index);
       return;
     case 4: {
       const p: VIPHeartbeat = msg.payload;
       needKey(p.vip, "VIPHeartbeat.vip", index);
-      const status = schema.status("VIPHeartbeat", p.v);
-      ops.push({
-        kind: "vip",
-        key: p.vip,
-        live: [p.timestamp, 1, ""],
-        fields: carriedFields("VIPHeartbeat", status, p as unknown as Record<string, unknown>, [
-          "vip",
-          "owners",
-          "timestamp",
-          "new_nats",
-          "new_endpoints",
-        ]),
-        owners: p.owners,
-      });
+      const w = live(ws, schema, "vip", p.vip, [p.timestamp, 1, ""], p.v, p);
+      if (mergeOwners(w, p.owners)) w.dirty = true;
       // rule 4: nested elements merge as their own messages, each with its own V
-      for (const n of p.new_nats ?? []) planNat(n, ops, schema, index);
-      for (const e of p.new_endpoints ?? []) planEndpoint(e, ops, schema, index);
+      for (const n of p.new_nats ?? []) nat(n, ws, schema, index);
+      for (const e of p.new_endpoints ?? []) endpoint(e, ws, schema, index);
       return;
     }
     case 5: {
       const p: SubnetRoute = msg.payload;
       needKey(p.subnet, "SubnetRoute.subnet", index);
-      let prefix: string;
+      let sp: { key: string; prefix: MaskedPrefix };
       try {
-        prefix = subnetKey(p.subnet);
+        sp = subnetPrefix(p.subnet);
       } catch (e) {
         throw new StateRejectError("bad_subnet", `SubnetRoute.subnet ${JSON.stringify(p.subnet.slice(0, 64))} is not a prefix`, {
           cause: e,
           ...(index === undefined ? {} : { index }),
         });
       }
-      const status = schema.status("SubnetRoute", p.v);
       const tb = routeTieBreak(p.machine_id, p.ion_id);
       if (p.action === ROUTE_ADD) {
-        ops.push({
-          kind: "route",
-          key: prefix,
-          live: [p.timestamp, 1, tb],
-          fields: carriedFields("SubnetRoute", status, p as unknown as Record<string, unknown>, ["subnet", "timestamp", "action"]),
-        });
+        live(ws, schema, "route", sp.key, [p.timestamp, 1, tb], p.v, p).prefix = sp.prefix;
       } else if (p.action === ROUTE_REMOVE) {
-        ops.push({ kind: "route", key: prefix, tomb: [p.timestamp, status === "mismatch" ? 0 : 1, tb] });
+        const w = ws.get("route", sp.key);
+        w.prefix = sp.prefix;
+        if (mergeTomb(w, [p.timestamp, schema.status("SubnetRoute", p.v) === "mismatch" ? 0 : 1, tb])) w.dirty = true;
       } else {
         throw new StateRejectError(
           "bad_action",

@@ -39,15 +39,33 @@ interface Slot {
   addr: Uint8Array;
   len: number;
   prefix: string;
-  subnets: Map<string, SubnetRoute>;
-  nats: Map<string, NATEntry>;
+  /** Made on first use (most prefixes hold one kind of record). */
+  subnets: Map<string, SubnetRoute> | null;
+  nats: Map<string, NATEntry> | null;
   winner: RouteMatch | null;
 }
 
+/** A prefix as the route table files it: masked address bytes, length and canonical text. */
+export interface MaskedPrefix {
+  addr: Uint8Array;
+  len: number;
+  prefix: string;
+}
+
 /** The masked prefix of a prefix text ("fd15:d710:02:05:a1b2::/64" -> "fd15:d710:2:5::/64"). */
-export function maskedPrefix(s: string): { addr: Uint8Array; len: number; prefix: string } {
+export function maskedPrefix(s: string): MaskedPrefix {
   const { addr, len } = parseCidr(s, { maskHostBits: true });
   return { addr, len, prefix: `${formatIp(addr)}/${len}` };
+}
+
+/**
+ * subnetKey and maskedPrefix of a subnet text in one go (one parse when the text is canonical with no
+ * host bits, the common case: then key and prefix text are the text itself). Throws IpParseError.
+ */
+export function subnetPrefix(s: string): { key: string; prefix: MaskedPrefix } {
+  const p = maskedPrefix(s);
+  const key = p.prefix === s ? s : `${formatIp(parseIp(s.slice(0, s.indexOf("/"))))}/${p.len}`;
+  return { key, prefix: p };
 }
 
 /**
@@ -95,19 +113,22 @@ export class RouteIndex {
     return this.slots.size;
   }
 
-  /** Sets (or with null removes) the route of subnet record `key` (see subnetKey). */
-  setSubnet(key: string, route: SubnetRoute | null): void {
+  /**
+   * Sets (or with null removes) the route of subnet record `key` (see subnetKey); `at` is the key's
+   * maskedPrefix when the caller has it already.
+   */
+  setSubnet(key: string, route: SubnetRoute | null, at?: MaskedPrefix | null): void {
     const old = this.subnetAt.get(key);
     if (old !== undefined) {
       const slot = this.slots.get(old)!;
-      slot.subnets.delete(key);
+      slot.subnets!.delete(key);
       this.subnetAt.delete(key);
       this.settle(slot);
     }
     if (route === null) return;
-    const mp = maskedPrefix(key);
+    const mp = at ?? maskedPrefix(key);
     const slot = this.slots.get(mp.prefix) ?? this.open(mp);
-    slot.subnets.set(key, route);
+    (slot.subnets ??= new Map()).set(key, route);
     this.subnetAt.set(key, mp.prefix);
     this.settle(slot);
   }
@@ -117,7 +138,7 @@ export class RouteIndex {
     const old = this.natAt.get(key);
     if (old !== undefined) {
       const slot = this.slots.get(old)!;
-      slot.nats.delete(key);
+      slot.nats!.delete(key);
       this.natAt.delete(key);
       this.settle(slot);
     } else if (this.unroutableKeys.delete(key)) this.unroutable--;
@@ -129,7 +150,7 @@ export class RouteIndex {
       return;
     }
     const slot = this.slots.get(hp.prefix) ?? this.open(hp);
-    slot.nats.set(key, entry);
+    (slot.nats ??= new Map()).set(key, entry);
     this.natAt.set(key, hp.prefix);
     this.settle(slot);
   }
@@ -140,7 +161,7 @@ export class RouteIndex {
 
   private open(p: { addr: Uint8Array; len: number; prefix: string }): Slot {
     const id = this.freeIds.pop() ?? this.byId.length;
-    const slot: Slot = { id, addr: p.addr, len: p.len, prefix: p.prefix, subnets: new Map(), nats: new Map(), winner: null };
+    const slot: Slot = { id, addr: p.addr, len: p.len, prefix: p.prefix, subnets: null, nats: null, winner: null };
     this.byId[id] = slot;
     this.slots.set(p.prefix, slot);
     this.lpm.insert(p.addr, p.len, id);
@@ -150,11 +171,13 @@ export class RouteIndex {
   /** Recomputes a slot's winner; closes the slot when it holds nothing. */
   private settle(slot: Slot): void {
     let best: NATEntry | null = null;
-    for (const [k, e] of slot.nats) {
-      if (best === null || e.timestamp > best.timestamp || (e.timestamp === best.timestamp && compareGoStrings(k, best.key) > 0)) best = e;
+    if (slot.nats !== null) {
+      for (const [k, e] of slot.nats) {
+        if (best === null || e.timestamp > best.timestamp || (e.timestamp === best.timestamp && compareGoStrings(k, best.key) > 0)) best = e;
+      }
     }
     let sub: SubnetRoute | null = null;
-    if (best === null) {
+    if (best === null && slot.subnets !== null) {
       for (const r of slot.subnets.values()) {
         if (sub === null || compareRoutes(r, sub) > 0) sub = r;
       }

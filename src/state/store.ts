@@ -11,55 +11,20 @@
 import { GossipDecodeError, MESSAGE_NAMES, compareGoStrings, decode, decodeBatch, referenceSchema, type DecodeOptions } from "../gossip/index.ts";
 import type { DecodedMessage, EndpointMapping, GossipSchema, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/index.ts";
 import { parseIp } from "../net/index.ts";
+import { MemoryStorage, type RecordKind, type RowKey, type StateStorage, type StoredMeta, type StoredRow } from "../platform/index.ts";
 import { nullLogger, type Logger } from "../util/index.ts";
 import type { ApplyResult, Change, DeltaResult, SchemaMismatchCount, StateSnapshot, StateStoreOptions, StoreInput } from "./types.ts";
+import { ChangeLog } from "./changelog.ts";
 import { StateStorageError } from "./errors.ts";
-import { emptyRecord, mergeLive, mergeOwners, mergeTomb, type CrdtRecord } from "./merge.ts";
-import { planMessage, type Op } from "./plan.ts";
-import { RouteIndex, type RouteMatch } from "./routes.ts";
-import { MemoryStorage, type RecordKind, type RowKey, type StateStorage, type StoredMeta, type StoredRow } from "../platform/index.ts";
-import { endpointTombstone, visibleValue, type Expiry, type VisibleValue } from "./visible.ts";
+import { cloneRecord, sameStamp, type CrdtRecord } from "./merge.ts";
+import { newWork, planMessage, Workspace, type Work } from "./plan.ts";
+import { Records, type Entry } from "./records.ts";
+import { RouteIndex, type MaskedPrefix, type RouteMatch } from "./routes.ts";
+import { decodeState, decodeValue, encodeState, encodeValue } from "./rowcodec.ts";
+import { endpointTombstone, sameValue, visibleValue, type Expiry, type VisibleValue } from "./visible.ts";
 import { recordEnvelope } from "./envelopes.ts";
 
 export type { StateStoreOptions, Change, ApplyResult, StateSnapshot, DeltaResult, SchemaMismatchCount, StoreInput } from "./types.ts";
-
-interface Entry {
-  kind: RecordKind;
-  key: string;
-  rec: CrdtRecord;
-  cursor: number;
-  at: number;
-  value: VisibleValue | null;
-  valueJson: string | null;
-  /** Cached Go-encoded envelope of this entry (envelopes.ts); undefined = not computed yet. */
-  env?: string | null;
-}
-
-const id = (kind: RecordKind, key: string): string => `${kind}\u0000${key}`;
-
-function sameStamp(a: readonly [number, number, string] | null, b: readonly [number, number, string] | null): boolean {
-  return a === b || (a !== null && b !== null && a[0] === b[0] && a[1] === b[1] && a[2] === b[2]);
-}
-
-function cloneRecord(r: CrdtRecord): CrdtRecord {
-  const c: CrdtRecord = { l: r.l, t: r.t, f: { ...r.f } };
-  if (r.o !== undefined) c.o = Object.assign(Object.create(null) as Record<string, number>, r.o);
-  return c;
-}
-
-function parseRecord(state: string): CrdtRecord {
-  const r = JSON.parse(state) as CrdtRecord;
-  if (typeof r !== "object" || r === null || typeof r.f !== "object") throw new Error("not a record");
-  if (r.o !== undefined) r.o = Object.assign(Object.create(null) as Record<string, number>, r.o);
-  return r;
-}
-
-function parseValue(json: string | null): VisibleValue | null {
-  if (json === null) return null;
-  const v = JSON.parse(json) as VisibleValue;
-  if ("owners" in v && v.owners !== null) v.owners = Object.assign(Object.create(null) as Record<string, number>, v.owners);
-  return v;
-}
 
 export class StateStore {
   private readonly storage: StateStorage;
@@ -69,10 +34,16 @@ export class StateStore {
   private readonly sweepIntervalMs: number;
   private readonly log: Logger;
   private readonly schema: GossipSchema;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Records();
+  /**
+   * Records whose published value may change with the clock alone, or that may be garbage-collected:
+   * what sweep() looks at (VIPs when owners expire, NAT entries when they expire, invisible records when
+   * they are collected, and rows loaded in the v1 format until a sweep re-checked them). An endpoint or
+   * route that is visible shows a value its merge state alone determines, so sweeping it changes nothing.
+   */
+  private readonly timed = new Set<Entry>();
   private readonly routes: RouteIndex;
-  /** Change log: [cursor, entry id] in cursor order; stale items (superseded) are skipped and compacted. */
-  private changeLog: [number, string][] = [];
+  private readonly changeLog = new ChangeLog<Entry>();
   private meta: StoredMeta;
   private lastSweep: number;
   private readonly subscribers = new Set<(changes: readonly Change[], cursor: number) => void>();
@@ -97,16 +68,16 @@ export class StateStore {
       let rec: CrdtRecord;
       let value: VisibleValue | null;
       try {
-        rec = parseRecord(row.state);
-        value = parseValue(row.value);
+        rec = decodeState(row.kind, row.state);
+        value = decodeValue(row.kind, row.key, rec, row.value, this.schema);
       } catch (e) {
         throw new StateStorageError(`stored ${row.kind} record ${JSON.stringify(row.key)} is not readable`, { cause: e });
       }
-      const e: Entry = { kind: row.kind, key: row.key, rec, cursor: row.cursor, at: row.at, value, valueJson: row.value };
-      this.entries.set(id(row.kind, row.key), e);
-      this.index(e);
+      const e = this.entries.add(row.kind, row.key, rec, row.cursor, row.at, value);
+      this.index(e, null);
+      if (row.state.charCodeAt(0) !== 0x5b || this.isTimed(e)) this.timed.add(e); // v1 rows: re-checked once
     }
-    this.rebuildLog();
+    this.changeLog.rebuild(this.entries.all());
     this.lastSweep = this.now();
   }
 
@@ -172,38 +143,23 @@ export class StateStore {
   }
 
   private applyDecoded(msgs: readonly DecodedMessage[], batch: boolean): ApplyResult {
-    const ops: Op[] = [];
+    const ws = new Workspace<Entry>(this.entries);
     try {
-      msgs.forEach((m, i) => planMessage(m, ops, this.schema, batch ? i : undefined));
+      for (let i = 0; i < msgs.length; i++) planMessage(msgs[i]!, ws, this.schema, batch ? i : undefined);
     } catch (e) {
       this.counters.rejected++;
       throw e;
     }
     const now = this.now();
-    const work = new Map<string, Entry>();
-    const dirty = new Set<string>();
-    for (const op of ops) {
-      const k = id(op.kind, op.key);
-      let e = work.get(k);
-      if (e === undefined) {
-        const cur = this.entries.get(k);
-        e = cur
-          ? { ...cur, rec: cloneRecord(cur.rec), env: undefined }
-          : { kind: op.kind, key: op.key, rec: emptyRecord(op.kind === "vip"), cursor: 0, at: now, value: null, valueJson: null };
-        work.set(k, e);
-      }
-      let changed = false;
-      if (op.live !== undefined) changed = mergeLive(e.rec, op.live, op.fields ?? []) || changed;
-      if (op.tomb !== undefined) changed = mergeTomb(e.rec, op.tomb) || changed;
-      if (op.owners !== undefined) changed = mergeOwners(e.rec, op.owners) || changed;
-      if (changed) dirty.add(k);
-    }
     // Only records whose merge state changed are recomputed and written (time-driven changes: sweep()).
-    for (const k of work.keys()) if (!dirty.has(k)) work.delete(k);
+    const work: Work<Entry>[] = [];
+    for (const w of ws.list) if (w.dirty) work.push(w);
     const changes = this.commit(work, [], now);
     this.counters.messages += msgs.length;
     for (const m of msgs) {
-      for (const mm of m.mismatches ?? []) {
+      const mms = m.mismatches;
+      if (mms === undefined || mms.length === 0) continue;
+      for (const mm of mms) {
         const key = `${mm.type}/${mm.remoteV}`;
         const c = this.mismatches.get(key);
         if (c) c.count++;
@@ -214,53 +170,77 @@ export class StateStore {
     return { applied: msgs.length, changes, cursor: this.meta.cursor };
   }
 
+  /** Whether a record belongs in the sweep set (see `timed`). */
+  private isTimed(e: Entry): boolean {
+    if (e.value === null) return this.gcAfterMs > 0 || (e.kind === "nat" && this.exp.natTtlSeconds > 0);
+    return (e.kind === "vip" && this.exp.ownerTtlSeconds > 0) || (e.kind === "nat" && this.exp.natTtlSeconds > 0);
+  }
+
   /**
-   * Persists the working entries (and deletions) atomically, then installs them, indexes routes, logs and
-   * notifies. Callers pass only entries whose merge state or visible value changed.
+   * Persists the working records (and deletions) atomically, then installs them, indexes routes, logs and
+   * notifies. Callers pass only records whose merge state or visible value may have changed.
    */
-  private commit(work: Map<string, Entry>, del: RowKey[], now: number): Change[] {
+  private commit(work: readonly Work<Entry>[], del: readonly Entry[], now: number): Change[] {
     const nowSec = Math.floor(now / 1000);
-    const put: StoredRow[] = [];
-    const installs: [string, Entry, boolean][] = [];
+    const put: StoredRow[] = new Array<StoredRow>(work.length);
     const changes: Change[] = [];
-    const meta: StoredMeta = { ...this.meta };
-    for (const [k, e] of work) {
-      const prev = this.entries.get(k);
-      const state = JSON.stringify(e.rec);
-      const value = visibleValue(e.kind, e.key, e.rec, nowSec, this.exp, this.schema);
-      const valueJson = value === null ? null : JSON.stringify(value);
+    const meta: StoredMeta = { cursor: this.meta.cursor, minCursor: this.meta.minCursor };
+    for (let i = 0; i < work.length; i++) {
+      const w = work[i]!;
+      const prev = w.prev;
+      const value = visibleValue(w.kind, w.key, w.rec, nowSec, this.exp, this.schema);
       // A visible change, or a deletion that moved while invisible (a newer tombstone or remove for a
       // record that is already gone or was never seen): both change what the record gossips, so both get
       // a cursor and reach watchers, re-gossip and the edge link (as a change with value null).
-      const visibleChanged = valueJson !== (prev?.valueJson ?? null) || (valueJson === null && !sameStamp(prev?.rec.t ?? null, e.rec.t));
-      if (visibleChanged) {
-        e.cursor = ++meta.cursor;
-        e.at = now;
-        e.value = value;
-        e.valueJson = valueJson;
-        changes.push({ cursor: e.cursor, kind: e.kind, key: e.key, value } as Change);
+      const prevValue = prev === undefined ? null : prev.value;
+      const moved = !sameValue(value, prevValue) || (value === null && !sameStamp(prev === undefined ? null : prev.rec.t, w.rec.t));
+      w.moved = moved;
+      if (moved) {
+        w.cursor = ++meta.cursor;
+        w.at = now;
+        w.value = value;
+        changes.push({ cursor: w.cursor, kind: w.kind, key: w.key, value } as Change);
+      } else {
+        w.cursor = prev === undefined ? 0 : prev.cursor;
+        w.at = prev === undefined ? now : prev.at;
+        w.value = prevValue;
       }
-      put.push({ kind: e.kind, key: e.key, cursor: e.cursor, at: e.at, state, value: valueJson });
-      installs.push([k, e, visibleChanged]);
+      // The value column can always be derived from `value`: when it did not move, it equals what was
+      // published (sameValue), so the row stays exact.
+      put[i] = { kind: w.kind, key: w.key, cursor: w.cursor, at: w.at, state: encodeState(w.kind, w.rec), value: encodeValue(w.kind, value) };
     }
-    for (const d of del) {
-      const prev = this.entries.get(id(d.kind, d.key));
-      if (prev) meta.minCursor = Math.max(meta.minCursor, prev.cursor);
+    const delKeys: RowKey[] = [];
+    for (const e of del) {
+      meta.minCursor = Math.max(meta.minCursor, e.cursor);
+      delKeys.push({ kind: e.kind, key: e.key });
     }
     if (put.length === 0 && del.length === 0) return changes;
-    this.storage.commit(put, del, meta); // throws -> nothing below happens, memory unchanged
+    this.storage.commit(put, delKeys, meta); // throws -> nothing below happens, memory unchanged
     this.counters.commits++;
     this.meta = meta;
-    for (const d of del) this.entries.delete(id(d.kind, d.key));
+    for (const e of del) {
+      this.entries.remove(e);
+      this.timed.delete(e);
+    }
     this.counters.gcRows += del.length;
-    for (const [k, e, visibleChanged] of installs) {
-      this.entries.set(k, e);
-      if (visibleChanged) {
-        this.index(e);
-        this.changeLog.push([e.cursor, k]);
+    for (const w of work) {
+      let e = w.prev;
+      if (e === undefined) e = this.entries.add(w.kind, w.key, w.rec, w.cursor, w.at, w.value);
+      else {
+        e.rec = w.rec;
+        e.cursor = w.cursor;
+        e.at = w.at;
+        e.value = w.value;
+        e.env = undefined;
+      }
+      if (this.isTimed(e)) this.timed.add(e);
+      else this.timed.delete(e);
+      if (w.moved) {
+        this.index(e, w.prefix);
+        this.changeLog.push(e.cursor, e);
       }
     }
-    if (this.changeLog.length > 2 * this.entries.size + 1024) this.rebuildLog();
+    if (this.changeLog.length > 2 * this.entries.size + 1024) this.changeLog.rebuild(this.entries.all());
     this.counters.changes += changes.length;
     if (changes.length > 0) {
       for (const fn of this.subscribers) {
@@ -275,21 +255,14 @@ export class StateStore {
   }
 
   /** Updates the route table after a commit. It must not throw past this point: state is committed. */
-  private index(e: Entry): void {
+  private index(e: Entry, prefix: MaskedPrefix | null): void {
     try {
-      if (e.kind === "route") this.routes.setSubnet(e.key, e.value as SubnetRoute | null);
+      if (e.kind === "route") this.routes.setSubnet(e.key, e.value as SubnetRoute | null, prefix);
       else if (e.kind === "nat") this.routes.setNat(e.key, e.value as NATEntry | null);
     } catch (err) {
       this.counters.routeErrors++;
       this.log.error({ err: String(err), kind: e.kind, key: e.key }, "route table update failed");
     }
-  }
-
-  private rebuildLog(): void {
-    this.changeLog = [...this.entries]
-      .filter(([, e]) => e.cursor > 0)
-      .map(([k, e]): [number, string] => [e.cursor, k])
-      .sort((a, b) => a[0] - b[0]);
   }
 
   /** Opportunistic sweep; its failure must not fail the (already committed) call that triggered it. */
@@ -311,25 +284,28 @@ export class StateStore {
     const now = this.now();
     this.lastSweep = now;
     const nowSec = Math.floor(now / 1000);
-    const work = new Map<string, Entry>();
-    const del: RowKey[] = [];
+    const work: Work<Entry>[] = [];
+    const del: Entry[] = [];
     const ttl = this.exp.ownerTtlSeconds;
-    for (const [k, e] of this.entries) {
+    // In record order (as if every record were looked at), so cursors are handed out the same way.
+    const due = [...this.timed].sort((a, b) => a.seq - b.seq);
+    for (const e of due) {
       if (e.value === null && this.gcAfterMs > 0 && e.at + this.gcAfterMs <= now) {
-        del.push({ kind: e.kind, key: e.key });
+        del.push(e);
         continue;
       }
       let rec = e.rec;
-      if (e.kind === "vip" && ttl > 0 && rec.o !== undefined) {
-        const expired = Object.keys(rec.o).filter((o) => rec.o![o]! + ttl < nowSec);
+      const o = rec.o;
+      if (e.kind === "vip" && ttl > 0 && o !== null) {
+        const expired = Object.keys(o).filter((k) => o[k]! + ttl < nowSec);
         if (expired.length > 0) {
           rec = cloneRecord(rec);
-          for (const o of expired) delete rec.o![o];
+          for (const k of expired) delete rec.o![k];
         }
       }
       const value = visibleValue(e.kind, e.key, rec, nowSec, this.exp, this.schema);
-      const valueJson = value === null ? null : JSON.stringify(value);
-      if (rec !== e.rec || valueJson !== e.valueJson) work.set(k, { ...e, rec, env: undefined });
+      if (rec !== e.rec || !sameValue(value, e.value)) work.push(newWork(e.kind, e.key, e, rec, true));
+      else if (!this.isTimed(e)) this.timed.delete(e); // a v1 row re-checked
     }
     return this.commit(work, del, now);
   }
@@ -338,7 +314,7 @@ export class StateStore {
   snapshot(): StateSnapshot {
     this.maybeSweep(this.now());
     const s: StateSnapshot = { cursor: this.meta.cursor, endpoints: [], tombstones: [], nats: [], vips: [], routes: [] };
-    const sorted = [...this.entries.values()].sort((a, b) => compareGoStrings(a.key, b.key));
+    const sorted = [...this.entries.all()].sort((a, b) => compareGoStrings(a.key, b.key));
     for (const e of sorted) {
       if (e.kind === "endpoint") {
         if (e.value) s.endpoints.push(e.value as EndpointMapping);
@@ -360,20 +336,8 @@ export class StateStore {
     this.maybeSweep(this.now());
     const cursor = this.meta.cursor;
     if (!Number.isSafeInteger(since) || since < this.meta.minCursor || since > cursor) return { cursor, reset: true, changes: [] };
-    const log = this.changeLog;
-    let lo = 0;
-    let hi = log.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (log[mid]![0] <= since) lo = mid + 1;
-      else hi = mid;
-    }
     const changes: Change[] = [];
-    for (let i = lo; i < log.length; i++) {
-      const [c, k] = log[i]!;
-      const e = this.entries.get(k);
-      if (e !== undefined && e.cursor === c) changes.push({ cursor: c, kind: e.kind, key: e.key, value: e.value } as Change);
-    }
+    for (const e of this.changeLog.since(since)) changes.push({ cursor: e.cursor, kind: e.kind, key: e.key, value: e.value } as Change);
     return { cursor, reset: false, changes };
   }
 
@@ -382,7 +346,7 @@ export class StateStore {
    * it has none (unknown key, expired VIP). Cached until the record changes.
    */
   envelope(kind: RecordKind, key: string): string | null {
-    const e = this.entries.get(id(kind, key));
+    const e = this.entries.get(kind, key);
     return e === undefined ? null : this.entryEnvelope(e);
   }
 
@@ -400,7 +364,7 @@ export class StateStore {
     const out: string[] = [];
     let bytes = 2;
     let i = 0;
-    for (const e of this.entries.values()) {
+    for (const e of this.entries.ordered()) {
       if (i++ < from) continue;
       const env = this.entryEnvelope(e);
       if (env === null) continue;

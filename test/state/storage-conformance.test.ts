@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { MemoryStorage } from "../../src/state/index.ts";
-import { SqliteStateStorage } from "../../src/node/sqlite-storage.ts";
+import { loadSqlite, SqliteStateStorage } from "../../src/node/sqlite-storage.ts";
 import { storageConformance } from "./storage-conformance.ts";
 
 storageConformance("memory", {
@@ -19,11 +19,22 @@ storageConformance("node:sqlite", {
     const dir = mkdtempSync(path.join(os.tmpdir(), "ctl-sqlite-"));
     const open: SqliteStateStorage[] = [];
     try {
-      return await fn(() => {
-        const s = new SqliteStateStorage(path.join(dir, "state.sqlite"));
-        open.push(s);
-        return s;
-      });
+      const file = path.join(dir, "state.sqlite");
+      return await fn(
+        () => {
+          const s = new SqliteStateStorage(file);
+          open.push(s);
+          return s;
+        },
+        (query, ...params) => {
+          const db = new (loadSqlite().DatabaseSync)(file);
+          try {
+            db.prepare(query).run(...params);
+          } finally {
+            db.close();
+          }
+        },
+      );
     } finally {
       for (const s of open) s.close();
       rmSync(dir, { recursive: true, force: true });

@@ -8,14 +8,18 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodeToString, type GossipMessage } from "../../src/gossip/index.ts";
 import { createTsLpm } from "../../src/hotpath/lpm.ts";
-import { StateStore, type CursorStorage, type StateStorage, type StoredRow } from "../../src/state/index.ts";
+import { StateStore, stateSql, type CursorStorage, type StateStorage, type StoredRow } from "../../src/state/index.ts";
 import { endpointArb, heartbeatArb, natArb, routeArb, tombstoneArb, withV } from "../gossip/arbitraries.ts";
+import { V1_ENVELOPES, V1_META, V1_ROWS, V1_SNAPSHOT } from "./v1-rows.ts";
 
 export type Storage = StateStorage & Partial<CursorStorage>;
 
+/** Raw SQL on the database under a SQL adapter (to lay down an older layout before opening it). */
+export type RawSql = (query: string, ...params: (string | number | null)[]) => void;
+
 export interface StorageHarness {
-  /** Runs fn with a fresh, empty storage; `open()` (re)opens it. */
-  withStorage<T>(fn: (open: () => Storage) => T | Promise<T>): Promise<T>;
+  /** Runs fn with a fresh, empty storage; `open()` (re)opens it; `sql` is there for SQL adapters. */
+  withStorage<T>(fn: (open: () => Storage, sql?: RawSql) => T | Promise<T>): Promise<T>;
 }
 
 const T0 = 1_700_000_000;
@@ -140,6 +144,44 @@ export function storageConformance(label: string, h: StorageHarness): void {
           for (const b of batches) expect(back.applyBatch(b).changes).toEqual([]);
         });
       }
+    });
+
+    it("loads rows of the v1 format as they were, and rewrites a record in v2 when it changes", async () => {
+      await h.withStorage((open) => {
+        open().commit(V1_ROWS, [], V1_META);
+        const s = new StateStore({ lpm: createTsLpm, storage: open(), now: () => T0 * 1000, natTtlSeconds: 30, ownerTtlSeconds: 60, sweepIntervalMs: 0 });
+        expect(s.snapshot()).toEqual(V1_SNAPSHOT);
+        expect([...s.envelopes().envelopes].sort()).toEqual([...V1_ENVELOPES].sort());
+        expect(s.deltas(0).changes.map((c) => c.key)).toEqual(["e1", "e2", "n2", "v1", "10.0.0.0/24", "10.9.0.0/16"]);
+        expect(s.route("10.0.0.1")).toBeNull();
+        expect(s.route("10.9.1.1")?.kind).toBe("subnet");
+        expect(s.route("10.1.0.2")?.kind).toBe("nat");
+        expect(s.sweep()).toEqual([]); // what v1 rows published is what the state shows now
+        const r = s.apply(encodeToString({ type: 1, payload: { v: 0, gravity_vip: "10.0.0.10", hadron_vip: "", container_id: "e1", machine_id: "m2", project_id: "p", dns_names: null, timestamp: T0 + 6, sni_hostname: "" } }));
+        expect(r.changes).toHaveLength(1);
+        const rows = [...open().load().rows];
+        expect(rows.find((x) => x.key === "e1")!.state.startsWith("[")).toBe(true);
+        expect(rows.find((x) => x.key === "e2")!.state).toBe(V1_ROWS.find((x) => x.key === "e2")!.state);
+        const back = store(open());
+        expect(back.snapshot()).toEqual(s.snapshot());
+        expect(back.envelopes().envelopes.sort()).toEqual(s.envelopes().envelopes.sort());
+      });
+    });
+
+    it("migrates a database of layout 1 (gossip_rows) in place when opened", async () => {
+      await h.withStorage((open, sql) => {
+        if (sql === undefined) return expect(open()).toBeDefined(); // not a SQL adapter
+        sql(stateSql.SQL_CREATE_ROWS_V1);
+        sql(stateSql.SQL_CREATE_META);
+        for (const r of V1_ROWS) sql(`INSERT INTO gossip_rows (kind, key, cursor, at, state, value) VALUES (?, ?, ?, ?, ?, ?)`, r.kind, r.key, r.cursor, r.at, r.state, r.value);
+        sql(stateSql.SQL_UPSERT_META, V1_META.cursor, V1_META.minCursor);
+        const { rows, meta } = open().load();
+        expect(sorted(rows)).toEqual(sorted(V1_ROWS));
+        expect(meta).toEqual(V1_META);
+        expect(() => sql("SELECT count(*) FROM gossip_rows")).toThrow(); // dropped
+        const s = new StateStore({ lpm: createTsLpm, storage: open(), now: () => T0 * 1000, natTtlSeconds: 30, ownerTtlSeconds: 60, sweepIntervalMs: 0 });
+        expect(s.snapshot()).toEqual(V1_SNAPSHOT);
+      });
     });
   });
 }

@@ -35,7 +35,7 @@ describe("worker platform", () => {
       }
       return { kind: p.storage.kind, same: p.storage.open(STATE_STORAGE_NAME) === s, rows: [...s.load().rows].length, tables, other };
     });
-    expect(r).toEqual({ kind: "durable-object", same: true, rows: 1, tables: ["gossip_cursors", "gossip_meta", "gossip_rows"], other: "TypeError" });
+    expect(r).toEqual({ kind: "durable-object", same: true, rows: 1, tables: ["gossip_cursors", "gossip_meta", "gossip_records"], other: "TypeError" });
   });
 });
 

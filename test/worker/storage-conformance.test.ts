@@ -10,9 +10,12 @@ storageConformance("Durable Object SQLite", {
     const stub = env.GOSSIP_STORE.getByName(`conformance-${n++}-${Date.now()}`);
     return runInDurableObject(stub, (_obj, state) => {
       // The object's own store created the tables already; start from empty rows for the suite.
-      state.storage.sql.exec("DELETE FROM gossip_rows");
+      state.storage.sql.exec("DELETE FROM gossip_records");
       state.storage.sql.exec("DELETE FROM gossip_meta");
-      return fn(() => new SqlStateStorage(state.storage));
+      return fn(
+        () => new SqlStateStorage(state.storage),
+        (query, ...params) => void state.storage.sql.exec(query, ...params).toArray(),
+      );
     });
   },
 });

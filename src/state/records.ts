@@ -1,0 +1,104 @@
+// The state store's installed records: one Entry per (kind, key), held in one map per kind keyed by the
+// record key itself (no composite key string to build and hash per lookup), with a creation sequence
+// number that gives all records one stable order across kinds (the order envelopes() pages through and
+// sweep() hands out cursors in).
+import type { CrdtRecord } from "./merge.ts";
+import type { RecordKind } from "../platform/index.ts";
+import type { VisibleValue } from "./visible.ts";
+
+/** An installed record. Mutated in place, and only after its storage commit returned. */
+export class Entry {
+  readonly kind: RecordKind;
+  readonly key: string;
+  /** Creation order: the stable order of all records. */
+  readonly seq: number;
+  rec: CrdtRecord;
+  cursor: number;
+  at: number;
+  /** The visible value as last published. */
+  value: VisibleValue | null;
+  /** Cached Go-encoded envelope of this entry (envelopes.ts); undefined = not computed yet. */
+  env: string | null | undefined = undefined;
+  /** Garbage-collected (a change-log item naming it is stale). */
+  gone = false;
+
+  constructor(kind: RecordKind, key: string, seq: number, rec: CrdtRecord, cursor: number, at: number, value: VisibleValue | null) {
+    this.kind = kind;
+    this.key = key;
+    this.seq = seq;
+    this.rec = rec;
+    this.cursor = cursor;
+    this.at = at;
+    this.value = value;
+  }
+}
+
+/** A map from (kind, key), one Map per kind. */
+export class KindMap<V> {
+  readonly endpoint = new Map<string, V>();
+  readonly nat = new Map<string, V>();
+  readonly vip = new Map<string, V>();
+  readonly route = new Map<string, V>();
+
+  of(kind: RecordKind): Map<string, V> {
+    switch (kind) {
+      case "endpoint":
+        return this.endpoint;
+      case "nat":
+        return this.nat;
+      case "vip":
+        return this.vip;
+      case "route":
+        return this.route;
+    }
+  }
+
+  get(kind: RecordKind, key: string): V | undefined {
+    return this.of(kind).get(key);
+  }
+
+  get size(): number {
+    return this.endpoint.size + this.nat.size + this.vip.size + this.route.size;
+  }
+}
+
+/** The installed records. */
+export class Records extends KindMap<Entry> {
+  private nextSeq = 0;
+
+  /** Makes and installs a new record. */
+  add(kind: RecordKind, key: string, rec: CrdtRecord, cursor: number, at: number, value: VisibleValue | null): Entry {
+    const e = new Entry(kind, key, this.nextSeq++, rec, cursor, at, value);
+    this.of(kind).set(key, e);
+    return e;
+  }
+
+  remove(e: Entry): void {
+    this.of(e.kind).delete(e.key);
+    e.gone = true;
+  }
+
+  /** Every record in creation order (each kind's map is in creation order: merge them by seq). */
+  *ordered(): Generator<Entry> {
+    const its = [this.endpoint.values(), this.nat.values(), this.vip.values(), this.route.values()];
+    const heads = its.map((it) => it.next());
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < 4; i++) {
+        const h = heads[i]!;
+        if (!h.done && (best < 0 || h.value.seq < (heads[best]!.value as Entry).seq)) best = i;
+      }
+      if (best < 0) return;
+      yield heads[best]!.value as Entry;
+      heads[best] = its[best]!.next();
+    }
+  }
+
+  /** Every record, in no particular order. */
+  *all(): Generator<Entry> {
+    yield* this.endpoint.values();
+    yield* this.nat.values();
+    yield* this.vip.values();
+    yield* this.route.values();
+  }
+}
