@@ -55,6 +55,55 @@ export function recordMessage(kind: RecordKind, key: string, rec: CrdtRecord, va
 
 /** The record's envelope as Go's Encode writes it, or null (see the table above). */
 export function recordEnvelope(kind: RecordKind, key: string, rec: CrdtRecord, value: VisibleValue | null, schema: GossipSchema): string | null {
+  return (value !== null && fastEnvelope(kind, value, schema)) || recordEnvelopeGeneral(kind, key, rec, value, schema);
+}
+
+/** recordEnvelope through the general encoder (the reference fastEnvelope is tested against). */
+export function recordEnvelopeGeneral(kind: RecordKind, key: string, rec: CrdtRecord, value: VisibleValue | null, schema: GossipSchema): string | null {
   const m = recordMessage(kind, key, rec, value, schema);
   return m === null ? null : encodeToString(m, schema);
+}
+
+/** Characters Go's encoder writes otherwise than JSON.stringify (see goQuote in src/gossip/encode.ts). */
+const NEEDS_CARE = /[<>&\u2028\u2029\ud800-\udfff]/;
+const SNI_EMPTY = ',"sni_hostname":""}';
+
+const isStr = (x: unknown): boolean => typeof x === "string";
+const isInt = (x: unknown): boolean => Number.isSafeInteger(x);
+const isPort = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 65535;
+
+/**
+ * The envelope of a visible endpoint, NAT entry or subnet route in one JSON.stringify: their values are
+ * built in Go's key order with our V and hold strings, integers and string lists only, so JSON.stringify
+ * writes what Go's Encode writes, except for omitempty (only an endpoint's sni_hostname, cut when empty),
+ * unknown members (`extra`, written raw) and the characters Go escapes otherwise. Those cases, VIPs (owner
+ * keys sorted bytewise), and a value that is not of the expected shape go to the general encoder ("").
+ */
+function fastEnvelope(kind: RecordKind, value: VisibleValue, schema: GossipSchema): string {
+  const v = value as unknown as Record<string, unknown>;
+  let type: number;
+  switch (kind) {
+    case "endpoint": {
+      const d = v.dns_names;
+      if (!(v.v === schema.v.EndpointMapping && isStr(v.gravity_vip) && isStr(v.hadron_vip) && isStr(v.container_id) && isStr(v.machine_id) && isStr(v.project_id) && isInt(v.timestamp) && isStr(v.sni_hostname))) return "";
+      if (d !== null && !(Array.isArray(d) && d.every(isStr))) return "";
+      type = 1;
+      break;
+    }
+    case "nat":
+      if (!(v.v === schema.v.NATEntry && isStr(v.key) && isStr(v.original_dst) && isStr(v.original_src) && isPort(v.src_port) && isPort(v.dst_port) && isInt(v.timestamp))) return "";
+      type = 3;
+      break;
+    case "route":
+      if (!(v.v === schema.v.SubnetRoute && isStr(v.subnet) && isStr(v.machine_id) && isStr(v.ion_id) && isInt(v.timestamp) && isStr(v.action))) return "";
+      type = 5;
+      break;
+    default:
+      return "";
+  }
+  if (v.extra !== undefined) return "";
+  let p = JSON.stringify(value);
+  if (NEEDS_CARE.test(p)) return "";
+  if (type === 1 && v.sni_hostname === "") p = p.slice(0, -SNI_EMPTY.length) + "}";
+  return `{"type":${type},"payload":${p}}`;
 }

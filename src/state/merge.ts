@@ -117,9 +117,13 @@ export interface CrdtRecord {
   o: Record<string, number> | null;
 }
 
+/** Unset registers per kind (copied: a packed array of the right length, no holes). */
+const UNSET = {} as Record<RecordKind, readonly undefined[]>;
+for (const k of Object.keys(LAYOUTS) as RecordKind[]) UNSET[k] = LAYOUTS[k].slots.map(() => undefined);
+
 export function emptyRecord(kind: RecordKind): CrdtRecord {
-  const n = LAYOUTS[kind].slots.length;
-  return { l: null, t: null, s: new Array<Stamp | undefined>(n).fill(undefined), v: new Array<unknown>(n).fill(undefined), o: kind === "vip" ? (Object.create(null) as Record<string, number>) : null };
+  const u = UNSET[kind];
+  return { l: null, t: null, s: u.slice(), v: u.slice(), o: kind === "vip" ? (Object.create(null) as Record<string, number>) : null };
 }
 
 /** A copy the merge functions may change without touching `r` (stamps are shared: they never change). */
