@@ -17,9 +17,13 @@ import { MESSAGE_NAMES, type MessageType, type StructName } from "./wire.ts";
 /** Characters that need the general decoder: control characters, escapes, UTF-16 surrogates. */
 const NOT_SIMPLE = /[\x00-\x1f\\\ud800-\udfff]/;
 
-/** Per struct, `"key":` of v and of every field, in Go's order (struct tags hold no escapes). */
+/** Per struct, v and every field, in Go's order, and the same as `"key":` (struct tags hold no escapes). */
+const NAMES = {} as Record<StructName, string[]>;
 const KEYS = {} as Record<StructName, string[]>;
-for (const name of Object.keys(SCHEMAS) as StructName[]) KEYS[name] = [V_KEY, ...SCHEMAS[name].map((fs) => fs.key)].map((k) => `"${k}":`);
+for (const name of Object.keys(SCHEMAS) as StructName[]) {
+  NAMES[name] = [V_KEY, ...SCHEMAS[name].map((fs) => fs.key)];
+  KEYS[name] = NAMES[name].map((k) => `"${k}":`);
+}
 
 const INT64 = 0;
 const UINT16 = 1;
@@ -79,117 +83,126 @@ function str(t: string, val: unknown): number {
   return -1;
 }
 
-/** Decodes field `fs` (value at pos) into `out` from its parsed value `val`; false: not for the fast path. */
-function field(t: string, fs: FieldSpec, val: unknown, out: Record<string, unknown>): boolean {
+/** What field() returns when the fast path does not apply. */
+const FAIL: unique symbol = Symbol("fail");
+
+/** Decodes field `fs` (value at pos) from its parsed value `val`: the value, or FAIL. */
+function field(t: string, fs: FieldSpec, val: unknown): unknown {
   switch (fs.kind) {
     case "string": {
       const k = str(t, val);
-      if (k > 0) out[fs.key] = val;
-      return k >= 0;
+      return k > 0 ? val : k === 0 ? "" : FAIL; // null: Go leaves the zero value
     }
     case "int64":
     case "uint16": {
       const n = int(t, fs.kind === "int64" ? INT64 : UINT16);
-      if (n !== n) return false;
-      out[fs.key] = n;
-      return true;
+      return n !== n ? FAIL : n;
     }
     case "strings": {
-      if (val === null) return str(t, val) === 0; // null: nil slice
-      if (t.charCodeAt(pos) !== 91 || !Array.isArray(val)) return false;
+      if (val === null) return str(t, val) === 0 ? null : FAIL; // null: nil slice
+      if (t.charCodeAt(pos) !== 91 || !Array.isArray(val)) return FAIL;
       pos++;
       for (let k = 0; k < val.length; k++) {
-        if (k > 0 && t.charCodeAt(pos++) !== 44) return false;
-        if (str(t, val[k]) <= 0) return false; // a null element (Go: ""): general decoder
+        if (k > 0 && t.charCodeAt(pos++) !== 44) return FAIL;
+        if (str(t, val[k]) <= 0) return FAIL; // a null element (Go: ""): general decoder
       }
-      if (t.charCodeAt(pos++) !== 93) return false;
-      out[fs.key] = val; // JSON.parse's own fresh array of strings
-      return true;
+      if (t.charCodeAt(pos++) !== 93) return FAIL;
+      return val; // JSON.parse's own fresh array of strings
     }
     case "owners": {
       if (t.startsWith("null", pos)) {
         pos += 4;
-        return true;
+        return null;
       }
-      if (t.charCodeAt(pos) !== 123) return false;
+      if (t.charCodeAt(pos) !== 123) return FAIL;
       pos++;
       if (t.charCodeAt(pos) === 125) pos++;
       else {
         for (;;) {
-          if (t.charCodeAt(pos) !== 34) return false;
+          if (t.charCodeAt(pos) !== 34) return FAIL;
           pos = t.indexOf('"', pos + 1) + 1;
-          if (t.charCodeAt(pos++) !== 58 || t.charCodeAt(pos) === 110) return false; // a null owner time: general decoder
+          if (t.charCodeAt(pos++) !== 58 || t.charCodeAt(pos) === 110) return FAIL; // a null owner time: general decoder
           const n = int(t, INT64);
-          if (n !== n) return false;
+          if (n !== n) return FAIL;
           const c = t.charCodeAt(pos++);
           if (c === 125) break;
-          if (c !== 44) return false;
+          if (c !== 44) return FAIL;
         }
       }
       // Later repeats of an owner win in JSON.parse's object as in Go's map; key order is the same rule.
-      out[fs.key] = Object.assign(Object.create(null) as Record<string, number>, val);
-      return true;
+      return Object.assign(Object.create(null) as Record<string, number>, val);
     }
     case "nats":
     case "endpoints": {
       if (t.startsWith("null", pos)) {
         pos += 4;
-        return true;
+        return null;
       }
-      if (t.charCodeAt(pos) !== 91 || !Array.isArray(val)) return false;
+      if (t.charCodeAt(pos) !== 91 || !Array.isArray(val)) return FAIL;
       pos++;
       const el: StructName = fs.kind === "nats" ? "NATEntry" : "EndpointMapping";
       const arr: Record<string, unknown>[] = new Array(val.length);
       for (let k = 0; k < val.length; k++) {
-        if (k > 0 && t.charCodeAt(pos++) !== 44) return false;
+        if (k > 0 && t.charCodeAt(pos++) !== 44) return FAIL;
         const s = struct(t, el, val[k]);
-        if (s === null) return false;
+        if (s === null) return FAIL;
         arr[k] = s;
       }
-      if (t.charCodeAt(pos++) !== 93) return false;
-      out[fs.key] = arr;
-      return true;
+      if (t.charCodeAt(pos++) !== 93) return FAIL;
+      return arr;
     }
   }
 }
 
-/** The struct at pos, whose parsed value is `obj`, or null. */
+/** A zero struct holding the first `n` members of `o` (keys in Go's order; missing ones stay zero). */
+function copied(name: StructName, o: Record<string, unknown>, n: number): Record<string, unknown> {
+  const out = zeroStruct(name);
+  const names = NAMES[name];
+  for (let j = 0; j < n; j++) {
+    const v = o[names[j]!];
+    if (v !== undefined) out[names[j]!] = v;
+  }
+  return out;
+}
+
+/**
+ * The struct at pos, whose parsed value is `obj`, or null. When every key is there (in Go's order) and
+ * every value is JSON.parse's own, the parsed object IS the decoded struct (same keys, same order, same
+ * values) and is returned as it is; otherwise a zero struct is filled in. Nothing parsed is changed, so
+ * a fall back to the general decoder sees JSON.parse's values.
+ */
 function struct(t: string, name: StructName, obj: unknown): Record<string, unknown> | null {
   if (t.charCodeAt(pos) !== 123 || typeof obj !== "object" || obj === null) return null;
   pos++;
-  const out = zeroStruct(name);
   if (t.charCodeAt(pos) === 125) {
     pos++;
-    return out;
+    return zeroStruct(name);
   }
   const keys = KEYS[name];
+  const names = NAMES[name];
   const specs = SCHEMAS[name];
   const o = obj as Record<string, unknown>;
+  let out: Record<string, unknown> | null = null;
   let next = 0;
   for (;;) {
     // The next key Go writes, or a later one (v and omitempty keys may be left out). Unknown, repeated,
     // out-of-order or case-folded keys: the general decoder.
-    let fi = -2;
-    for (let j = next; j < keys.length; j++) {
-      const k = keys[j]!;
-      if (t.startsWith(k, pos)) {
-        fi = j - 1;
-        next = j + 1;
-        pos += k.length;
-        break;
-      }
-    }
-    if (fi === -2) return null;
-    if (fi < 0) {
+    let j = next;
+    for (; j < keys.length; j++) if (t.startsWith(keys[j]!, pos)) break;
+    if (j === keys.length) return null;
+    if (j !== next && out === null) out = copied(name, o, next); // a key left out: not o's shape
+    pos += keys[j]!.length;
+    next = j + 1;
+    let dv: unknown;
+    if (j === 0) {
       const v = int(t, UINT8);
-      if (v !== v) return null;
-      out.v = v;
-    } else {
-      const fs = specs[fi]!;
-      if (!field(t, fs, o[fs.key], out)) return null;
-    }
+      dv = v !== v ? FAIL : v;
+    } else dv = field(t, specs[j - 1]!, o[names[j]!]);
+    if (dv === FAIL) return null;
+    if (out === null && dv !== o[names[j]!]) out = copied(name, o, j); // a value JSON.parse did not give
+    if (out !== null) out[names[j]!] = dv;
     const c = t.charCodeAt(pos++);
-    if (c === 125) return out;
+    if (c === 125) return out ?? (next === keys.length ? o : copied(name, o, next));
     if (c !== 44) return null;
   }
 }

@@ -30,8 +30,12 @@ function check(schema: GossipSchema, out: SchemaMismatch[], n: StructName, v: nu
   if (status !== "current") out.push({ type: TYPE_OF[n], remoteV: v, localV: schema.v[n], status, path });
 }
 
+/** The mismatches of a message whose V (and every nested element's) is ours: one shared, frozen list. */
+const NONE = Object.freeze([]) as unknown as SchemaMismatch[];
+
 /** Schema check (against ours) of the payload's own V and of each nested heartbeat element (docs/protocols/gravity.md §4.4). */
 export function collectMismatches(schema: GossipSchema, name: StructName, p: Record<string, unknown>): SchemaMismatch[] {
+  if (name !== "VIPHeartbeat" && p.v === schema.v[name]) return NONE;
   const out: SchemaMismatch[] = [];
   check(schema, out, name, p.v as number, "payload");
   if (name === "VIPHeartbeat") {
@@ -40,7 +44,7 @@ export function collectMismatches(schema: GossipSchema, name: StructName, p: Rec
     const eps = p.new_endpoints as Record<string, unknown>[] | null;
     if (eps !== null) for (let k = 0; k < eps.length; k++) check(schema, out, "EndpointMapping", eps[k]!.v as number, `payload.new_endpoints[${k}]`);
   }
-  return out;
+  return out.length === 0 ? NONE : out;
 }
 
 /** The decoded message of type `type` around its decoded payload and the payload's raw text. */

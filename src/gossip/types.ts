@@ -102,6 +102,6 @@ export type DecodedMessage = GossipMessage & {
   raw: string;
   /** Schema status of the payload's own V against ours. */
   schema: SchemaStatus;
-  /** Every element (payload and nested) whose V is not ours; empty when all are current. */
+  /** Every element (payload and nested) whose V is not ours; empty (one shared, frozen list) when all are current. */
   mismatches: SchemaMismatch[];
 };
