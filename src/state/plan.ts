@@ -8,16 +8,18 @@ import type { DecodedMessage, EndpointMapping, EndpointTombstone, GossipSchema, 
 import type { RecordKind } from "../platform/index.ts";
 import { StateRejectError } from "./errors.ts";
 import { emptyRecord, LAYOUTS, mergeLive, mergeOwners, mergeTomb, type CrdtRecord, type RecordRef, type Stamp } from "./merge.ts";
-import { KindMap } from "./records.ts";
+import type { Entry, Records } from "./records.ts";
 import { subnetPrefix, type MaskedPrefix } from "./routes.ts";
 import type { VisibleValue } from "./visible.ts";
 
-/** One record touched by a merge: its installed version (if any) and its working copy. */
-export interface Work<E> extends RecordRef {
+/** One record touched by a merge: its entry (installed, or pending when new) and its working copy. */
+export interface Work extends RecordRef {
   kind: RecordKind;
   key: string;
+  /** The record's entry: installed already, or pending (created by this merge, see records.ts). */
+  entry: Entry;
   /** The installed entry, or undefined for a record this merge creates. */
-  prev: E | undefined;
+  prev: Entry | undefined;
   /** Some message changed the record's merge state. */
   dirty: boolean;
   /** Subnet records: where the route table files the record (planned with its key, used after commit). */
@@ -29,31 +31,46 @@ export interface Work<E> extends RecordRef {
   moved: boolean;
 }
 
-export function newWork<E>(kind: RecordKind, key: string, prev: E | undefined, rec: CrdtRecord, owned: boolean): Work<E> {
-  return { kind, key, prev, rec, owned, dirty: false, prefix: null, value: null, cursor: 0, at: 0, moved: false };
+export function newWork(kind: RecordKind, key: string, entry: Entry, prev: Entry | undefined, rec: CrdtRecord, owned: boolean): Work {
+  return { kind, key, entry, prev, rec, owned, dirty: false, prefix: null, value: null, cursor: 0, at: 0, moved: false };
 }
 
-/** The records one apply touches. */
-export class Workspace<E extends { rec: CrdtRecord }> {
-  /** In first-touch order (the order the commit hands out cursors in). */
-  readonly list: Work<E>[] = [];
-  private readonly byKey = new KindMap<Work<E>>();
-  private readonly installed: KindMap<E>;
+/**
+ * The records one apply touches, in first-touch order (the order the commit hands out cursors in). Each
+ * touched entry points at its Work while the apply runs; release() undoes that, and drops the pending
+ * entries that are not to be installed (all of them when the apply failed).
+ */
+export class Workspace {
+  readonly list: Work[] = [];
+  private readonly records: Records;
+  private released = false;
 
-  constructor(installed: KindMap<E>) {
-    this.installed = installed;
+  constructor(records: Records) {
+    this.records = records;
   }
 
-  get(kind: RecordKind, key: string): Work<E> {
-    const m = this.byKey.of(kind);
-    let w = m.get(key);
-    if (w === undefined) {
-      const prev = this.installed.get(kind, key);
-      w = prev === undefined ? newWork<E>(kind, key, undefined, emptyRecord(kind), true) : newWork<E>(kind, key, prev, prev.rec, false);
-      m.set(key, w);
-      this.list.push(w);
-    }
+  get(kind: RecordKind, key: string): Work {
+    let e = this.records.get(kind, key);
+    if (e !== undefined && e.work !== null) return e.work;
+    let w: Work;
+    if (e === undefined) {
+      const rec = emptyRecord(kind);
+      e = this.records.addPending(kind, key, rec);
+      w = newWork(kind, key, e, undefined, rec, true);
+    } else w = newWork(kind, key, e, e, e.rec, false);
+    e.work = w;
+    this.list.push(w);
     return w;
+  }
+
+  /** Ends the apply (once): `installed` says the dirty records were installed (else nothing was). */
+  release(installed: boolean): void {
+    if (this.released) return;
+    this.released = true;
+    for (const w of this.list) {
+      w.entry.work = null;
+      if (w.entry.pending && !(installed && w.dirty)) this.records.remove(w.entry);
+    }
   }
 }
 
@@ -66,9 +83,9 @@ function needKey(key: string, what: string, index: number | undefined): void {
   if (key === "") throw new StateRejectError("empty_key", `${what} is empty`, index === undefined ? undefined : { index });
 }
 
-type Ws = Workspace<{ rec: CrdtRecord }>;
+type Ws = Workspace;
 
-function live(ws: Ws, schema: GossipSchema, kind: RecordKind, key: string, stamp: Stamp, v: number, payload: object): Work<unknown> {
+function live(ws: Ws, schema: GossipSchema, kind: RecordKind, key: string, stamp: Stamp, v: number, payload: object): Work {
   const lay = LAYOUTS[kind];
   const w = ws.get(kind, key);
   if (mergeLive(w, lay, stamp, schema.status(lay.struct, v), payload as Record<string, unknown>)) w.dirty = true;

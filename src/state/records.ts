@@ -2,7 +2,13 @@
 // record key itself (no composite key string to build and hash per lookup), with a creation sequence
 // number that gives all records one stable order across kinds (the order envelopes() pages through and
 // sweep() hands out cursors in).
+//
+// While one apply runs (synchronously, start to end), a record it creates is held here already as a
+// PENDING entry, and every record it touches points at its working copy (`work`), so the apply finds a
+// record touched before with the one lookup it does anyway. Pending entries are never seen from outside:
+// the apply installs them after its storage commit, or removes them when it fails (plan.ts Workspace).
 import type { CrdtRecord } from "./merge.ts";
+import type { Work } from "./plan.ts";
 import type { RecordKind } from "../platform/index.ts";
 import type { VisibleValue } from "./visible.ts";
 
@@ -21,6 +27,10 @@ export class Entry {
   env: string | null | undefined = undefined;
   /** Garbage-collected (a change-log item naming it is stale). */
   gone = false;
+  /** Created by the apply running now and not installed yet. */
+  pending = false;
+  /** The running apply's working copy of this record, or null. */
+  work: Work | null = null;
 
   constructor(kind: RecordKind, key: string, seq: number, rec: CrdtRecord, cursor: number, at: number, value: VisibleValue | null) {
     this.kind = kind;
@@ -70,6 +80,13 @@ export class Records extends KindMap<Entry> {
   add(kind: RecordKind, key: string, rec: CrdtRecord, cursor: number, at: number, value: VisibleValue | null): Entry {
     const e = new Entry(kind, key, this.nextSeq++, rec, cursor, at, value);
     this.of(kind).set(key, e);
+    return e;
+  }
+
+  /** Holds a record the running apply creates (see above). */
+  addPending(kind: RecordKind, key: string, rec: CrdtRecord): Entry {
+    const e = this.add(kind, key, rec, 0, 0, null);
+    e.pending = true;
     return e;
   }
 

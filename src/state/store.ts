@@ -143,18 +143,23 @@ export class StateStore {
   }
 
   private applyDecoded(msgs: readonly DecodedMessage[], batch: boolean): ApplyResult {
-    const ws = new Workspace<Entry>(this.entries);
-    try {
-      for (let i = 0; i < msgs.length; i++) planMessage(msgs[i]!, ws, this.schema, batch ? i : undefined);
-    } catch (e) {
-      this.counters.rejected++;
-      throw e;
-    }
+    const ws = new Workspace(this.entries);
+    let changes: Change[];
     const now = this.now();
-    // Only records whose merge state changed are recomputed and written (time-driven changes: sweep()).
-    const work: Work<Entry>[] = [];
-    for (const w of ws.list) if (w.dirty) work.push(w);
-    const changes = this.commit(work, [], now);
+    try {
+      try {
+        for (let i = 0; i < msgs.length; i++) planMessage(msgs[i]!, ws, this.schema, batch ? i : undefined);
+      } catch (e) {
+        this.counters.rejected++;
+        throw e;
+      }
+      // Only records whose merge state changed are recomputed and written (time-driven changes: sweep()).
+      const work: Work[] = [];
+      for (const w of ws.list) if (w.dirty) work.push(w);
+      changes = this.commit(work, [], now, ws);
+    } finally {
+      ws.release(false); // a failed apply: no pending record stays (no-op after commit released it)
+    }
     this.counters.messages += msgs.length;
     for (const m of msgs) {
       const mms = m.mismatches;
@@ -180,7 +185,7 @@ export class StateStore {
    * Persists the working records (and deletions) atomically, then installs them, indexes routes, logs and
    * notifies. Callers pass only records whose merge state or visible value may have changed.
    */
-  private commit(work: readonly Work<Entry>[], del: readonly Entry[], now: number): Change[] {
+  private commit(work: readonly Work[], del: readonly Entry[], now: number, ws?: Workspace): Change[] {
     const nowSec = Math.floor(now / 1000);
     const put: StoredRow[] = new Array<StoredRow>(work.length);
     const changes: Change[] = [];
@@ -224,15 +229,13 @@ export class StateStore {
     }
     this.counters.gcRows += del.length;
     for (const w of work) {
-      let e = w.prev;
-      if (e === undefined) e = this.entries.add(w.kind, w.key, w.rec, w.cursor, w.at, w.value);
-      else {
-        e.rec = w.rec;
-        e.cursor = w.cursor;
-        e.at = w.at;
-        e.value = w.value;
-        e.env = undefined;
-      }
+      const e = w.entry;
+      e.pending = false;
+      e.rec = w.rec;
+      e.cursor = w.cursor;
+      e.at = w.at;
+      e.value = w.value;
+      e.env = undefined;
       if (this.isTimed(e)) this.timed.add(e);
       else this.timed.delete(e);
       if (w.moved) {
@@ -240,6 +243,7 @@ export class StateStore {
         this.changeLog.push(e.cursor, e);
       }
     }
+    ws?.release(true); // before subscribers run: one may apply again
     if (this.changeLog.length > 2 * this.entries.size + 1024) this.changeLog.rebuild(this.entries.all());
     this.counters.changes += changes.length;
     if (changes.length > 0) {
@@ -284,7 +288,7 @@ export class StateStore {
     const now = this.now();
     this.lastSweep = now;
     const nowSec = Math.floor(now / 1000);
-    const work: Work<Entry>[] = [];
+    const work: Work[] = [];
     const del: Entry[] = [];
     const ttl = this.exp.ownerTtlSeconds;
     // In record order (as if every record were looked at), so cursors are handed out the same way.
@@ -304,7 +308,7 @@ export class StateStore {
         }
       }
       const value = visibleValue(e.kind, e.key, rec, nowSec, this.exp, this.schema);
-      if (rec !== e.rec || !sameValue(value, e.value)) work.push(newWork(e.kind, e.key, e, rec, true));
+      if (rec !== e.rec || !sameValue(value, e.value)) work.push(newWork(e.kind, e.key, e, e, rec, true));
       else if (!this.isTimed(e)) this.timed.delete(e); // a v1 row re-checked
     }
     return this.commit(work, del, now);
