@@ -70,7 +70,15 @@ describe("restore from storage", () => {
     expect(() => s.apply('{"type":1,"payload":{"container_id":"b","timestamp":1}}')).toThrow("disk full");
     expect(s.snapshot()).toEqual(before);
     expect(seen).toEqual([]);
+    // nothing of the failed apply is held: not the new record, not a working copy of the old one
+    expect(s.size).toBe(1);
+    expect(s.envelope("endpoint", "b")).toBeNull();
+    expect(s.envelopes().envelopes).toHaveLength(1);
+    // a batch rejected while planning (the second message) holds nothing of the first either
     fail = false;
+    expect(() => s.applyBatch(['{"type":1,"payload":{"container_id":"c","timestamp":1}}', '{"type":1,"payload":{"container_id":"","timestamp":1}}'])).toThrow();
+    expect(s.size).toBe(1);
+    expect(s.envelope("endpoint", "c")).toBeNull();
     expect(s.apply('{"type":1,"payload":{"container_id":"b","timestamp":1}}').cursor).toBe(before.cursor + 1);
   });
 
