@@ -117,13 +117,23 @@ export interface CrdtRecord {
   o: Record<string, number> | null;
 }
 
-/** Unset registers per kind (copied: a packed array of the right length, no holes). */
-const UNSET = {} as Record<RecordKind, readonly undefined[]>;
-for (const k of Object.keys(LAYOUTS) as RecordKind[]) UNSET[k] = LAYOUTS[k].slots.map(() => undefined);
-
 export function emptyRecord(kind: RecordKind): CrdtRecord {
-  const u = UNSET[kind];
-  return { l: null, t: null, s: u.slice(), v: u.slice(), o: kind === "vip" ? (Object.create(null) as Record<string, number>) : null };
+  // Array literals, one unset register per slot (checked against LAYOUTS below), rather than copies: V8
+  // allocates literals that live long straight into the old generation once it has seen them survive.
+  switch (kind) {
+    case "endpoint":
+      return { l: null, t: null, s: [undefined, undefined, undefined, undefined, undefined, undefined, undefined], v: [undefined, undefined, undefined, undefined, undefined, undefined, undefined], o: null };
+    case "nat":
+      return { l: null, t: null, s: [undefined, undefined, undefined, undefined, undefined], v: [undefined, undefined, undefined, undefined, undefined], o: null };
+    case "vip":
+      return { l: null, t: null, s: [undefined], v: [undefined], o: Object.create(null) as Record<string, number> };
+    case "route":
+      return { l: null, t: null, s: [undefined, undefined, undefined], v: [undefined, undefined, undefined], o: null };
+  }
+}
+for (const k of Object.keys(LAYOUTS) as RecordKind[]) {
+  const r = emptyRecord(k);
+  if (r.s.length !== LAYOUTS[k].slots.length || r.v.length !== LAYOUTS[k].slots.length) throw new Error(`emptyRecord(${k}) is out of date`);
 }
 
 /** A copy the merge functions may change without touching `r` (stamps are shared: they never change). */

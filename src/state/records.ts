@@ -13,7 +13,7 @@ import type { RecordKind } from "../platform/index.ts";
 import type { VisibleValue } from "./visible.ts";
 
 /** An installed record. Mutated in place, and only after its storage commit returned. */
-export class Entry {
+export interface Entry {
   readonly kind: RecordKind;
   readonly key: string;
   /** Creation order: the stable order of all records. */
@@ -24,23 +24,13 @@ export class Entry {
   /** The visible value as last published. */
   value: VisibleValue | null;
   /** Cached Go-encoded envelope of this entry (envelopes.ts); undefined = not computed yet. */
-  env: string | null | undefined = undefined;
+  env: string | null | undefined;
   /** Garbage-collected (a change-log item naming it is stale). */
-  gone = false;
+  gone: boolean;
   /** Created by the apply running now and not installed yet. */
-  pending = false;
+  pending: boolean;
   /** The running apply's working copy of this record, or null. */
-  work: Work | null = null;
-
-  constructor(kind: RecordKind, key: string, seq: number, rec: CrdtRecord, cursor: number, at: number, value: VisibleValue | null) {
-    this.kind = kind;
-    this.key = key;
-    this.seq = seq;
-    this.rec = rec;
-    this.cursor = cursor;
-    this.at = at;
-    this.value = value;
-  }
+  work: Work | null;
 }
 
 /** A map from (kind, key), one Map per kind. */
@@ -78,7 +68,10 @@ export class Records extends KindMap<Entry> {
 
   /** Makes and installs a new record. */
   add(kind: RecordKind, key: string, rec: CrdtRecord, cursor: number, at: number, value: VisibleValue | null): Entry {
-    const e = new Entry(kind, key, this.nextSeq++, rec, cursor, at, value);
+    // An object literal (not a class instance): V8 allocates literals that live long straight into the
+    // old generation once it has seen them survive, which spares the young-generation collector copying
+    // every record of a large batch.
+    const e: Entry = { kind, key, seq: this.nextSeq++, rec, cursor, at, value, env: undefined, gone: false, pending: false, work: null };
     this.of(kind).set(key, e);
     return e;
   }
