@@ -39,8 +39,14 @@ interface Slot {
   addr: Uint8Array;
   len: number;
   prefix: string;
-  /** Made on first use (most prefixes hold one kind of record). */
+  /**
+   * The subnet records filed here: most prefixes hold exactly one, kept as `oneKey`/`one`; `subnets` is
+   * made when a second one arrives (and then holds them all).
+   */
+  oneKey: string | null;
+  one: SubnetRoute | null;
   subnets: Map<string, SubnetRoute> | null;
+  /** Made on first use. */
   nats: Map<string, NATEntry> | null;
   winner: RouteMatch | null;
 }
@@ -97,8 +103,8 @@ export class RouteIndex {
   private readonly slots = new Map<string, Slot>();
   private readonly byId: (Slot | undefined)[] = [];
   private readonly freeIds: number[] = [];
-  /** Subnet record key -> prefix of its slot. */
-  private readonly subnetAt = new Map<string, string>();
+  /** Subnet record key -> its slot. */
+  private readonly subnetAt = new Map<string, Slot>();
   /** NAT key -> prefix of its slot. */
   private readonly natAt = new Map<string, string>();
   private readonly unroutableKeys = new Set<string>();
@@ -120,16 +126,27 @@ export class RouteIndex {
   setSubnet(key: string, route: SubnetRoute | null, at?: MaskedPrefix | null): void {
     const old = this.subnetAt.get(key);
     if (old !== undefined) {
-      const slot = this.slots.get(old)!;
-      slot.subnets!.delete(key);
+      if (old.subnets !== null) old.subnets.delete(key);
+      else {
+        old.oneKey = null;
+        old.one = null;
+      }
       this.subnetAt.delete(key);
-      this.settle(slot);
+      this.settle(old);
     }
     if (route === null) return;
     const mp = at ?? maskedPrefix(key);
     const slot = this.slots.get(mp.prefix) ?? this.open(mp);
-    (slot.subnets ??= new Map()).set(key, route);
-    this.subnetAt.set(key, mp.prefix);
+    if (slot.subnets !== null) slot.subnets.set(key, route);
+    else if (slot.oneKey === null) {
+      slot.oneKey = key;
+      slot.one = route;
+    } else {
+      slot.subnets = new Map([[slot.oneKey, slot.one!], [key, route]]);
+      slot.oneKey = null;
+      slot.one = null;
+    }
+    this.subnetAt.set(key, slot);
     this.settle(slot);
   }
 
@@ -161,7 +178,7 @@ export class RouteIndex {
 
   private open(p: { addr: Uint8Array; len: number; prefix: string }): Slot {
     const id = this.freeIds.pop() ?? this.byId.length;
-    const slot: Slot = { id, addr: p.addr, len: p.len, prefix: p.prefix, subnets: null, nats: null, winner: null };
+    const slot: Slot = { id, addr: p.addr, len: p.len, prefix: p.prefix, oneKey: null, one: null, subnets: null, nats: null, winner: null };
     this.byId[id] = slot;
     this.slots.set(p.prefix, slot);
     this.lpm.insert(p.addr, p.len, id);
@@ -176,7 +193,7 @@ export class RouteIndex {
         if (best === null || e.timestamp > best.timestamp || (e.timestamp === best.timestamp && compareGoStrings(k, best.key) > 0)) best = e;
       }
     }
-    let sub: SubnetRoute | null = null;
+    let sub: SubnetRoute | null = slot.one;
     if (best === null && slot.subnets !== null) {
       for (const r of slot.subnets.values()) {
         if (sub === null || compareRoutes(r, sub) > 0) sub = r;
