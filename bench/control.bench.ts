@@ -2,7 +2,8 @@
 //   control-ingest         decode + apply of a 10k-envelope batch vs bare JSON.parse of the same bytes;
 //                          envelopes/s with node:sqlite persistence (one transaction per batch)
 //   control-pushpull-size  push/pull user state of 10k / 100k records: JSON bytes, LZW bytes on the wire,
-//                          against memberlist's stream limits (ours, Go's encrypted cap)
+//                          against memberlist's stream limits (ours, Go's encrypted cap); the time a late
+//                          joiner takes to merge it (against the 10 s goal for the whole join)
 //   control-dissemination  simulation, 1000 agents, LAN profile: time for a new route to reach 99.9% of
 //                          agents; time for all to agree after a healed partition vs one push/pull interval
 //   control-edge           real processes: Go ion -> agent -> edge (wrangler dev): a route broadcast by the
@@ -123,10 +124,17 @@ function pushPullSize(r: Reporter): void {
     let state: Uint8Array = new Uint8Array(0);
     const build = timeMs(() => (state = g.localState(false)), 3);
     const wire = encodeCompressed(state);
+    // What a late joiner does with that state: merge it into an empty store (a fresh StateGossip per round).
+    const merge = timeMs(() => {
+      const late = new StateStore({ lpm: createTsLpm, storage: new MemoryStorage(), now: () => T0 * 1000, sweepIntervalMs: 0 });
+      new StateGossip({ store: late, queue: { queueBroadcast() {}, numQueued: () => 0, prune() {} }, logger: nullLogger, metrics: new MetricsRegistry() }).mergeRemoteState(state, true);
+      if (late.size !== n) throw new Error(`late joiner holds ${late.size} of ${n} records`);
+    }, 3);
     rows.push(
       { name: `${n / 1000}k records: user state JSON`, unit: "MiB", value: state.length / MiB, baseline: "our stream cap", baselineValue: STATE_STREAM_BYTES / MiB },
       { name: `${n / 1000}k records: LZW on the wire`, unit: "MiB", value: wire.length / MiB, baseline: "Go encrypted cap (20 MiB)", baselineValue: 20 },
       { name: `${n / 1000}k records: build state`, unit: "ms", value: build },
+      { name: `${n / 1000}k records: merged by a late joiner (memory)`, unit: "ms", value: merge, baseline: "late-joiner goal (10 s)", baselineValue: 10_000 },
     );
   }
   rows.push({ name: "memberlist default stream cap", unit: "MiB", value: STREAM_MESSAGE_BYTES / MiB });
