@@ -7,29 +7,9 @@ import { ROUTE_ADD, ROUTE_REMOVE } from "../gossip/index.ts";
 import type { DecodedMessage, EndpointMapping, EndpointTombstone, GossipSchema, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/index.ts";
 import type { RecordKind } from "../platform/index.ts";
 import { StateRejectError } from "./errors.ts";
-import { emptyRecord, LAYOUTS, mergeLive, mergeOwners, mergeTomb, type CrdtRecord, type RecordRef, type Stamp } from "./merge.ts";
-import type { Entry, Records } from "./records.ts";
+import { emptyRecord, LAYOUTS, mergeLive, mergeOwners, mergeTomb, type CrdtRecord, type Stamp } from "./merge.ts";
+import type { Entry, Records, Work } from "./records.ts";
 import { subnetPrefix, type MaskedPrefix } from "./routes.ts";
-import type { VisibleValue } from "./visible.ts";
-
-/** One record touched by a merge: its entry (installed, or pending when new) and its working copy. */
-export interface Work extends RecordRef {
-  kind: RecordKind;
-  key: string;
-  /** The record's entry: installed already, or pending (created by this merge, see records.ts). */
-  entry: Entry;
-  /** The installed entry, or undefined for a record this merge creates. */
-  prev: Entry | undefined;
-  /** Some message changed the record's merge state. */
-  dirty: boolean;
-  /** Subnet records: where the route table files the record (planned with its key, used after commit). */
-  prefix: MaskedPrefix | null;
-  /** Filled in by the store's commit: what the record shows, its cursor and time, whether that moved. */
-  value: VisibleValue | null;
-  cursor: number;
-  at: number;
-  moved: boolean;
-}
 
 export function newWork(kind: RecordKind, key: string, entry: Entry, prev: Entry | undefined, rec: CrdtRecord, owned: boolean): Work {
   return { kind, key, entry, prev, rec, owned, dirty: false, prefix: null, value: null, cursor: 0, at: 0, moved: false };

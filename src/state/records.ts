@@ -7,8 +7,8 @@
 // PENDING entry, and every record it touches points at its working copy (`work`), so the apply finds a
 // record touched before with the one lookup it does anyway. Pending entries are never seen from outside:
 // the apply installs them after its storage commit, or removes them when it fails (plan.ts Workspace).
-import type { CrdtRecord } from "./merge.ts";
-import type { Work } from "./plan.ts";
+import type { CrdtRecord, RecordRef } from "./merge.ts";
+import type { MaskedPrefix } from "./routes.ts";
 import type { RecordKind } from "../platform/index.ts";
 import type { VisibleValue } from "./visible.ts";
 
@@ -31,6 +31,25 @@ export interface Entry {
   pending: boolean;
   /** The running apply's working copy of this record, or null. */
   work: Work | null;
+}
+
+/** One record touched by a merge: its entry (installed, or pending when new) and its working copy. */
+export interface Work extends RecordRef {
+  kind: RecordKind;
+  key: string;
+  /** The record's entry: installed already, or pending (created by this merge, see above). */
+  entry: Entry;
+  /** The installed entry, or undefined for a record this merge creates. */
+  prev: Entry | undefined;
+  /** Some message changed the record's merge state. */
+  dirty: boolean;
+  /** Subnet records: where the route table files the record (planned with its key, used after commit). */
+  prefix: MaskedPrefix | null;
+  /** Filled in by the store's commit: what the record shows, its cursor and time, whether that moved. */
+  value: VisibleValue | null;
+  cursor: number;
+  at: number;
+  moved: boolean;
 }
 
 /** A map from (kind, key), one Map per kind. */

@@ -17,8 +17,8 @@ import type { ApplyResult, Change, DeltaResult, SchemaMismatchCount, StateSnapsh
 import { ChangeLog } from "./changelog.ts";
 import { StateStorageError } from "./errors.ts";
 import { cloneRecord, sameStamp, type CrdtRecord } from "./merge.ts";
-import { newWork, planMessage, Workspace, type Work } from "./plan.ts";
-import { Records, type Entry } from "./records.ts";
+import { newWork, planMessage, Workspace } from "./plan.ts";
+import { Records, type Entry, type Work } from "./records.ts";
 import { RouteIndex, type MaskedPrefix, type RouteMatch } from "./routes.ts";
 import { decodeState, decodeValue, encodeState, encodeValue } from "./rowcodec.ts";
 import { endpointTombstone, sameValue, visibleValue, type Expiry, type VisibleValue } from "./visible.ts";
