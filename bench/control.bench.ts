@@ -6,9 +6,10 @@
 //                          joiner takes to merge it (against the 10 s goal for the whole join)
 //   control-dissemination  simulation, 1000 agents, LAN profile: time for a new route to reach 99.9% of
 //                          agents; time for all to agree after a healed partition vs one push/pull interval
-//   control-edge           real processes: Go ion -> agent -> edge (wrangler dev): a route broadcast by the
-//                          ion answered by the edge's /v1/route (p50/p99, vs the edge's bare /healthz RTT);
-//                          envelopes/s one agent sustains into the edge
+//   control-edge           real processes: Go ion -> agent -> edge (the worker on bare workerd, bench/workerd.ts:
+//                          no inspector, no tail worker, its own socket): a route broadcast by the ion answered
+//                          by the edge's /v1/route (p50/p99, vs the edge's bare /healthz RTT); envelopes/s one
+//                          agent sustains into the edge
 // Set CONTROL_BENCH_EDGE=0 to skip the last group (it needs Go, memberlist 0.2.2 sources and wrangler);
 // CONTROL_BENCH_ONLY=ingest,size,sim,edge runs only the named groups (the 1000-agent simulation takes
 // several minutes of real time on a 2-core machine).
@@ -219,11 +220,14 @@ async function dissemination(r: Reporter): Promise<void> {
 }
 
 async function edgePath(r: Reporter): Promise<void> {
-  const { startEdge } = await import("../test/interop/edge.ts");
+  const { EDGE_TOKEN } = await import("../test/interop/edge.ts");
+  const { bundleDir, bundleGossamer, startWorkerd } = await import("./workerd.ts");
   const { buildIon, Ion } = await import("../test/interop/ion-harness.ts");
   const { AgentProc, killAll } = await import("../test/interop/harness.ts");
   buildIon();
-  const edge = await startEdge();
+  const bundle = bundleDir();
+  const workerd = await startWorkerd("gossamer", await bundleGossamer(bundle.dir), { RELAY_SHARDS: "1" });
+  const edge = { url: workerd.base, token: EDGE_TOKEN };
   try {
     const auth = { authorization: `Bearer ${edge.token}` };
     const ion = await Ion.start("bench-ion");
@@ -274,7 +278,7 @@ async function edgePath(r: Reporter): Promise<void> {
     const rate = (total / (performance.now() - t)) * 1000;
     r.table(
     "control-edge",
-      "control-edge: Go ion -> agent -> edge (wrangler dev, workerd), loopback",
+      "control-edge: Go ion -> agent -> edge (bare workerd), loopback",
       [
         { name: "edge /healthz round trip p50 (baseline)", unit: "ms", value: quantile(rtt, 0.5) },
         { name: "route broadcast -> /v1/route p50", unit: "ms", value: quantile(lat, 0.5), baseline: "goal p50 200 ms", baselineValue: 200 },
@@ -292,7 +296,8 @@ async function edgePath(r: Reporter): Promise<void> {
     );
   } finally {
     await killAll();
-    await edge.dispose();
+    await workerd.stop();
+    bundle.remove();
   }
 }
 
