@@ -36,6 +36,7 @@ import { openControl, versionMismatchHint, type Control, type ControlOptions } f
 import type { TlsServerOptions } from "./ckit-listener.ts";
 import { processStreamBudget } from "./stream-budget.ts";
 import { asNodeTransport, ckitMode, createAgentHttp2Transport, HTTP2_MEMBERLIST, type AgentTransportKind, type CkitMode } from "./ckit-agent.ts";
+import { startRetryJoin, type RetryJoin, type RetryJoinOptions } from "./retry-join.ts";
 
 /** Plain memberlist (Gravity ions, ckit, most Go memberlist apps): the default. */
 export const AGENT_DEFAULT_DELEGATE_VERSIONS: [number, number, number] = [0, 0, 0];
@@ -47,6 +48,8 @@ export interface AgentOptions {
   bind: string;
   advertise?: string;
   join?: string[];
+  /** Keep joining these addresses until one attempt contacts a member (--retry-join; retry-join.ts). */
+  retryJoin?: Pick<RetryJoinOptions, "addresses" | "intervalMs" | "maxAttempts" | "onExhausted">;
   /** Raw AES key (16/24/32 bytes); enables encryption. */
   encryptKey?: Uint8Array;
   label?: string;
@@ -92,6 +95,8 @@ export interface Agent {
   broadcast(payload: Uint8Array): void;
   /** Result of the start-up join: nodes contacted, or the error. */
   readonly joined: { contacted: number; error?: string } | undefined;
+  /** The --retry-join loop, when configured. */
+  readonly retryJoin: RetryJoin | undefined;
   leave(timeoutMs?: number): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -254,6 +259,11 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
   }
   await ckit?.started();
 
+  const retryJoin =
+    o.retryJoin && o.retryJoin.addresses.length > 0
+      ? startRetryJoin({ ...o.retryJoin, join: (addrs) => memberlist.join(addrs), clock: platform.clock, logger: log })
+      : undefined;
+
   let left = false;
   let down = false;
   const agent: Agent = {
@@ -263,21 +273,33 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
     control,
     ckit,
     joined,
+    retryJoin,
     broadcast: (payload) => memberlist.broadcasts.queue(payload),
     async leave(timeoutMs = 5_000) {
       if (left || down) return;
       left = true;
-      const peers = memberlist.members().some((m) => m.name !== o.node && m.state === "alive");
-      if (serfMode && peers) {
+      retryJoin?.stop();
+      const alive = memberlist.members().filter((m) => m.name !== o.node && m.state === "alive");
+      if (serfMode && alive.length > 0) {
         // Serf marks a member "left" only after a leave intent newer than its status time (docs/protocols/serf.md §3). Like
         // Serf's own Leave, wait until the intent has gone out its full retransmit count (bounded by
         // the timeout, Serf's BroadcastTimeout is 5 s) BEFORE the memberlist leave, so the intent can
         // never be lost behind a shutdown.
         const intent = encodeSerfLeaveIntent(o.node, maxSerfLTime + 1);
+        // The broadcast goes out only a few times (the retransmit multiplier), so in a mixed cluster a
+        // Serf member may miss it and show "failed". Also hand it directly, over TCP, to a few alive
+        // members (Serf re-broadcasts an intent it accepts), within the same time bound.
+        const direct = Promise.allSettled(
+          pickSome(alive, LEAVE_DIRECT_FANOUT, () => platform.random.next()).map((m) =>
+            memberlist.sendReliable(m.name, intent).catch((err: unknown) => {
+              log.debug({ member: m.name, err: (err as Error).message }, "leave intent not delivered directly");
+            }),
+          ),
+        );
         let sent: () => void = () => {};
         const transmitted = new Promise<boolean>((r) => (sent = () => r(true)));
         memberlist.broadcasts.queueBroadcast({ message: () => intent, name: "serf-leave", finished: () => sent() });
-        const ok = await Promise.race([transmitted, delay(timeoutMs).then(() => false)]);
+        const ok = await Promise.race([Promise.all([transmitted, direct]).then(() => true), delay(timeoutMs).then(() => false)]);
         if (!ok) log.warn({ timeoutMs }, "timeout waiting for the serf leave intent to be broadcast");
       }
       await ckit?.leaving(timeoutMs);
@@ -288,6 +310,7 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
       if (down) return;
       down = true;
       ckit?.stop();
+      retryJoin?.stop();
       await control.stopEdge();
       await memberlist.shutdown();
       await http?.close();
@@ -296,6 +319,20 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
     },
   };
   return agent;
+}
+
+/** Members the Serf leave intent is also sent to directly (Serf spreads it further itself). */
+const LEAVE_DIRECT_FANOUT = 8;
+
+/** Up to `n` of `xs`, chosen at random (partial Fisher-Yates). */
+function pickSome<T>(xs: readonly T[], n: number, random: () => number): T[] {
+  const a = [...xs];
+  const k = Math.min(n, a.length);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(random() * (a.length - i));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a.slice(0, k);
 }
 
 function delay(ms: number): Promise<void> {

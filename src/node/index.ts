@@ -11,8 +11,8 @@ export { startAgent, AGENT_DEFAULT_DELEGATE_VERSIONS, SERF_DELEGATE_VERSIONS, ty
 export { registerAgentMetrics, type AgentMetricsSource } from "./agent-metrics.ts";
 export { serveAgentHttp, memberJson, type AgentHttpServer, type AgentHttpSource } from "./agent-http.ts";
 export { openControl, versionMismatchHint, STATE_STREAM_BYTES, type Control, type ControlOptions } from "./control.ts";
-export { SqliteStateStorage, nodeSqliteStorageFactory, stateDbPath, loadSqlite } from "./sqlite-storage.ts";
-export { createLogger, type LogOptions } from "./log.ts";
+export { SqliteStateStorage, nodeSqliteStorageFactory, stateDbPath, loadSqlite, sqliteSupport, SqliteUnavailableError } from "./sqlite-storage.ts";
+export { createLogger, resolveLogFormat, type LogOptions, type LogFormat } from "./log.ts";
 export { hotpathModule } from "./hotpath.ts";
 export { StreamBudget, processStreamBudget, type StreamBudgetStats } from "./stream-budget.ts";
 export { startMeshNode, type MeshRunOptions, type RunningMesh } from "./mesh-node.ts";

@@ -16,6 +16,7 @@ import path from "node:path";
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { checkStorageName, type StorageFactory } from "../platform/index.ts";
 import { checkRow, stateSql as Q, StateStorageError } from "../state/index.ts";
+import { GossamerError } from "../util/index.ts";
 import type { CursorStorage, RecordKind, RowKey, SqlRow, StateStorage, StoredMeta, StoredRow } from "../state/index.ts";
 
 type SqliteModule = typeof import("node:sqlite");
@@ -33,10 +34,33 @@ export function loadSqlite(): SqliteModule {
   } as typeof process.emitWarning;
   try {
     sqlite = createRequire(import.meta.url)("node:sqlite") as SqliteModule;
+  } catch (e) {
+    throw new SqliteUnavailableError(`node:sqlite is not available in Node ${process.version}: it needs Node >= 22.13 (or 22.5 with --experimental-sqlite)`, e);
   } finally {
     process.emitWarning = emit;
   }
   return sqlite;
+}
+
+/**
+ * Whether this Node has node:sqlite (22.5+; without --experimental-sqlite from 22.13). The package runs on
+ * Node 20, where `--data-dir` is refused with this reason instead of a module-not-found crash.
+ */
+export function sqliteSupport(): { ok: true } | { ok: false; reason: string } {
+  try {
+    loadSqlite();
+    return { ok: true };
+  } catch (e) {
+    if (!(e instanceof SqliteUnavailableError)) throw e;
+    return { ok: false, reason: `node:sqlite, which Node ${process.version} does not have (Node >= 22.13, or 22.5 with --experimental-sqlite)` };
+  }
+}
+
+/** node:sqlite cannot be loaded on this Node (code node.sqlite.unavailable). */
+export class SqliteUnavailableError extends GossamerError {
+  constructor(message: string, cause: unknown) {
+    super("node.sqlite.unavailable", message, { cause });
+  }
 }
 
 export interface SqliteStorageOptions {

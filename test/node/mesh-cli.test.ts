@@ -21,7 +21,7 @@ afterAll(() => {
 
 describe("gossamer mesh flags", () => {
   it("parses flags over env vars with minimega's defaults", () => {
-    expect(parseMeshFlags(["--name", "n1"], {})).toEqual({ name: "n1", namespace: "minimega", degree: 0, port: 9000, broadcast: [], msaSeconds: 10, timeoutSeconds: 10, dial: [], logLevel: "info" });
+    expect(parseMeshFlags(["--name", "n1"], {})).toEqual({ name: "n1", namespace: "minimega", degree: 0, port: 9000, broadcast: [], msaSeconds: 10, timeoutSeconds: 10, dial: [], logLevel: "info", logFormat: "auto" });
     expect(
       parseMeshFlags(["--name=n2", "--degree", "3", "--broadcast", "10.0.0.255", "--dial", "a", "--dial", "b:9001", "--msa", "0.5", "--http", "unix:/x"], {
         GOSSAMER_MESH_NAMESPACE: "lab",

@@ -15,11 +15,12 @@ const bin = fileURLToPath(new URL("../../bin/gossamer.js", import.meta.url));
 
 describe("gossamer relay flags", () => {
   it("reads flags over env vars, with NB_* as a fallback", () => {
-    expect(parseRelayFlags(["--auth-secret", "s"], {})).toEqual({ listen: "127.0.0.1:8080", authSecret: "s", logLevel: "info" });
+    expect(parseRelayFlags(["--auth-secret", "s"], {})).toEqual({ listen: "127.0.0.1:8080", authSecret: "s", logLevel: "info", logFormat: "auto" });
     expect(parseRelayFlags([], { NB_AUTH_SECRET: "nb", GOSSAMER_LISTEN: "[::1]:9000", GOSSAMER_EXPOSED_ADDRESS: "relay.example.com:443" })).toEqual({
       listen: "[::1]:9000",
       authSecret: "nb",
       logLevel: "info",
+      logFormat: "auto",
       instanceUrl: "rel://relay.example.com:443",
     });
     expect(parseRelayFlags(["--auth-secret=flag", "--log-level", "debug"], { GOSSAMER_AUTH_SECRET: "env" })).toMatchObject({ authSecret: "flag", logLevel: "debug" });

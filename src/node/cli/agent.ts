@@ -1,12 +1,16 @@
-// `gossamer agent`: serf-style flags (and GOSSAMER_* env vars mirroring them; flags win) -> startAgent().
-// Leaves gracefully on SIGINT/SIGTERM (a second signal exits at once).
+// `gossamer agent`: serf-style flags (and GOSSAMER_* env vars mirroring them, and a --config file; flags
+// win) -> startAgent(). Leaves gracefully on SIGINT/SIGTERM/SIGHUP and when its parent process dies
+// (daemon.ts; a second signal exits at once).
 import os from "node:os";
 import { readFileSync } from "node:fs";
 import { Keyring, MemberlistError, type ProfileName } from "../../memberlist/index.ts";
 import { isLogLevel, type LogLevel } from "../../util/index.ts";
 import { startAgent, AGENT_DEFAULT_DELEGATE_VERSIONS, SERF_DELEGATE_VERSIONS, type AgentOptions } from "../agent.ts";
 import { nodePlatform } from "../platform.ts";
-import { parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
+import { runDaemon, exitSoon } from "./daemon.ts";
+import { logFormatOf, parseDuration, parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
+import type { LogFormat } from "../log.ts";
+import { sqliteSupport } from "../sqlite-storage.ts";
 
 export { UsageError };
 
@@ -16,7 +20,12 @@ const USAGE = `usage: gossamer agent [flags]
   --node NAME              node name (GOSSAMER_NODE; default: hostname)
   --bind HOST:PORT         UDP+TCP bind address (GOSSAMER_BIND; default 0.0.0.0:7946)
   --advertise HOST:PORT    address others use (GOSSAMER_ADVERTISE)
-  --join HOST:PORT         join at start; repeatable (GOSSAMER_JOIN, comma-separated)
+  --join HOST:PORT         join at start, once; repeatable (GOSSAMER_JOIN, comma-separated)
+  --retry-join HOST:PORT   join, retrying until one attempt reaches a member; repeatable
+                           (GOSSAMER_RETRY_JOIN, comma-separated)
+  --retry-interval DUR     pause between --retry-join attempts (GOSSAMER_RETRY_INTERVAL; default 30s)
+  --retry-max N            give up after N attempts, leave and exit 1; 0 = retry forever
+                           (GOSSAMER_RETRY_MAX; default 0)
   --encrypt BASE64KEY      16/24/32-byte key (GOSSAMER_ENCRYPT; see gossamer keygen)
   --label L                memberlist label (GOSSAMER_LABEL; not understood by memberlist < 0.3.0)
   --profile lan|wan|local  timing profile (GOSSAMER_PROFILE; default lan)
@@ -38,13 +47,19 @@ const USAGE = `usage: gossamer agent [flags]
                            a certificate it signed (GOSSAMER_TLS_CERT, GOSSAMER_TLS_KEY, GOSSAMER_TLS_CA)
   --peer-state viewer|participant  run ckit's peer states (default with http2: viewer): GET /v1/peers and
                            cluster_* metrics; push/pull then carries ckit's state (GOSSAMER_PEER_STATE)
-  --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL; default info)`;
+  --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL; default info)
+  --log-format auto|json|pretty  auto: human-readable on a terminal, JSON lines otherwise (GOSSAMER_LOG_FORMAT)
+  --config FILE            read flags from a JSON (.json) or TOML file, keys = flag names (GOSSAMER_CONFIG);
+                           flags and env vars override it`;
 
 export interface ParsedAgentFlags {
   node: string;
   bind: string;
   advertise?: string;
   join: string[];
+  retryJoin: string[];
+  retryIntervalMs: number;
+  retryMax: number;
   encrypt?: Uint8Array;
   label: string;
   profile: ProfileName;
@@ -59,6 +74,7 @@ export interface ParsedAgentFlags {
   transport: "udp" | "http2";
   peerState?: "viewer" | "participant";
   tls?: { cert: string; key: string; ca?: string };
+  logFormat: LogFormat;
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -66,6 +82,9 @@ const FLAGS: Record<string, FlagSpec> = {
   bind: { env: ["GOSSAMER_BIND"] },
   advertise: { env: ["GOSSAMER_ADVERTISE"] },
   join: { env: ["GOSSAMER_JOIN"], repeatable: true },
+  "retry-join": { env: ["GOSSAMER_RETRY_JOIN"], repeatable: true },
+  "retry-interval": { env: ["GOSSAMER_RETRY_INTERVAL"] },
+  "retry-max": { env: ["GOSSAMER_RETRY_MAX"] },
   encrypt: { env: ["GOSSAMER_ENCRYPT"] },
   label: { env: ["GOSSAMER_LABEL"] },
   profile: { env: ["GOSSAMER_PROFILE"] },
@@ -83,6 +102,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "tls-cert": { env: ["GOSSAMER_TLS_CERT"] },
   "tls-key": { env: ["GOSSAMER_TLS_KEY"] },
   "tls-ca": { env: ["GOSSAMER_TLS_CA"] },
+  "log-format": { env: ["GOSSAMER_LOG_FORMAT"] },
 };
 
 /** Parses flags over env defaults. Throws UsageError with a one-line reason. */
@@ -93,6 +113,11 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
   if (profile !== "lan" && profile !== "wan" && profile !== "local") throw new UsageError(`--profile must be lan, wan or local`);
   const logLevel = f.value("log-level") ?? "info";
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be debug, info, warn or error`);
+  const logFormat = logFormatOf(f);
+  const retryIntervalMs = parseDuration(f.value("retry-interval") ?? "30s", "retry-interval");
+  if (retryIntervalMs <= 0) throw new UsageError("--retry-interval must be positive");
+  const retryMaxS = f.value("retry-max") ?? "0";
+  if (!/^\d{1,9}$/.test(retryMaxS)) throw new UsageError("--retry-max must be a non-negative integer");
 
   const tags: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const t of f.list("tag")) {
@@ -164,6 +189,9 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     bind: f.value("bind") ?? "0.0.0.0:7946",
     ...(advertise ? { advertise } : {}),
     join: f.list("join"),
+    retryJoin: f.list("retry-join"),
+    retryIntervalMs,
+    retryMax: Number(retryMaxS),
     ...(encrypt ? { encrypt } : {}),
     label,
     profile,
@@ -178,6 +206,7 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     transport,
     ...(peerState ? { peerState } : {}),
     ...(tlsCert && tlsKey ? { tls: { cert: tlsCert, key: tlsKey, ...(tlsCa ? { ca: tlsCa } : {}) } } : {}),
+    logFormat,
   };
 }
 
@@ -186,10 +215,18 @@ export async function run(argv: string[]): Promise<number> {
   try {
     flags = parseAgentFlags(argv);
   } catch (err) {
-    if (err instanceof UsageError) return reportUsage(err, "agent", USAGE);
+    if (err instanceof UsageError) return reportUsage(err, "gossamer agent", USAGE);
     throw err;
   }
-  const platform = nodePlatform({ logLevel: flags.logLevel, bindings: { node: flags.node } });
+  if (flags.dataDir) {
+    // node:sqlite arrived in Node 22.5 (unflagged in 22.13); on an older Node say so instead of crashing.
+    const sqlite = sqliteSupport();
+    if (!sqlite.ok) {
+      console.error(`gossamer agent: --data-dir needs ${sqlite.reason}; run without --data-dir (state in memory) or on a newer Node`);
+      return 1;
+    }
+  }
+  const platform = nodePlatform({ logLevel: flags.logLevel, logFormat: flags.logFormat, bindings: { node: flags.node } });
   const logger = platform.logger;
   let tls: AgentOptions["tls"];
   if (flags.tls) {
@@ -205,6 +242,9 @@ export async function run(argv: string[]): Promise<number> {
     bind: flags.bind,
     ...(flags.advertise ? { advertise: flags.advertise } : {}),
     join: flags.join,
+    ...(flags.retryJoin.length > 0
+      ? { retryJoin: { addresses: flags.retryJoin, intervalMs: flags.retryIntervalMs, maxAttempts: flags.retryMax, onExhausted: () => daemon?.stop("retry-join-exhausted", 1) } }
+      : {}),
     ...(flags.encrypt ? { encryptKey: flags.encrypt } : {}),
     label: flags.label,
     profile: flags.profile,
@@ -221,6 +261,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(flags.peerState ? { peerState: flags.peerState } : {}),
     ...(tls ? { tls } : {}),
   };
+  let daemon: ReturnType<typeof runDaemon> | undefined;
   let agent;
   try {
     agent = await startAgent(platform, opts);
@@ -234,36 +275,16 @@ export async function run(argv: string[]): Promise<number> {
     "agent running",
   );
 
-  return await new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        logger.warn({ signal }, "second signal: exiting now");
-        resolve(1);
-        return;
-      }
-      stopping = true;
-      logger.info({ signal }, "leaving cluster");
-      agent
-        .leave()
-        .catch((err: unknown) => logger.warn({ err: (err as Error).message }, "leave failed"))
-        .then(() => agent.shutdown())
-        .then(
-          () => {
-            logger.info({}, "agent stopped");
-            resolve(0);
-          },
-          (err: unknown) => {
-            logger.error({ err: (err as Error).message }, "shutdown failed");
-            resolve(1);
-          },
-        );
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
-  }).then((code) => {
-    // Leftover timers must not keep a stopped agent alive.
-    setTimeout(() => process.exit(code), 50).unref();
-    return code;
+  const started = agent;
+  daemon = runDaemon({
+    logger,
+    stop: async (reason) => {
+      logger.info({ reason }, "leaving cluster");
+      await started.leave().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "leave failed"));
+      await started.shutdown();
+      logger.info({}, "agent stopped");
+    },
   });
+  if (started.retryJoin?.status === "exhausted") daemon.stop("retry-join-exhausted", 1);
+  return exitSoon(await daemon.done);
 }

@@ -4,7 +4,9 @@
 //                 [--dial HOST]... [--http HOST:PORT|unix:PATH] [--timeout SECS] [--log-level L]
 //   gossamer mesh status|degree [K]|dial HOST|hangup HOST|list [all|peers]|timeout [SECS]|dot [FILE]|
 //                 send TARGETS TEXT...|watch   --http HOST:PORT|unix:PATH
-// Flags win over env vars (GOSSAMER_MESH_*). JSON logs on stdout; SIGINT/SIGTERM close every link.
+// Flags win over env vars (GOSSAMER_MESH_*), both over a --config file. Logs on stdout (JSON lines, or
+// human-readable on a terminal); SIGINT/SIGTERM/SIGHUP and the death of the parent process close every
+// link (daemon.ts).
 import os from "node:os";
 import { writeFileSync } from "node:fs";
 import { isIP } from "node:net";
@@ -13,7 +15,9 @@ import { isLogLevel, type LogLevel } from "../../util/index.ts";
 import { nodePlatform } from "../platform.ts";
 import { startMeshNode } from "../mesh-node.ts";
 import { meshRequest, meshStream } from "../mesh-client.ts";
-import { parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
+import type { LogFormat } from "../log.ts";
+import { exitSoon, runDaemon } from "./daemon.ts";
+import { logFormatOf, parseFlags, reportUsage, UsageError, type FlagSpec } from "./flags.ts";
 
 export { UsageError };
 
@@ -33,6 +37,8 @@ node flags:
   --dial HOST            connect at start (retried until it succeeds); repeatable (GOSSAMER_MESH_DIAL)
   --http HOST:PORT       admin API, or unix:/path (GOSSAMER_MESH_HTTP)
   --log-level L          debug|info|warn|error (GOSSAMER_LOG_LEVEL; default info)
+  --log-format F         auto|json|pretty: auto is human-readable on a terminal, JSON otherwise (GOSSAMER_LOG_FORMAT)
+  --config FILE          node flags from a JSON (.json) or TOML file, keys = flag names (GOSSAMER_CONFIG)
 operations (minimega's mesh commands; --http or GOSSAMER_MESH_HTTP names the node):
   status                 size, degree, peers, context, port
   degree [K]             show or set the degree
@@ -55,6 +61,7 @@ export interface MeshFlags {
   dial: string[];
   http?: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -68,6 +75,7 @@ const FLAGS: Record<string, FlagSpec> = {
   dial: { env: ["GOSSAMER_MESH_DIAL"], repeatable: true },
   http: { env: ["GOSSAMER_MESH_HTTP"] },
   "log-level": { env: ["GOSSAMER_LOG_LEVEL"] },
+  "log-format": { env: ["GOSSAMER_LOG_FORMAT"] },
 };
 
 function seconds(v: string | undefined, flag: string, dflt: number): number {
@@ -103,6 +111,7 @@ export function parseMeshFlags(argv: string[], env: Record<string, string | unde
     dial: f.list("dial").flatMap((d) => d.split(",")).map((d) => d.trim()).filter(Boolean),
     ...(http !== undefined ? { http } : {}),
     logLevel,
+    logFormat: logFormatOf(f),
   };
 }
 
@@ -114,7 +123,7 @@ async function runNode(argv: string[]): Promise<number> {
     if (!(e instanceof UsageError)) throw e;
     return reportUsage(e, "gossamer mesh", USAGE);
   }
-  const platform = nodePlatform({ logLevel: flags.logLevel, bindings: { command: "mesh" } });
+  const platform = nodePlatform({ logLevel: flags.logLevel, logFormat: flags.logFormat, bindings: { command: "mesh" } });
   const logger = platform.logger;
   const running = await startMeshNode(platform, {
     name: flags.name,
@@ -127,17 +136,14 @@ async function runNode(argv: string[]): Promise<number> {
     ...(flags.http ? { http: flags.http } : {}),
   });
   logger.info({ name: flags.name, port: running.transport.port, broadcast: running.transport.broadcast, http: running.admin?.address ?? null }, "mesh listening");
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const stop = (sig: string) => {
-      if (++signals > 1) process.exit(130);
-      logger.info({ signal: sig }, "mesh shutting down");
-      void running.close().then(resolve);
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
+  const daemon = runDaemon({
+    logger,
+    stop: async (reason) => {
+      logger.info({ reason }, "mesh shutting down");
+      await running.close();
+    },
   });
-  return 0;
+  return exitSoon(await daemon.done);
 }
 
 const OPERATIONS = new Set(["status", "degree", "dial", "hangup", "list", "timeout", "dot", "send", "watch"]);

@@ -1,13 +1,16 @@
 // `gossamer relay`: the NetBird-compatible relay on Node. Flags win over env vars (GOSSAMER_*, with
-// upstream's NB_* names accepted as a fallback). JSON logs on stdout; SIGINT/SIGTERM shut down
-// gracefully (close to every peer); a second signal exits at once. With --cluster-listen / --cluster-peers /
+// upstream's NB_* names accepted as a fallback; a --config file below both). Logs on stdout (JSON lines, or
+// human-readable on a terminal); SIGINT/SIGTERM/SIGHUP and the death of the parent process shut down
+// gracefully (close to every peer; daemon.ts); a second signal exits at once. With --cluster-listen / --cluster-peers /
 // --cluster-headless, several relay processes join one cluster fabric (src/node/relay-cluster.ts).
 import { parseHostPort, parseListenAddress } from "../../net/index.ts";
 import { DEFAULT_CLUSTER_PORT, type RelayClusterOptions } from "../../relay/index.ts";
 import { isLogLevel, type LogLevel } from "../../util/index.ts";
 import { nodePlatform } from "../platform.ts";
 import { serveRelay } from "../relay-server.ts";
-import { parseFlags, reportUsage, UsageError, type FlagSpec, type ParsedFlags } from "./flags.ts";
+import type { LogFormat } from "../log.ts";
+import { exitSoon, runDaemon } from "./daemon.ts";
+import { logFormatOf, parseFlags, reportUsage, UsageError, type FlagSpec, type ParsedFlags } from "./flags.ts";
 
 export { UsageError };
 
@@ -19,6 +22,8 @@ const USAGE = `usage: gossamer relay [flags]
   --exposed-address URL     instance URL sent to peers: rel://host:port, rels://host:port or host:port
                             (GOSSAMER_EXPOSED_ADDRESS or NB_EXPOSED_ADDRESS; default rel://<listen address>)
   --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL or NB_LOG_LEVEL; default info)
+  --log-format auto|json|pretty  auto: human-readable on a terminal, JSON lines otherwise (GOSSAMER_LOG_FORMAT)
+  --config FILE             flags from a JSON (.json) or TOML file, keys = flag names (GOSSAMER_CONFIG)
 cluster fabric (several relays behind one load balancer act as one relay; openZro-compatible):
   --cluster-listen HOST:PORT    cluster TCP listener (GOSSAMER_CLUSTER_LISTEN; default 0.0.0.0:7090 when
                                 --cluster-peers or --cluster-headless is given)
@@ -35,6 +40,7 @@ export interface RelayFlags {
   authSecret: string;
   instanceUrl?: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** Present when the cluster fabric is enabled. */
   cluster?: RelayClusterOptions;
 }
@@ -44,6 +50,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "auth-secret": { env: ["GOSSAMER_AUTH_SECRET", "NB_AUTH_SECRET"] },
   "exposed-address": { env: ["GOSSAMER_EXPOSED_ADDRESS", "NB_EXPOSED_ADDRESS"] },
   "log-level": { env: ["GOSSAMER_LOG_LEVEL", "NB_LOG_LEVEL"] },
+  "log-format": { env: ["GOSSAMER_LOG_FORMAT"] },
   "cluster-listen": { env: ["GOSSAMER_CLUSTER_LISTEN"] },
   "cluster-peers": { env: ["GOSSAMER_CLUSTER_PEERS"], repeatable: true },
   "cluster-headless": { env: ["GOSSAMER_CLUSTER_HEADLESS", "OZ_CLUSTER_HEADLESS"] },
@@ -73,7 +80,7 @@ export function parseRelayFlags(argv: string[], env: Record<string, string | und
   if (!isLogLevel(logLevel)) throw new UsageError("--log-level must be debug, info, warn or error");
   const exposed = f.value("exposed-address");
   const cluster = parseClusterFlags(f);
-  return { listen, authSecret, logLevel, ...(exposed !== undefined ? { instanceUrl: instanceUrlOf(exposed) } : {}), ...(cluster ? { cluster } : {}) };
+  return { listen, authSecret, logLevel, logFormat: logFormatOf(f), ...(exposed !== undefined ? { instanceUrl: instanceUrlOf(exposed) } : {}), ...(cluster ? { cluster } : {}) };
 }
 
 function parseClusterFlags(f: ParsedFlags): RelayClusterOptions | undefined {
@@ -115,7 +122,7 @@ export async function run(argv: string[]): Promise<number | void> {
     if (!(e instanceof UsageError)) throw e;
     return reportUsage(e, "gossamer relay", USAGE);
   }
-  const platform = nodePlatform({ logLevel: flags.logLevel, bindings: { component: "relay" } });
+  const platform = nodePlatform({ logLevel: flags.logLevel, logFormat: flags.logFormat, bindings: { component: "relay" } });
   const logger = platform.logger;
   const server = await serveRelay(platform, {
     listen: flags.listen,
@@ -123,15 +130,12 @@ export async function run(argv: string[]): Promise<number | void> {
     ...(flags.instanceUrl ? { instanceUrl: flags.instanceUrl } : {}),
     ...(flags.cluster ? { cluster: flags.cluster } : {}),
   });
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const stop = (sig: string) => {
-      if (++signals > 1) process.exit(130);
-      logger.info({ signal: sig }, "relay shutting down");
-      void server.close().then(resolve);
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
+  const daemon = runDaemon({
+    logger,
+    stop: async (reason) => {
+      logger.info({ reason }, "relay shutting down");
+      await server.close();
+    },
   });
-  return 0;
+  return exitSoon(await daemon.done);
 }
