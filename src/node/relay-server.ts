@@ -107,7 +107,9 @@ export async function serveRelay(platform: Platform, opts: ServeRelayOptions): P
   });
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((req.url ?? "").split("?")[0] !== RELAY_PATH) {
-      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      // The one JSON error shape, also for an upgrade to a path other than /relay.
+      const body = JSON.stringify({ error: { code: "not_found", message: "no such route" } });
+      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
