@@ -6,6 +6,7 @@
 //   POST /v1/messages, GET /v1/state, GET /v1/route, GET /v1/watch
 //                            gossip state store (bearer STORE_TOKEN) -> the GossipStore object
 //   GET  /metrics            Prometheus text: relay shards, directory, store (bearer METRICS_TOKEN if set)
+//   GET  /ui                 live status page (ui-route.ts): store, relay shards and peers (STORE_TOKEN)
 // Anything else is 404, a known path with the wrong method 405; both as JSON { error: { code } }.
 import { Hono } from "hono";
 import type { RelayService } from "../src/relay/index.ts";
@@ -17,6 +18,7 @@ import { metricsRoute } from "./metrics-route.ts";
 import { platformFor } from "./platform.ts";
 import { serveRelay } from "./relay-route.ts";
 import { storeAuth, storeForward } from "./store-route.ts";
+import { uiApp, uiConfigured } from "./ui-route.ts";
 
 export { RelayShard } from "./relay-shard.ts";
 export { PeerDirectory } from "./peer-directory.ts";
@@ -51,8 +53,11 @@ app.get("/v1/state", storeForward);
 app.get("/v1/route", storeForward);
 app.get("/v1/watch", storeForward);
 app.get("/metrics", async (c) => metricsRoute(c, await relayFor(c.env)));
+app.use("/ui", uiConfigured);
+app.use("/ui/*", uiConfigured);
+app.route("/", uiApp);
 
-const known = ["/healthz", "/v1/gossip/decode", "/relay", "/v1/messages", "/v1/state", "/v1/route", "/v1/watch", "/metrics"];
+const known = ["/healthz", "/v1/gossip/decode", "/relay", "/v1/messages", "/v1/state", "/v1/route", "/v1/watch", "/metrics", "/ui", "/ui/fragment", "/ui/data", "/ui/watch", "/ui/login", "/ui/logout"];
 app.notFound((c) => {
   const path = new URL(c.req.url).pathname;
   if (known.includes(path)) return c.json({ error: { code: "method_not_allowed", message: `${c.req.method} not allowed on ${path}` } }, 405);

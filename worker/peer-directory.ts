@@ -18,7 +18,7 @@ import { RELAY_METRICS as M } from "../src/relay/index.ts";
 import type { Counter, MetricFamily, MetricsRegistry } from "../src/util/index.ts";
 import type { Env } from "./env.ts";
 import { workerPlatform } from "./platform.ts";
-import type { Location, PeerDirectoryRpc } from "./rpc.ts";
+import type { Location, PeerDirectoryRpc, PeerListing } from "./rpc.ts";
 
 export type { Location };
 
@@ -96,6 +96,17 @@ export class PeerDirectory extends DurableObject<Env> implements PeerDirectoryRp
     this.sql.exec(`DELETE FROM interest WHERE shard = ?`, shard);
     for (const { peer } of gone) this.fanOut(peer, shard, "offline");
     return gone.length;
+  }
+
+  /** Connected peers for the status page: the oldest `limit` rows and the number of peers per shard. */
+  listPeers(limit: number): PeerListing {
+    const peers = this.sql
+      .exec<{ peer: string; shard: string; since: number }>(`SELECT peer, shard, since FROM peers ORDER BY since, peer LIMIT ?`, Math.max(0, Math.min(limit, 1000)))
+      .toArray()
+      .map((r) => ({ peer: r.peer, shard: r.shard, since: r.since }));
+    const byShard: Record<string, number> = {};
+    for (const r of this.sql.exec<{ shard: string; n: number }>(`SELECT shard, count(*) AS n FROM peers GROUP BY shard`)) byShard[r.shard] = r.n;
+    return { peers, byShard };
   }
 
   metricsSnapshot(): MetricFamily[] {

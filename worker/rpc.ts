@@ -30,7 +30,14 @@ export interface PeerDirectoryRpc extends Rpc.DurableObjectBranded {
   subscribe(shard: string, peers: string[]): Location[];
   unsubscribe(shard: string, peers: string[]): void;
   forgetShard(shard: string): number;
+  /** Connected peers for the status page (oldest first, at most `limit`) and the count per shard. */
+  listPeers(limit: number): PeerListing;
   metricsSnapshot(): MetricFamily[];
+}
+
+export interface PeerListing {
+  peers: { peer: string; shard: string; since: number }[];
+  byShard: Record<string, number>;
 }
 
 /** The gossip state store (worker/store-object.ts); its fetch() serves the store API. */

@@ -3,6 +3,7 @@
 //   GET /v1/members   members with Serf tags and versions      GET /healthz   liveness + counts
 //   GET /v1/peers     ckit's peer JSON (with ckit's node layer; 404 not_enabled otherwise)
 //   GET /metrics      Prometheus text (memberlist collectors + the platform registry: state, gossip, edge)
+//   GET /ui           the live status page (agent-ui.ts, src/ui/): behind --http-token when it is set
 //   POST /v1/messages, GET /v1/state, /v1/route, /v1/watch (WebSocket via the ws package)
 // Store routes: with --http-token every one needs the bearer token; without it they are read-only and
 // writes answer 401 saying so (src/api/auth-policy.ts). Errors use {"error":{"code","message"}}.
@@ -16,10 +17,12 @@ import { decodeSerfTags, type MemberInfo } from "../memberlist/index.ts";
 import { formatHostPort, parseHostPort } from "../net/index.ts";
 import type { StateStore } from "../state/index.ts";
 import type { Logger, MetricsRegistry } from "../util/index.ts";
+import { uiRoutes, type UiCkitPeer, type UiMember } from "../ui/index.ts";
+import { agentUiHost } from "./agent-ui.ts";
 
 /** A member as /v1/members shows it: meta as base64 plus the Serf tags it decodes to
  * (docs/protocols/serf.md §1), versions as the memberlist protocol range/current and the delegate range/current. */
-export function memberJson(m: MemberInfo): Record<string, unknown> {
+export function memberJson(m: MemberInfo): UiMember & { meta: string } {
   const meta = m.meta ?? new Uint8Array(0);
   return {
     name: m.name,
@@ -48,6 +51,12 @@ export interface AgentHttpSource {
   health?(): Record<string, unknown>;
   /** GET /v1/peers: ckit's peer JSON array, when ckit's node layer runs (docs/protocols/ckit.md §8). */
   peers?(): string;
+}
+
+/** ckit's peer JSON (docs/protocols/ckit.md §4.2: name, addr, isSelf, state) as the status page's rows. */
+export function ckitPeersOf(json: string): UiCkitPeer[] {
+  const peers = JSON.parse(json) as { name: string; addr: string; isSelf: boolean; state: string }[];
+  return peers.map((p) => ({ name: p.name, addr: p.addr, self: p.isSelf, state: p.state }));
 }
 
 export interface AgentHttpServer {
@@ -113,7 +122,23 @@ export async function serveAgentHttp(listen: string, src: AgentHttpSource, logge
   const auth = storeAuthPolicy({ token: src.token, tokenSetting: "--http-token (GOSSAMER_HTTP_TOKEN)" });
   for (const p of ["/v1/messages", "/v1/state", "/v1/route", "/v1/watch"]) app.use(p, auth);
   app.route("/", storeApi(host));
-  const known = ["/v1/members", "/v1/peers", "/healthz", "/metrics", "/v1/messages", "/v1/state", "/v1/route", "/v1/watch"];
+  app.route(
+    "/",
+    uiRoutes(
+      agentUiHost({
+        members: () => src.members(),
+        localMember: () => src.localMember(),
+        memberJson,
+        ...(src.healthScore ? { healthScore: () => src.healthScore!() } : {}),
+        store: src.store,
+        token: src.token,
+        ...(src.health ? { health: () => src.health!() } : {}),
+        ...(src.peers ? { ckitPeers: () => ckitPeersOf(src.peers!()) } : {}),
+        watch: (c) => host.acceptWatch(c, null, "changes"),
+      }),
+    ),
+  );
+  const known = ["/v1/members", "/v1/peers", "/healthz", "/metrics", "/v1/messages", "/v1/state", "/v1/route", "/v1/watch", "/ui", "/ui/fragment", "/ui/data", "/ui/watch", "/ui/login", "/ui/logout"];
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
     if (known.includes(path)) return c.json({ error: { code: "method_not_allowed", message: `${c.req.method} not allowed on ${path}` } }, 405);

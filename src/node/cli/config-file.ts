@@ -8,7 +8,9 @@
 import { readFileSync } from "node:fs";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { GossamerError } from "../../util/index.ts";
-import type { FlagSpec } from "./flags.ts";
+
+/** What the file parser needs to know of each flag (flags.ts's FlagSpec has this shape). */
+export type ConfigSpecs = Readonly<Record<string, { readonly repeatable?: boolean }>>;
 
 /** Flag name -> its values from the file (one element for a plain flag). */
 export type ConfigValues = Map<string, string[]>;
@@ -28,7 +30,7 @@ function scalar(v: unknown): string | undefined {
 }
 
 /** Parses `text` (TOML, or JSON when `json`) against the command's flags. */
-export function parseConfigText(text: string, json: boolean, specs: Readonly<Record<string, FlagSpec>>, file = "config"): ConfigValues {
+export function parseConfigText(text: string, json: boolean, specs: ConfigSpecs, file = "config"): ConfigValues {
   let doc: unknown;
   try {
     doc = json ? JSON.parse(text) : parseToml(text);
@@ -76,7 +78,7 @@ export function parseConfigText(text: string, json: boolean, specs: Readonly<Rec
 }
 
 /** Reads and parses a config file (JSON when the name ends in .json, TOML otherwise). */
-export function readConfigFile(file: string, specs: Readonly<Record<string, FlagSpec>>, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): ConfigValues {
+export function readConfigFile(file: string, specs: ConfigSpecs, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): ConfigValues {
   let text: string;
   try {
     text = readFile(file);

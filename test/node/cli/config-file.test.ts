@@ -54,7 +54,7 @@ dc = "eu"
   it("names an unknown key, a bad value and a syntax error with its line", () => {
     const bad = (text: string, json = false) => {
       try {
-        parseConfigText(text, json, { node: { env: [] }, join: { env: [], repeatable: true } }, "x.toml");
+        parseConfigText(text, json, { node: {}, join: { repeatable: true } }, "x.toml");
       } catch (e) {
         expect(e).toBeInstanceOf(ConfigFileError);
         expect((e as ConfigFileError).code).toBe("cli.config");
