@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/worker/**", "test/interop/**", "test/mesh/netns/**"],
+          exclude: ["test/worker/**", "test/interop/**", "test/mesh/netns/**", "test/ui/**"],
           environment: "node",
         },
       },
@@ -26,6 +26,16 @@ export default defineConfig({
           include: ["test/mesh/netns/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The status page in Debian's headless Chromium (`npm run test:ui`; needs /usr/bin/chromium, CI installs it).
+        test: {
+          name: "ui",
+          include: ["test/ui/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

@@ -1,13 +1,14 @@
 // Admin HTTP API of `gossamer mesh` (docs/protocols/meshage.md §8): minimega's `mesh` operations as JSON
 // endpoints, a Server-Sent Events stream of received messages, Prometheus /metrics and /healthz. Listens
 // on HOST:PORT or unix:/path (a Unix socket also reaches a node inside a network namespace). Errors are
-// {"error":{"code","message"}}.
+// {"error":{"code","message"}}. GET /ui is the node's status page with the mesh graph (mesh-ui.ts).
 import { chmodSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expandTargets, MeshError, stringBody, gob, type Delivery, type MeshNode, type SendResult } from "../mesh/index.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type Logger, type MetricsRegistry } from "../util/index.ts";
 import { parseHostPort } from "../net/index.ts";
+import { meshUiListener } from "./mesh-ui.ts";
 
 const MAX_BODY = 1 << 20;
 /** An SSE subscriber further behind than this is disconnected (it can resume with Last-Event-ID). */
@@ -118,9 +119,11 @@ export async function serveMeshAdmin(listen: string, node: MeshNode, metrics: Me
     });
   };
 
+  const ui = meshUiListener(node);
   const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://mesh");
     const p = url.pathname;
+    if (p === "/ui" || p.startsWith("/ui/")) return ui(req, res);
     const m = req.method ?? "GET";
     const get = m === "GET" || m === "HEAD";
     if (p === "/healthz" && get) return send(res, 200, { status: "ok", node: node.name, peers: node.clients().length });

@@ -9,6 +9,7 @@ import type { UiCkitPeer, UiData, UiLookup, UiMember, UiMesh, UiRelay } from "./
 
 export const MAX_ROWS = 200;
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const when = (unixSeconds: number) => (unixSeconds > 0 ? new Date(unixSeconds * 1000).toISOString().replace(/\.000Z$/, "Z").replace("T", " ") : "—");
 const vers = (v: { min: number; max: number; cur: number }) => `${v.min}/${v.max}/${v.cur}`;
 const hostPort = (a: string, p: number) => (a.includes(":") ? `[${a}]:${p}` : `${a}:${p}`);
@@ -50,7 +51,7 @@ export function membersPanel(m: { self: string; list: UiMember[] }): Html {
 }
 
 export function ckitPanel(peers: UiCkitPeer[]): Html {
-  return h`<section class="panel" id="ckit"><h2>ckit peers <small>${peers.length}</small></h2>${table(
+  return h`<section class="panel" id="ckit"><h2>ckit peers <small>${plural(peers.length, "peer")}</small></h2>${table(
     "ckit",
     ["Name", "Address", "State"],
     [...peers].sort((a, b) => a.name.localeCompare(b.name)).map((p) => [p.self ? h`<strong>${p.name}</strong> <small>(self)</small>` : p.name, p.addr, badge(p.state)]),
@@ -110,14 +111,14 @@ ${lookupBox(lookup, action)}
 
 export function relayPanel(r: UiRelay): Html {
   const more = r.total > r.peers.length ? h`<p class="more">${r.total - r.peers.length} more peers not listed</p>` : "";
-  return h`<section class="panel" id="relay"><h2>Relay <small>${r.total} peers on ${r.shards.length} shards</small></h2>
+  return h`<section class="panel" id="relay"><h2>Relay <small>${plural(r.total, "peer")} on ${plural(r.shards.length, "shard")}</small></h2>
 ${table("shards", ["Shard", "Peers"], r.shards.map((s) => [s.name, s.peers]), "no shards")}
 <h3>Peers</h3>${table("relay-peers", ["Peer ID", "Shard", "Connected since"], r.peers.map((p) => [h`<code>${p.peer}</code>`, p.shard, new Date(p.since).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z")]), "no peers connected")}${more}</section>`;
 }
 
 export function meshPanel(m: UiMesh): Html {
   const names = Object.keys(m.adjacency).sort();
-  return h`<section class="panel" id="mesh"><h2>Mesh <small>${names.length} nodes</small></h2>
+  return h`<section class="panel" id="mesh"><h2>Mesh <small>${plural(names.length, "node")}</small></h2>
 <div class="graph-wrap">${meshSvg(m.self, m.adjacency)}</div>
 ${table("mesh-links", ["Node", "Neighbours"], names.map((n) => [n === m.self ? h`<strong>${n}</strong>` : n, [...(m.adjacency[n] ?? [])].sort().join(", ")]), "no nodes")}</section>`;
 }
