@@ -21,18 +21,20 @@ export function meshSvg(self: string, adjacency: Readonly<Record<string, readonl
     const a = (2 * Math.PI * i) / n - Math.PI / 2;
     pos.set(name, { x: c + r * Math.cos(a), y: c + r * Math.sin(a), a });
   });
-  const edges: Html[] = [];
-  const seen = new Set<string>();
+  const links = new Map<string, [string, string]>();
   for (const [from, tos] of Object.entries(adjacency)) {
     for (const to of tos) {
-      const key = from < to ? `${from}\u0000${to}` : `${to}\u0000${from}`;
-      const p = pos.get(from);
-      const q = pos.get(to);
-      if (seen.has(key) || !p || !q) continue;
-      seen.add(key);
-      edges.push(h`<line class="edge" x1="${p.x.toFixed(1)}" y1="${p.y.toFixed(1)}" x2="${q.x.toFixed(1)}" y2="${q.y.toFixed(1)}"><title>${from} — ${to}</title></line>`);
+      if (from === to || !pos.has(from) || !pos.has(to)) continue;
+      const pair: [string, string] = from < to ? [from, to] : [to, from];
+      links.set(`${pair[0]}\u0000${pair[1]}`, pair);
     }
   }
+  const edges = [...links.keys()].sort().map((k) => {
+    const [from, to] = links.get(k)!;
+    const p = pos.get(from)!;
+    const q = pos.get(to)!;
+    return h`<line class="edge" x1="${p.x.toFixed(1)}" y1="${p.y.toFixed(1)}" x2="${q.x.toFixed(1)}" y2="${q.y.toFixed(1)}"><title>${from} — ${to}</title></line>`;
+  });
   const nodes = shown.map((name) => {
     const p = pos.get(name)!;
     const lx = p.x + 16 * Math.cos(p.a);
@@ -41,5 +43,5 @@ export function meshSvg(self: string, adjacency: Readonly<Record<string, readonl
     return h`<g class="${name === self ? "node self" : "node"}"><circle cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="9"><title>${name}</title></circle><text x="${lx.toFixed(1)}" y="${ly.toFixed(1)}" text-anchor="${anchor}">${name}</text></g>`;
   });
   const more = all.length > n ? h`<text class="more" x="10" y="${size - 10}">${all.length - n} more nodes not drawn</text>` : "";
-  return h`<svg class="graph" role="img" aria-label="mesh graph: ${n} nodes, ${seen.size} links" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}" xmlns="http://www.w3.org/2000/svg">${edges}${nodes}${more}</svg>`;
+  return h`<svg class="graph" role="img" aria-label="mesh graph: ${n} nodes, ${links.size} links" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}" xmlns="http://www.w3.org/2000/svg">${edges}${nodes}${more}</svg>`;
 }
