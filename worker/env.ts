@@ -1,5 +1,5 @@
 // Bindings of the gossamer worker (wrangler.toml is the source of truth; keep the two in step).
-// Secrets (STORE_TOKEN, RELAY_AUTH_SECRET, and the optional METRICS_TOKEN) come from [vars] in development
+// Secrets (STORE_TOKEN, RELAY_AUTH_SECRET, and the optional METRICS_TOKEN) come from .dev.vars in development
 // and from `wrangler secret put` in production; all arrive as plain strings on env. Their parsed form,
 // with the defaults, is worker/config.ts (the one place that reads them). The Durable Object namespaces
 // are typed by their RPC interfaces (rpc.ts), so this module depends on no object.

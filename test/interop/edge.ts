@@ -1,7 +1,7 @@
 // The real edge for interop tests: the worker bundled exactly as `wrangler deploy` would
 // (`wrangler deploy --dry-run --outdir`, once per run) and served by `wrangler dev --no-bundle --local`
 // (workerd) on a free loopback port, Durable Objects on SQLite persisted to a directory (given, so a
-// restarted edge keeps its state, or a temporary one). Bindings are wrangler.toml's development [vars].
+// restarted edge keeps its state, or a temporary one). Bindings are wrangler.toml's development [vars] and .dev.vars.
 // Each edge is its own process group; dispose() ends wrangler and workerd.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,7 +31,7 @@ export function bundleWorker(): string {
   return path.join(bundleDir, "index.js");
 }
 
-export const EDGE_TOKEN = "dev-store-token"; // wrangler.toml [vars] STORE_TOKEN
+export const EDGE_TOKEN = "dev-store-token"; // .dev.vars STORE_TOKEN
 
 export interface Edge {
   url: string;
