@@ -52,6 +52,8 @@ export interface AgentOptions {
   retryJoin?: Pick<RetryJoinOptions, "addresses" | "intervalMs" | "maxAttempts" | "onExhausted">;
   /** Raw AES key (16/24/32 bytes); enables encryption. */
   encryptKey?: Uint8Array;
+  /** More keys accepted when decrypting (key rotation; encryptKey stays the one that encrypts). */
+  extraKeys?: Uint8Array[];
   label?: string;
   profile?: ProfileName;
   tags?: Record<string, string>;
@@ -163,7 +165,7 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
     delegateProtocolMax: dmax,
     delegateProtocolVersion: dcur,
     label: o.label ?? "",
-    ...(o.encryptKey ? { keyring: new Keyring(o.encryptKey) } : {}),
+    ...(o.encryptKey ? { keyring: new Keyring(o.encryptKey, o.extraKeys ?? []) } : {}),
     limits: control.memberlistLimits,
     ...(http2 ? HTTP2_MEMBERLIST : {}),
     ...(o.overrides ?? {}),

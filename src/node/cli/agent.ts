@@ -27,6 +27,8 @@ const USAGE = `usage: gossamer agent [flags]
   --retry-max N            give up after N attempts, leave and exit 1; 0 = retry forever
                            (GOSSAMER_RETRY_MAX; default 0)
   --encrypt BASE64KEY      16/24/32-byte key (GOSSAMER_ENCRYPT; see gossamer keygen)
+  --extra-key BASE64KEY    also accepted when decrypting, for key rotation; repeatable (GOSSAMER_EXTRA_KEYS,
+                           comma-separated); --encrypt stays the key that encrypts
   --label L                memberlist label (GOSSAMER_LABEL; not understood by memberlist < 0.3.0)
   --profile lan|wan|local  timing profile (GOSSAMER_PROFILE; default lan)
   --tag K=V                node tag, Serf format; repeatable (GOSSAMER_TAGS, comma-separated)
@@ -61,6 +63,7 @@ export interface ParsedAgentFlags {
   retryIntervalMs: number;
   retryMax: number;
   encrypt?: Uint8Array;
+  extraKeys: Uint8Array[];
   label: string;
   profile: ProfileName;
   tags: Record<string, string>;
@@ -86,6 +89,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "retry-interval": { env: ["GOSSAMER_RETRY_INTERVAL"] },
   "retry-max": { env: ["GOSSAMER_RETRY_MAX"] },
   encrypt: { env: ["GOSSAMER_ENCRYPT"] },
+  "extra-key": { env: ["GOSSAMER_EXTRA_KEYS"], repeatable: true },
   label: { env: ["GOSSAMER_LABEL"] },
   profile: { env: ["GOSSAMER_PROFILE"] },
   tag: { env: ["GOSSAMER_TAGS"], repeatable: true },
@@ -137,6 +141,17 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
       throw err;
     }
   }
+
+  const extraKeys: Uint8Array[] = [];
+  for (const k of f.list("extra-key")) {
+    try {
+      extraKeys.push(Keyring.fromBase64(k).primaryKey());
+    } catch (err) {
+      if (err instanceof MemberlistError) throw new UsageError(`--extra-key: ${err.message}`);
+      throw err;
+    }
+  }
+  if (extraKeys.length > 0 && !encrypt) throw new UsageError("--extra-key needs --encrypt (the key that encrypts)");
 
   const serfFlag = f.value("serf");
   let serf = false;
@@ -193,6 +208,7 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     retryIntervalMs,
     retryMax: Number(retryMaxS),
     ...(encrypt ? { encrypt } : {}),
+    extraKeys,
     label,
     profile,
     tags,
@@ -245,7 +261,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(flags.retryJoin.length > 0
       ? { retryJoin: { addresses: flags.retryJoin, intervalMs: flags.retryIntervalMs, maxAttempts: flags.retryMax, onExhausted: () => daemon?.stop("retry-join-exhausted", 1) } }
       : {}),
-    ...(flags.encrypt ? { encryptKey: flags.encrypt } : {}),
+    ...(flags.encrypt ? { encryptKey: flags.encrypt, extraKeys: flags.extraKeys } : {}),
     label: flags.label,
     profile: flags.profile,
     tags: flags.tags,
