@@ -73,6 +73,15 @@ dc = "eu"
     expect(() => parseAgentFlags(["--config"], {})).toThrow(UsageError);
   });
 
+  it("the example config files in examples/ parse", () => {
+    const root = path.resolve(import.meta.dirname, "../../..");
+    const agent = parseAgentFlags(["--config", path.join(root, "examples/agent.toml")], {});
+    expect(agent).toMatchObject({ node: "web-1", bind: "0.0.0.0:7946", retryJoin: ["10.0.0.11:7946", "10.0.0.12:7946"], retryIntervalMs: 15_000, retryMax: 0, http: "127.0.0.1:8080", dataDir: "/var/lib/gossamer", logFormat: "json" });
+    expect({ ...agent.tags }).toEqual({ role: "web", dc: "eu-1" });
+    const relay = parseRelayFlags(["--config", path.join(root, "examples/relay.toml")], { GOSSAMER_AUTH_SECRET: "s" });
+    expect(relay).toMatchObject({ listen: "0.0.0.0:8080", instanceUrl: "rels://relay.example.com:443", logFormat: "json", authSecret: "s" });
+  });
+
   it("parses durations as Serf writes them", () => {
     expect(parseDuration("30s", "x")).toBe(30_000);
     expect(parseDuration("500ms", "x")).toBe(500);
