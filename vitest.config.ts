@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/worker/**", "test/interop/**", "test/mesh/netns/**", "test/ui/**"],
+          exclude: ["test/worker/**", "test/interop/**", "test/mesh/netns/**", "test/ui/**", "test/package/**"],
           environment: "node",
         },
       },
@@ -36,6 +36,16 @@ export default defineConfig({
           include: ["test/ui/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The packed tarball installed with the system Node (`npm run test:package`).
+        test: {
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 400_000,
           fileParallelism: false,
         },
       },

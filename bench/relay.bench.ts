@@ -1,6 +1,6 @@
 // Node relay on loopback against a bare `ws` forwarder measured in the same run, with the same clients
 // (bench/load.ts). The relay under test is the real command, a spawned `gossamer relay` (bin/gossamer.js:
-// the compiled CLI when `npm run build:cli` is fresh, as `npm run bench` makes it); the bare forwarder is
+// the compiled CLI in dist/ when `npm run build:dist` is fresh, as `npm run bench` makes it); the bare forwarder is
 // this file with `--serve bare`. Each server is its own process and the load generator runs here, so
 // they do not share a core's event loop; server CPU and memory are read from /proc. Figures:
 //   - throughput (WINDOW messages in flight per pair) and server CPU per message, latency under that
@@ -192,7 +192,7 @@ export async function run(r: Reporter): Promise<void> {
       { name: "idle after start-up", unit: "MB", value: idleRelay / MB, baseline: `goal ${GOAL_IDLE_MB} MB`, baselineValue: GOAL_IDLE_MB, ratio: GOAL_IDLE_MB / (idleRelay / MB) },
       { name: "idle after start-up vs NetBird", unit: "MB", value: idleRelay / MB, baseline: "NetBird Go relay (issue 7)", baselineValue: NETBIRD_IDLE_MB, ratio: NETBIRD_IDLE_MB / (idleRelay / MB) },
       { name: "idle after start-up vs Node floor", unit: "MB", value: idleRelay / MB, baseline: "idle node:http server", baselineValue: idleHttp / MB, ratio: idleHttp / idleRelay },
-      { name: "idle, run from the TS sources", unit: "MB", value: idleSource / MB, baseline: "compiled (build/cli)", baselineValue: idleRelay / MB, ratio: idleRelay / idleSource },
+      { name: "idle, run from the TS sources", unit: "MB", value: idleSource / MB, baseline: "compiled (dist/bundle/cli)", baselineValue: idleRelay / MB, ratio: idleRelay / idleSource },
       { name: "after the load above, 1 s later", unit: "MB", value: loadedRelay / MB, baseline: `goal ${GOAL_IDLE_MB} MB (idle)`, baselineValue: GOAL_IDLE_MB, ratio: GOAL_IDLE_MB / (loadedRelay / MB) },
       { name: "peak during the load", unit: "MB", value: peakRelay / MB },
       { name: "idle node:http server (floor)", unit: "MB", value: idleHttp / MB },

@@ -8,7 +8,7 @@
 import { createRequire } from "node:module";
 // node:http through require, not import: an ES import of node:http builds its module namespace, which
 // reads the lazy http.WebSocket/MessageEvent getters and so loads undici (a few MB an idle relay does
-// not need). In the compiled CLI (build/cli) this keeps it out; see bench/relay.bench.ts for the RSS.
+// not need). In the compiled CLI (dist/bundle/cli) this keeps it out; see bench/relay.bench.ts for the RSS.
 const { createServer } = createRequire(import.meta.url)("node:http") as typeof import("node:http");
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
