@@ -12,7 +12,8 @@ import WebSocket from "ws";
 import type { Browser, Page } from "playwright-core";
 import { startMeshNode } from "../../src/node/index.ts";
 import { RelayClient, issueToken, peerIdFromPublicKey, type WebSocketLike } from "../../src/relay/index.ts";
-import { gossamer, killAll, repoRoot, type GossamerProc } from "../helpers/gossamer-proc.ts";
+import { spawnSync } from "node:child_process";
+import { gossamer, killAll, repoBin, repoRoot, type GossamerProc } from "../helpers/gossamer-proc.ts";
 import { launchChromium } from "../helpers/browser.ts";
 import { testPlatform } from "../helpers/platform.ts";
 import { startEdge, type Edge } from "../interop/edge.ts";
@@ -156,6 +157,14 @@ describe("status page on the worker (wrangler dev)", () => {
     await page.screenshot({ path: path.join(shots, "edge.png"), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
+
+    // The command line reads the worker's store too, through its URL and STORE_TOKEN.
+    const cli = (...args: string[]) => spawnSync(process.execPath, [repoBin, ...args, "--http-addr", edge.url, "--token", edge.token], { encoding: "utf8" });
+    const state = cli("state");
+    expect(state.status).toBe(0);
+    expect(state.stdout).toMatch(/^Subnet routes \(2\)$/m);
+    const hit = cli("route", "fd15:d710:2:7::9");
+    expect(hit.stdout).toBe("fd15:d710:2:7::9: subnet fd15:d710:2:7::/64 -> machine m3 via ion 10.0.0.8:7946\n");
   }, 180_000);
 });
 
