@@ -64,8 +64,9 @@ export function parseClientFlags(argv: readonly string[], extra: Record<string, 
     const name = norm.replace(/^--?/, "").split("=")[0]!;
     if (!norm.includes("=") && Object.hasOwn(specs, name) && !specs[name]!.boolean && i + 1 < argv.length) rest.push(argv[++i]!);
   }
-  const f = parseFlags(rest, specs, env);
-  if (f.configFile !== undefined) throw new UsageError("--config is for the daemons (agent, relay, mesh)");
+  if (rest.some((a) => /^--?config(=|$)/.test(a))) throw new UsageError("--config is for the daemons (agent, relay, mesh)");
+  // GOSSAMER_CONFIG names a daemon's file: the clients ignore it (it may well be set in the same shell).
+  const f = parseFlags(rest, specs, { ...env, GOSSAMER_CONFIG: undefined });
   const format = f.value("format") ?? "text";
   if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json${didYouMean(format, ["text", "json"])}`);
   return { base: baseUrl(f.value("http-addr") ?? DEFAULT_HTTP_ADDR), token: f.value("token"), format, flags: f, args };

@@ -8,6 +8,7 @@ import { parseAgentFlags } from "../../../src/node/cli/agent.ts";
 import { parseConfigText, ConfigFileError } from "../../../src/node/cli/config-file.ts";
 import { parseDuration, parseFlags, UsageError } from "../../../src/node/cli/flags.ts";
 import { parseRelayFlags } from "../../../src/node/cli/relay.ts";
+import { parseClientFlags } from "../../../src/node/cli/client.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "gossamer-config-"));
 const file = (name: string, text: string) => {
@@ -80,6 +81,12 @@ dc = "eu"
     expect({ ...agent.tags }).toEqual({ role: "web", dc: "eu-1" });
     const relay = parseRelayFlags(["--config", path.join(root, "examples/relay.toml")], { GOSSAMER_AUTH_SECRET: "s" });
     expect(relay).toMatchObject({ listen: "0.0.0.0:8080", instanceUrl: "rels://relay.example.com:443", logFormat: "json", authSecret: "s" });
+  });
+
+  it("the client commands ignore GOSSAMER_CONFIG and refuse --config", () => {
+    const p = file("daemon.toml", `node = "x"\n`);
+    expect(parseClientFlags(["--format", "json"], {}, { GOSSAMER_CONFIG: p }).format).toBe("json");
+    expect(() => parseClientFlags(["--config", p], {}, {})).toThrow("--config is for the daemons");
   });
 
   it("parses durations as Serf writes them", () => {
