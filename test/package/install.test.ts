@@ -111,11 +111,11 @@ describe("the packed package on the system Node", () => {
       const r = members();
       const m = r.status === 0 ? (JSON.parse(r.stdout) as { members: { name: string; state: string }[] }).members : [];
       return m.length === 2 && m.every((x) => x.state === "alive");
-    }, { timeout: 20_000, interval: 200 });
+    }, { timeout: 30_000, interval: 200 });
     b.proc.kill("SIGTERM");
     expect(await b.exited).toBe(0);
     expect(b.lines.some((l) => l["msg"] === "left cluster")).toBe(true);
-    await waitUntil("a sees b left", () => /^pkg-b\s+\S+\s+left/m.test(run("members", "--http-addr", addr).stdout), { timeout: 15_000, interval: 200 });
+    await waitUntil("a sees b left", () => /^pkg-b\s+\S+\s+left/m.test(run("members", "--http-addr", addr).stdout), { timeout: 30_000, interval: 200 });
     a.proc.kill("SIGTERM");
     expect(await a.exited).toBe(0);
   }, 90_000);

@@ -76,7 +76,7 @@ describe("status page on an agent cluster", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await login(page, http, "ui-token");
-    await expect.poll(() => page.locator("#live-status").textContent(), { timeout: 10_000 }).toBe("live");
+    await expect.poll(() => page.locator("#live-status").textContent(), { timeout: 30_000 }).toBe("live");
 
     const members = await cells(page, "members");
     expect(members).toHaveLength(2);
@@ -94,25 +94,25 @@ describe("status page on an agent cluster", () => {
     await page.waitForSelector("#lookup-result");
     expect(await page.locator("#lookup-result").textContent()).toBe("fd15:d710:2:5::1: subnet fd15:d710:2:5::/64 → machine m1 via ion 10.0.0.7:7946");
     expect(page.url()).toMatch(/\/ui\?ip=fd15/);
-    await expect.poll(() => page.locator("#live-status").textContent(), { timeout: 10_000 }).toBe("live");
+    await expect.poll(() => page.locator("#live-status").textContent(), { timeout: 30_000 }).toBe("live");
 
     // Live: a new route arrives through the watch stream; the page shows it without a reload.
     const before = Number(await page.locator("body").getAttribute("data-refreshes"));
     await post(http, "ui-token", route("fd15:d710:2:6::/64", "m2"));
-    await expect.poll(async () => (await cells(page, "routes")).length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(async () => (await cells(page, "routes")).length, { timeout: 30_000 }).toBe(2);
     expect(Number(await page.locator("body").getAttribute("data-refreshes"))).toBeGreaterThan(before);
     expect(await page.locator("#ip").inputValue()).toBe("fd15:d710:2:5::1"); // the box keeps what was typed
 
     // Live: a third member joins; the poll brings it in.
     const c = gossamer(["agent", "--node", "ui-c", "--bind", "127.0.0.1:0", "--join", `127.0.0.1:${runA["port"]}`]);
     await c.line("joined cluster");
-    await expect.poll(async () => (await cells(page, "members")).some((r) => /^ui-c\s.*alive/.test(r)), { timeout: 15_000 }).toBe(true);
+    await expect.poll(async () => (await cells(page, "members")).some((r) => /^ui-c\s.*alive/.test(r)), { timeout: 30_000 }).toBe(true);
     await page.screenshot({ path: path.join(shots, "agent.png"), fullPage: true });
 
     // Left members show as left.
     c.proc.kill("SIGTERM");
     expect(await c.exited).toBe(0);
-    await expect.poll(async () => (await cells(page, "members")).some((r) => /^ui-c\s.*\sleft\s/.test(r)), { timeout: 15_000 }).toBe(true);
+    await expect.poll(async () => (await cells(page, "members")).some((r) => /^ui-c\s.*\sleft\s/.test(r)), { timeout: 30_000 }).toBe(true);
 
     // Log out: the page asks for the token again.
     await page.click("header button");
@@ -123,7 +123,7 @@ describe("status page on an agent cluster", () => {
     a.proc.kill("SIGTERM");
     expect(await b.exited).toBe(0);
     expect(await a.exited).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe("status page on the worker (wrangler dev)", () => {
@@ -142,7 +142,7 @@ describe("status page on the worker (wrangler dev)", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await login(page, edge.url, edge.token);
-    await expect.poll(() => page.locator("#live-status").textContent(), { timeout: 10_000 }).toBe("live");
+    await expect.poll(() => page.locator("#live-status").textContent(), { timeout: 30_000 }).toBe("live");
     expect(await page.title()).toBe("gossamer · edge");
     expect(await cells(page, "routes")).toEqual([expect.stringMatching(/^fd15:d710:2:5::\/64\s+m1\s+10\.0\.0\.7:7946/)]);
     expect(await cells(page, "shards")).toEqual([expect.stringMatching(/^shard-0\s+1$/)]);
@@ -151,9 +151,9 @@ describe("status page on the worker (wrangler dev)", () => {
 
     await page.goto(`${edge.url}/ui?ip=10.96.0.10`);
     expect(await page.locator("#lookup-result").textContent()).toBe("10.96.0.10: NAT 10.96.0.10/32 → 10.96.0.10 (key nat-1, from 10.200.0.10)");
-    await expect.poll(() => page.locator("#live-status").textContent(), { timeout: 10_000 }).toBe("live");
+    await expect.poll(() => page.locator("#live-status").textContent(), { timeout: 30_000 }).toBe("live");
     await post(edge.url, edge.token, route("fd15:d710:2:7::/64", "m3"));
-    await expect.poll(async () => (await cells(page, "routes")).length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(async () => (await cells(page, "routes")).length, { timeout: 30_000 }).toBe(2);
     await page.screenshot({ path: path.join(shots, "edge.png"), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
@@ -165,7 +165,7 @@ describe("status page on the worker (wrangler dev)", () => {
     expect(state.stdout).toMatch(/^Subnet routes \(2\)$/m);
     const hit = cli("route", "fd15:d710:2:7::9");
     expect(hit.stdout).toBe("fd15:d710:2:7::9: subnet fd15:d710:2:7::/64 -> machine m3 via ion 10.0.0.8:7946\n");
-  }, 180_000);
+  }, 240_000);
 });
 
 describe("status page of a mesh node", () => {
@@ -179,13 +179,13 @@ describe("status page of a mesh node", () => {
     await nodes[1]!.node.dial(`127.0.0.1:${nodes[0]!.transport.port}`);
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     await page.goto(`http://${nodes[0]!.admin!.address}/ui`);
-    await expect.poll(() => page.locator("svg.graph .node").count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator("svg.graph .node").count(), { timeout: 30_000 }).toBe(2);
     await nodes[2]!.node.dial(`127.0.0.1:${nodes[1]!.transport.port}`);
-    await expect.poll(() => page.locator("svg.graph .node").count(), { timeout: 15_000 }).toBe(3);
-    await expect.poll(() => page.locator("svg.graph line.edge").count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => page.locator("svg.graph .node").count(), { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => page.locator("svg.graph line.edge").count(), { timeout: 30_000 }).toBe(2);
     expect(await page.locator("svg.graph .node.self text").textContent()).toBe("m-alpha");
     expect(await cells(page, "mesh-links")).toEqual(["m-alpha\tm-bravo", "m-bravo\tm-alpha, m-charlie", "m-charlie\tm-bravo"]);
     await page.screenshot({ path: path.join(shots, "mesh.png"), fullPage: true });
     await page.close();
-  }, 60_000);
+  }, 150_000);
 });

@@ -69,7 +69,7 @@ describe("members, state and route against two agents", () => {
     const table = await waitUntil("a lists b alive", () => {
       const r = cli("members");
       return r.status === 0 && /^cmd-b\s+127\.0\.0\.1:\d+\s+alive\s*$/m.test(r.stdout) ? r.stdout : "";
-    }, { timeout: 15_000, interval: 200 });
+    }, { timeout: 30_000, interval: 200 });
     const lines = table.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^Name\s+Address\s+Status\s+Tags$/);
     expect(lines[1]).toMatch(new RegExp(`^cmd-a\\s+127\\.0\\.0\\.1:${runA["port"]}\\s+alive\\s+role=edge$`));
@@ -110,7 +110,7 @@ describe("members, state and route against two agents", () => {
     a.proc.kill("SIGTERM");
     expect(await b.exited).toBe(0);
     expect(await a.exited).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("daemon behaviour", () => {
@@ -124,7 +124,7 @@ describe("daemon behaviour", () => {
     const piped = run("agent", "--node", "pipe", "--bind", "127.0.0.1:0", "--retry-join", "127.0.0.1:1", "--retry-max", "1");
     const first = JSON.parse(piped.stdout.split("\n")[0]!) as Record<string, unknown>;
     expect(first).toMatchObject({ level: "info", node: "pipe" });
-  }, 60_000);
+  }, 120_000);
 
   it("--retry-join keeps trying until the seed is up, and gives up after --retry-max", async () => {
     const port = await freePort();
@@ -142,7 +142,7 @@ describe("daemon behaviour", () => {
     expect(await c.exited).toBe(1);
     expect(c.lines.filter((l) => l["msg"] === "retry-join: join failed, will retry")).toHaveLength(1);
     expect(c.lines.some((l) => l["msg"] === "retry-join: giving up after the last attempt (--retry-max)" && l["attempts"] === 2)).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it("an agent whose wrapper is killed notices and leaves its cluster", async () => {
     const a = gossamer(["agent", "--node", "stay", "--bind", "127.0.0.1:0", "--http", "127.0.0.1:0"]);
@@ -158,11 +158,11 @@ describe("daemon behaviour", () => {
     await wrapper.line("joined cluster");
     type M = { name: string; state: string };
     const state = async () => ((await (await fetch(`${http}/v1/members`)).json()) as { members: M[] }).members.find((m) => m.name === "orphan")?.state;
-    await waitUntil("orphan alive", async () => (await state()) === "alive", { timeout: 15_000, interval: 100 });
+    await waitUntil("orphan alive", async () => (await state()) === "alive", { timeout: 30_000, interval: 100 });
     wrapper.proc.kill("SIGKILL"); // the agent itself gets no signal
     await wrapper.line("parent process exited: stopping");
     await wrapper.line("left cluster");
-    await waitUntil("a sees orphan left", async () => (await state()) === "left", { timeout: 15_000, interval: 100 });
+    await waitUntil("a sees orphan left", async () => (await state()) === "left", { timeout: 30_000, interval: 100 });
     await waitUntil("orphan exited", () => {
       try {
         process.kill(child, 0);
@@ -170,8 +170,8 @@ describe("daemon behaviour", () => {
       } catch {
         return true;
       }
-    }, { timeout: 10_000, interval: 100 });
+    }, { timeout: 30_000, interval: 100 });
     a.proc.kill("SIGTERM");
     expect(await a.exited).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
