@@ -17,8 +17,8 @@ describe("wrangler deploy --env production", () => {
     const out = path.join(work, "out");
     const r = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--env", "production", "--dry-run", "--outdir", out], {
       cwd: repoRoot,
-      // A fresh HOME: no cached login or metrics choice can change what wrangler prints.
-      env: { ...process.env, HOME: work, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1" },
+      // A fresh HOME: no cached login or metrics choice can change what wrangler prints. No banner: no update check.
+      env: { ...process.env, HOME: work, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1" },
       encoding: "utf8",
       timeout: 120_000,
     });

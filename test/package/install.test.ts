@@ -89,7 +89,7 @@ describe("the packed package on the system Node", () => {
     // wrangler is this checkout's (it needs Node 22); the code it bundles comes from the installed package.
     const r = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", path.join(work, "bundle")], {
       cwd: app,
-      env: { ...env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", HOME: work },
+      env: { ...env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false", HOME: work },
       encoding: "utf8",
       timeout: 120_000,
     });
