@@ -11,6 +11,9 @@
 // repository (dist/src/node/hotpath.js and the bundle both look two levels up, dist/worker/ one).
 // dist/inputs.json lists the sources the build read: bin/gossamer.js runs dist/ only while none of them is
 // newer (in a checkout; an installed package has no sources and always runs dist/).
+// Run by `npm run build`, by npm's `dependencies` script (after an `npm install` in this checkout that changed
+// node_modules) and by `prepack`. Not by `prepare`: npm counts `prepare` as an install script of the package
+// for whoever installs its tarball (it warns about it, and it could not run there: no sources).
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -50,9 +50,10 @@ afterAll(() => {
 const run = (...args: string[]) => spawnSync(systemNode, [bin, ...args], { cwd: app, env, encoding: "utf8", timeout: 30_000 });
 
 describe("the packed package on the system Node", () => {
-  it("installs without engine warnings and runs gossamer --version", () => {
+  it("installs without engine or install-script warnings and runs gossamer --version", () => {
     expect(spawnSync(systemNode, ["--version"], { encoding: "utf8" }).stdout.trim()).toMatch(/^v\d+\./);
     expect(installLog).not.toMatch(/EBADENGINE/);
+    expect(installLog).not.toMatch(/install-scripts|allowScripts/); // no install script for npm to ask about
     expect(existsSync(path.join(installed, "src"))).toBe(false); // compiled only
     const v = run("--version");
     expect(v.status).toBe(0);
