@@ -20,6 +20,15 @@ export interface WorkerConfig {
   readonly storeToken: string;
   /** METRICS_TOKEN: bearer token of /metrics; "" = open. */
   readonly metricsToken: string;
+  /** STORE_SHARDS: gossip store objects the records are partitioned over (1..1024; docs/protocols/store-api.md §2). */
+  readonly storeShards: number;
+  /** STORE_SHARDS_PREVIOUS: comma-separated earlier STORE_SHARDS values whose records the shards copy
+   * in on first use (a reshard, docs/protocols/store-api.md §5); the current value itself is ignored. */
+  readonly storeShardsPrevious: readonly number[];
+  /** ROUTE_REFRESH_MS: the isolate's route table refreshes in the background once this old (ms). */
+  readonly routeRefreshMs: number;
+  /** ROUTE_MAX_AGE_MS: a lookup waits for a refresh once the table is this old (ms). */
+  readonly routeMaxAgeMs: number;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -28,12 +37,25 @@ export const CONFIG_DEFAULTS = {
   relayBatching: true,
   logLevel: "info",
   relayInstanceUrl: "rel://127.0.0.1:8787",
+  storeShards: 1,
+  routeRefreshMs: 200,
+  routeMaxAgeMs: 800,
 } as const satisfies Partial<WorkerConfig>;
 
 /** A positive integer var in 1..max, else `def`. */
 export function intVar(v: string | undefined, def: number, max = 1024): number {
   const n = Number(v);
   return Number.isInteger(n) && n >= 1 && n <= max ? n : def;
+}
+
+/** STORE_SHARDS_PREVIOUS: distinct valid counts other than the current one, in the order given. */
+function previousShards(v: string, current: number): number[] {
+  const out: number[] = [];
+  for (const part of v.split(",")) {
+    const n = intVar(part.trim(), 0);
+    if (n !== 0 && n !== current && !out.includes(n)) out.push(n);
+  }
+  return out;
 }
 
 export function parseConfig(env: Partial<Record<keyof Env, unknown>>): WorkerConfig {
@@ -48,6 +70,10 @@ export function parseConfig(env: Partial<Record<keyof Env, unknown>>): WorkerCon
     relayAuthSecret: str(env.RELAY_AUTH_SECRET),
     storeToken: str(env.STORE_TOKEN),
     metricsToken: str(env.METRICS_TOKEN),
+    storeShards: intVar(str(env.STORE_SHARDS), CONFIG_DEFAULTS.storeShards),
+    storeShardsPrevious: previousShards(str(env.STORE_SHARDS_PREVIOUS), intVar(str(env.STORE_SHARDS), CONFIG_DEFAULTS.storeShards)),
+    routeRefreshMs: intVar(str(env.ROUTE_REFRESH_MS), CONFIG_DEFAULTS.routeRefreshMs, 60_000),
+    routeMaxAgeMs: intVar(str(env.ROUTE_MAX_AGE_MS), CONFIG_DEFAULTS.routeMaxAgeMs, 600_000),
   });
 }
 

@@ -16,6 +16,12 @@ export interface Env {
   DIRECTORY_SHARDS: string;
   RELAY_BATCHING: string;
   LOG_LEVEL: string;
+  /** Gossip store shards (worker/config.ts storeShards) and the reshard source (storeShardsPrevious). */
+  STORE_SHARDS?: string;
+  STORE_SHARDS_PREVIOUS?: string;
+  /** Route replica freshness (worker/config.ts routeRefreshMs, routeMaxAgeMs). */
+  ROUTE_REFRESH_MS?: string;
+  ROUTE_MAX_AGE_MS?: string;
   /** Optional bearer token for GET /metrics; unset or empty = /metrics is open (metrics-route.ts). */
   METRICS_TOKEN?: string;
 }

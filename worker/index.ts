@@ -4,7 +4,8 @@
 //   POST /v1/gossip/decode   decode one Gravity envelope, report whether its V matches ours (no auth)
 //   GET  /relay              NetBird relay WebSocket -> a relay shard (serveRelay, relay-route.ts)
 //   POST /v1/messages, GET /v1/state, GET /v1/route, GET /v1/watch
-//                            gossip state store (bearer STORE_TOKEN) -> the GossipStore object
+//                            gossip state store (bearer STORE_TOKEN): the store front (store-front.ts) over
+//                            STORE_SHARDS GossipStore objects; /v1/route answered in the isolate
 //   GET  /metrics            Prometheus text: relay shards, directory, store (bearer METRICS_TOKEN if set)
 //   GET  /ui                 live status page (ui-route.ts): store, relay shards and peers (STORE_TOKEN)
 // Anything else is 404, a known path with the wrong method 405; both as JSON { error: { code } }.
@@ -17,7 +18,7 @@ import { hotpathHealth } from "./health.ts";
 import { metricsRoute } from "./metrics-route.ts";
 import { platformFor } from "./platform.ts";
 import { serveRelay } from "./relay-route.ts";
-import { storeAuth, storeForward } from "./store-route.ts";
+import { getRoute, getState, getWatch, postMessages, storeAuth } from "./store-route.ts";
 import { uiApp, uiConfigured } from "./ui-route.ts";
 
 export { RelayShard } from "./relay-shard.ts";
@@ -48,10 +49,10 @@ app.use("/v1/messages", storeAuth);
 app.use("/v1/state", storeAuth);
 app.use("/v1/route", storeAuth);
 app.use("/v1/watch", storeAuth);
-app.post("/v1/messages", storeForward);
-app.get("/v1/state", storeForward);
-app.get("/v1/route", storeForward);
-app.get("/v1/watch", storeForward);
+app.post("/v1/messages", postMessages);
+app.get("/v1/state", getState);
+app.get("/v1/route", getRoute);
+app.get("/v1/watch", getWatch);
 app.get("/metrics", async (c) => metricsRoute(c, await relayFor(c.env)));
 app.use("/ui", uiConfigured);
 app.use("/ui/*", uiConfigured);

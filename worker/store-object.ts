@@ -13,14 +13,25 @@
 // commit's changes as one JSON text frame per format in use.
 // An alarm sweeps expiries (VIP owners, NAT TTLs, garbage collection) every minute while watchers exist,
 // so they see expiries without waiting for the next write.
+//
+// Sharding (docs/protocols/store-api.md §2-§5): the object is one shard of the store; the worker's front
+// (store-front.ts) calls its RPC methods with the layout it runs (ShardRef): applyPart (its part of a
+// batch, decoded and checked by the front), readState (snapshot / deltas), routeSync (the isolates'
+// route replicas), and for a reshard exportTo / applyForwarded (store-reshard.ts). Each call first waits
+// until the shard holds what earlier layouts held for it (ShardReshard.ensure).
 import { DurableObject } from "cloudflare:workers";
 import type { Context } from "hono";
-import { catchUpFrame, changesFrame, helloFrame, storeApi, type StoreHost, type WatchFormat } from "../src/api/index.ts";
-import { createStateStore, type Change, type StateStore } from "../src/state/index.ts";
+import { catchUpFrame, changedEnvelopes, changesFrame, errorBody, helloFrame, storeApi, type StoreHost, type WatchFormat } from "../src/api/index.ts";
+import type { RouteChange, RouteSync } from "../src/edge/index.ts";
+import { GossipDecodeError } from "../src/gossip/index.ts";
+import type { DecodedMessage } from "../src/gossip/index.ts";
+import { createStateStore, STATE_STORAGE_NAME, StateRejectError, type Change, type CursorStorage, type StateStorage, type StateStore } from "../src/state/index.ts";
 import type { MetricFamily, MetricsRegistry } from "../src/util/index.ts";
 import type { Env } from "./env.ts";
 import { workerPlatform } from "./platform.ts";
-import type { GossipStoreRpc } from "./rpc.ts";
+import type { ApplyOutcome, ExportPage, GossipStoreRpc, ShardRef, StateAnswer, StateRead } from "./rpc.ts";
+import { LAYOUT_HEADER, parseRef } from "./store-layout.ts";
+import { ShardReshard } from "./store-reshard.ts";
 
 export const WATCH_TAG = "watch";
 const SWEEP_INTERVAL_MS = 60_000;
@@ -29,19 +40,73 @@ export class GossipStore extends DurableObject<Env> implements StoreHost, Gossip
   readonly store: StateStore;
   readonly metrics: MetricsRegistry;
   private readonly app: ReturnType<typeof storeApi>;
+  private readonly reshard: ShardReshard;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const platform = workerPlatform(env, { component: "gossip-store", storage: ctx.storage });
     this.metrics = platform.metrics;
-    this.store = createStateStore(platform);
+    const storage = platform.storage.open(STATE_STORAGE_NAME) as StateStorage & CursorStorage;
+    this.store = createStateStore(platform, { storage });
     this.app = storeApi(this);
-    this.store.subscribe((changes, cursor) => this.broadcast(changes, cursor));
+    this.reshard = new ShardReshard({ store: this.store, cursors: storage, storage: ctx.storage, env, platform });
+    this.store.subscribe((changes, cursor) => {
+      this.broadcast(changes, cursor);
+      if (this.reshard.supersededBy !== 0) void this.forward();
+    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    // A forward left unfinished by a restart resumes from the persisted cursor.
+    if (this.reshard.forwardLag > 0) void this.forward();
   }
 
-  override fetch(req: Request): Response | Promise<Response> {
+  override async fetch(req: Request): Promise<Response> {
+    const ref = parseRef(req.headers.get(LAYOUT_HEADER));
+    if (ref) await this.reshard.ensure(ref);
     return this.app.fetch(req);
+  }
+
+  async applyPart(ref: ShardRef, messages: DecodedMessage[]): Promise<ApplyOutcome> {
+    await this.reshard.ensure(ref);
+    try {
+      const r = this.store.applyBatch(messages);
+      return { applied: r.applied, changes: r.changes.length, cursor: r.cursor };
+    } catch (e) {
+      if (e instanceof GossipDecodeError || e instanceof StateRejectError) return { error: errorBody(e), status: 400 };
+      throw e;
+    }
+  }
+
+  async readState(ref: ShardRef, q: StateRead): Promise<StateAnswer> {
+    await this.reshard.ensure(ref);
+    const store = this.store;
+    if (q.format === "changes") return q.since === null ? store.snapshot() : store.deltas(q.since);
+    if (q.since === null) return { cursor: store.cursor, messages: store.envelopes().envelopes };
+    const d = store.deltas(q.since);
+    return d.reset ? { cursor: d.cursor, reset: true, messages: [] } : { cursor: d.cursor, reset: false, messages: changedEnvelopes(store, d.changes) };
+  }
+
+  async routeSync(ref: ShardRef, since: number | null): Promise<RouteSync> {
+    await this.reshard.ensure(ref);
+    const d = since === null ? null : this.store.deltas(since);
+    if (d === null || d.reset) {
+      const s = this.store.snapshot();
+      return { cursor: s.cursor, full: true, routes: s.routes, nats: s.nats };
+    }
+    const changes: RouteChange[] = [];
+    for (const c of d.changes) if (c.kind === "route" || c.kind === "nat") changes.push(c as RouteChange);
+    return { cursor: d.cursor, full: false, changes };
+  }
+
+  exportTo(target: { shards: number; index: number }, after: string | null, maxBytes: number): ExportPage {
+    return this.reshard.exportTo(target, after, maxBytes);
+  }
+
+  applyForwarded(batch: string): number {
+    return this.store.applyBatch(batch).changes.length;
+  }
+
+  private async forward(): Promise<void> {
+    if (!(await this.reshard.pump())) await this.armAlarm(this.reshard.retryIn() ?? 1000);
   }
 
   /** Accepts a watch socket; sends hello, then (with ?since=) the deltas or a reset. */
@@ -70,7 +135,8 @@ export class GossipStore extends DurableObject<Env> implements StoreHost, Gossip
   }
 
   override async alarm(): Promise<void> {
-    this.store.sweep();
+    if (this.ctx.getWebSockets(WATCH_TAG).length > 0) this.store.sweep();
+    if (!(await this.reshard.pump())) await this.armAlarm(this.reshard.retryIn() ?? 1000);
     await this.armSweep();
   }
 
@@ -90,6 +156,10 @@ export class GossipStore extends DurableObject<Env> implements StoreHost, Gossip
       one("store_route_prefixes", "gauge", "Distinct prefixes in the route table.", r.prefixes),
       one("store_unroutable_nats", "gauge", "NAT entries whose original_dst is not an IP.", r.unroutableNats),
       one("store_watchers", "gauge", "Open watch streams.", this.ctx.getWebSockets(WATCH_TAG).length),
+      one("store_superseded_by", "gauge", "Shard count of the layout that superseded this shard in a reshard (0: current).", this.reshard.supersededBy),
+      one("store_forward_lag", "gauge", "Changes of a superseded shard not yet forwarded to the new layout.", this.reshard.forwardLag),
+      one("store_reshard_copied_total", "counter", "Records copied in from earlier layouts.", this.reshard.counters.pulledRecords),
+      one("store_reshard_forwarded_total", "counter", "Records forwarded to the superseding layout.", this.reshard.counters.forwardedRecords),
       {
         name: "gossip_schema_mismatch_total",
         help: "Messages whose schema V differs from ours (V = 0: legacy).",
@@ -118,6 +188,13 @@ export class GossipStore extends DurableObject<Env> implements StoreHost, Gossip
 
   private async armSweep(): Promise<void> {
     if (this.ctx.getWebSockets(WATCH_TAG).length === 0) return;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+    await this.armAlarm(SWEEP_INTERVAL_MS);
+  }
+
+  /** Arms the alarm `ms` from now unless it is armed to fire sooner. */
+  private async armAlarm(ms: number): Promise<void> {
+    const at = Date.now() + ms;
+    const cur = await this.ctx.storage.getAlarm();
+    if (cur === null || cur > at) await this.ctx.storage.setAlarm(at);
   }
 }

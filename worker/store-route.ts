@@ -1,11 +1,12 @@
-// State-store routes in the worker: bearer auth (STORE_TOKEN) happens here, then the request goes
-// unchanged to the single GossipStore object ("default"), which serves the API itself (store-api.ts).
+// State-store routes in the worker: bearer auth (STORE_TOKEN) happens here, before the store front
+// (store-front.ts) spreads the request over the GossipStore shards (store-layout.ts).
 import type { Context, Next } from "hono";
 import { bearerMatches } from "./auth.ts";
 import { workerConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 
-export const STORE_OBJECT_NAME = "default";
+export { STORE_OBJECT_NAME } from "./store-layout.ts";
+export { getRoute, getState, getWatch, postMessages } from "./store-front.ts";
 
 export async function storeAuth(c: Context<{ Bindings: Env }>, next: Next): Promise<Response | void> {
   if (!(await bearerMatches(c.req.header("authorization"), workerConfig(c.env).storeToken))) {
@@ -13,8 +14,4 @@ export async function storeAuth(c: Context<{ Bindings: Env }>, next: Next): Prom
     return c.json({ error: { code: "unauthorized", message: "missing or wrong bearer token" } }, 401);
   }
   await next();
-}
-
-export function storeForward(c: Context<{ Bindings: Env }>): Promise<Response> {
-  return c.env.GOSSIP_STORE.getByName(STORE_OBJECT_NAME).fetch(c.req.raw);
 }

@@ -27,6 +27,8 @@ export const HOTPATH_CHOICE: Readonly<Record<HotpathUse, "wasm" | "ts">> = {
   xxh64: "wasm",
   "schema-hash": "wasm",
   sha256: "wasm",
+  // Short keys one per call, as "xxh64" (ckit shard keys): the same call pattern.
+  "store-shard": "wasm",
 };
 
 /**
@@ -38,6 +40,7 @@ const USE_WINDOWS: Partial<Record<HotpathUse, HotpathOptions>> = {
   "memberlist-crc": { inputBytes: 16 * 1024, maxPairs: 256 },
   "schema-hash": { inputBytes: 4 * 1024, maxPairs: 256 },
   sha256: { inputBytes: 16 * 1024, maxPairs: 256 },
+  "store-shard": { inputBytes: 4 * 1024, maxPairs: 256 },
 };
 
 /** The compiled module, a loader called on first need (may throw: recorded as wasmError), or null. */

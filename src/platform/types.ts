@@ -18,7 +18,8 @@ export type HotpathUse =
   | "ckit-frames" // ckit 0xCC/0xCD frame scan of an HTTP/2 body chunk
   | "xxh64" // ckit shard keys, one key per call
   | "schema-hash" // Gravity schema hash V, once per schema at start-up (src/gossip/schema.ts)
-  | "sha256"; // relay token digests
+  | "sha256" // relay token digests
+  | "store-shard"; // record -> shard hash of the sharded store, one key per call (src/edge/partition.ts)
 
 export interface PlatformHotpath {
   /**

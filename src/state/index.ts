@@ -14,7 +14,7 @@ export { MemoryStorage, checkRow, STATE_STORAGE_NAME } from "../platform/index.t
 export type { StateStorage, CursorStorage, StoredRow, StoredMeta, RowKey, RecordKind } from "../platform/index.ts";
 export * as stateSql from "./sql.ts";
 export type { SqlRow } from "./sql.ts";
-export { NO_ROUTE, maskedPrefix, subnetKey } from "./routes.ts";
+export { NO_ROUTE, RouteIndex, maskedPrefix, subnetKey } from "./routes.ts";
 export type { LpmLike, LpmFactory, RouteMatch } from "./routes.ts";
 export { StateRejectError, StateStorageError } from "./errors.ts";
 export type { StateRejectReason } from "./errors.ts";

@@ -50,10 +50,17 @@ describe("worker config", () => {
       relayAuthSecret: "",
       storeToken: "",
       metricsToken: "",
+      storeShards: 1,
+      storeShardsPrevious: [],
+      routeRefreshMs: CONFIG_DEFAULTS.routeRefreshMs,
+      routeMaxAgeMs: CONFIG_DEFAULTS.routeMaxAgeMs,
     });
     const c = parseConfig({ RELAY_SHARDS: "0", DIRECTORY_SHARDS: "3", RELAY_BATCHING: "off", LOG_LEVEL: "loud", METRICS_TOKEN: "t" });
     expect(c).toMatchObject({ relayShards: 4, directoryShards: 3, relayBatching: false, logLevel: "info", metricsToken: "t" });
     expect(parseConfig({ RELAY_SHARDS: "1025" }).relayShards).toBe(4);
+    // STORE_SHARDS_PREVIOUS: distinct valid counts other than the current one, in the order given.
+    expect(parseConfig({ STORE_SHARDS: "4", STORE_SHARDS_PREVIOUS: "1, 4,x,8,1,0,2000" })).toMatchObject({ storeShards: 4, storeShardsPrevious: [1, 8] });
+    expect(parseConfig({ STORE_SHARDS: "0", ROUTE_REFRESH_MS: "50", ROUTE_MAX_AGE_MS: "-1" })).toMatchObject({ storeShards: 1, routeRefreshMs: 50, routeMaxAgeMs: CONFIG_DEFAULTS.routeMaxAgeMs });
     expect(workerConfig(env)).toBe(workerConfig(env));
     expect(workerConfig(env).relayShards).toBe(Number(env.RELAY_SHARDS));
   });

@@ -17,6 +17,10 @@ async function get(path: string, headers: Record<string, string> = auth): Promis
   const r = await SELF.fetch(`http://x${path}`, { headers });
   return { status: r.status, json: await r.json() };
 }
+/** A route lookup that must reflect a write acknowledged with `cursor` (?after=). */
+function getAfter(path: string, cursor: number | string): Promise<{ status: number; json: any }> {
+  return get(`${path}&after=${encodeURIComponent(String(cursor))}`);
+}
 
 const mapping = (id: string, ts: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -118,19 +122,22 @@ describe("store API: merge, snapshot and deltas", () => {
 
 describe("store API: route lookups (Wasm LPM)", () => {
   it("longest prefix over subnet routes and NAT host entries; removal; bad input", async () => {
-    await post(`[${subnet("fd15:d710:02:05:a1b2::/64", 1700000000, "add")},${subnet("10.20.0.0/16", 1700000000, "add", "m2")},${nat("n1", "10.20.3.4", 1700000000)}]`);
-    const v6 = (await get("/v1/route?ip=fd15:d710:2:5:a1b2::42")).json;
+    // Lookups are answered by the isolate's route replica (bounded staleness); ?after=<the write's
+    // cursor> asks for an answer that reflects the write (docs/protocols/store-api.md §4).
+    const w = await post(`[${subnet("fd15:d710:02:05:a1b2::/64", 1700000000, "add")},${subnet("10.20.0.0/16", 1700000000, "add", "m2")},${nat("n1", "10.20.3.4", 1700000000)}]`);
+    const look = (path: string) => getAfter(path, w.json.cursor);
+    const v6 = (await look("/v1/route?ip=fd15:d710:2:5:a1b2::42")).json;
     expect(v6.match.kind).toBe("subnet");
     expect(v6.match.prefix).toBe("fd15:d710:2:5::/64"); // host bits of the docs/protocols/gravity.md §2 example are zeroed
     expect(v6.match.route.machine_id).toBe("m1");
-    const host = (await get("/v1/route?ip=10.20.3.4")).json;
+    const host = (await look("/v1/route?ip=10.20.3.4")).json;
     expect(host.match).toMatchObject({ kind: "nat", prefix: "10.20.3.4/32" });
     expect(host.match.entry.key).toBe("n1");
-    const net = (await get("/v1/route?ip=10.20.9.9")).json;
+    const net = (await look("/v1/route?ip=10.20.9.9")).json;
     expect(net.match).toMatchObject({ kind: "subnet", prefix: "10.20.0.0/16" });
-    expect((await get("/v1/route?ip=192.0.2.1")).json.match).toBeNull();
-    await post(subnet("10.20.0.0/16", 1700000001, "remove", "m2"));
-    expect((await get("/v1/route?ip=10.20.9.9")).json.match).toBeNull();
+    expect((await look("/v1/route?ip=192.0.2.1")).json.match).toBeNull();
+    const removed = await post(subnet("10.20.0.0/16", 1700000001, "remove", "m2"));
+    expect((await getAfter("/v1/route?ip=10.20.9.9", removed.json.cursor)).json.match).toBeNull();
     const bad = await get("/v1/route?ip=10.1.2");
     expect(bad.status).toBe(400);
     expect(typeof bad.json.error.code).toBe("string");
@@ -198,7 +205,7 @@ describe("store: persistence", () => {
     expect(afterAbort.cursor).toBe(ack2.json.cursor);
     expect(afterAbort.endpoints.map((e: any) => e.container_id)).toEqual(expect.arrayContaining(["p1", "p2"]));
     // the route table is rebuilt from the rows
-    expect((await get("/v1/route?ip=10.77.1.1")).json.match).toMatchObject({ kind: "subnet", prefix: "10.77.0.0/16" });
+    expect((await getAfter("/v1/route?ip=10.77.1.1", ack.json.cursor)).json.match).toMatchObject({ kind: "subnet", prefix: "10.77.0.0/16" });
     // deltas still work from a pre-restart cursor
     const d = (await get(`/v1/state?since=${before.cursor}`)).json;
     expect(d.reset).toBe(false);
