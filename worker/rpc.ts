@@ -5,7 +5,6 @@
 import type { ErrorBody } from "../src/api/index.ts";
 import type { RouteSync, ShardEnvelopes } from "../src/edge/index.ts";
 import type { DecodedMessage } from "../src/gossip/index.ts";
-import type { DeltaResult, StateSnapshot } from "../src/state/index.ts";
 import type { MetricFamily } from "../src/util/index.ts";
 
 /** Where a peer is connected: its shard, or null when nowhere. */
@@ -63,7 +62,8 @@ export interface StateRead {
   since: number | null;
 }
 
-export type StateAnswer = StateSnapshot | DeltaResult | ShardEnvelopes;
+/** format=changes: the snapshot (StateSnapshot) or deltas (DeltaResult) as JSON text; envelopes: as they are. */
+export type StateAnswer = { json: string } | ShardEnvelopes;
 
 /** A page of a shard's records for shard `index` of a layout of `shards` (a reshard's copy). */
 export interface ExportPage {

@@ -62,8 +62,17 @@ function tokenParam(c: C, name: string, shards: number): Positions | "other" | n
   }
 }
 
-/** The message without its raw text (the shard never reads it; it would double what crosses the RPC). */
-const lean = (m: DecodedMessage): DecodedMessage => (m.raw === "" ? m : ({ ...m, raw: "" } as DecodedMessage));
+/**
+ * The message as it crosses the RPC: without its raw text (the shard never reads it; it would double the
+ * bytes), and a heartbeat's owners (a null-prototype map, which structured clone refuses) as an ordinary
+ * object with the same own keys ("__proto__" included: fromEntries defines, never assigns).
+ */
+function lean(m: DecodedMessage): DecodedMessage {
+  if (m.type === 4 && m.payload.owners !== null) {
+    return { ...m, raw: "", payload: { ...m.payload, owners: Object.fromEntries(Object.entries(m.payload.owners)) } } as DecodedMessage;
+  }
+  return m.raw === "" ? m : ({ ...m, raw: "" } as DecodedMessage);
+}
 
 async function postMessagesRoute(c: C): Promise<Response> {
   const tooLarge = () => errorResponse(413, "gossip.decode.too_large", "body over 4 MiB");
@@ -126,8 +135,12 @@ async function getStateRoute(c: C): Promise<Response> {
       layout.stub(s).readState(layout.ref(s), { format, since: since === null ? null : since === "other" ? -1 : since[s]! }),
     ),
   );
-  if (format === "envelopes") return c.body(mergeEnvelopes(answers as ShardEnvelopes[], since !== null), 200, { "content-type": "application/json" });
-  return c.json(since === null ? mergeSnapshots(answers as StateSnapshot[]) : mergeDeltas(answers as DeltaResult[]));
+  const json = (text: string) => c.body(text, 200, { "content-type": "application/json" });
+  if (format === "envelopes") return json(mergeEnvelopes(answers as ShardEnvelopes[], since !== null));
+  const texts = (answers as { json: string }[]).map((a) => a.json);
+  if (texts.length === 1) return json(texts[0]!);
+  const parsed = texts.map((t) => JSON.parse(t) as StateSnapshot & DeltaResult);
+  return c.json(since === null ? mergeSnapshots(parsed) : mergeDeltas(parsed));
 }
 
 async function getRouteRoute(c: C): Promise<Response> {

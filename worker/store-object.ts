@@ -79,7 +79,9 @@ export class GossipStore extends DurableObject<Env> implements StoreHost, Gossip
   async readState(ref: ShardRef, q: StateRead): Promise<StateAnswer> {
     await this.reshard.ensure(ref);
     const store = this.store;
-    if (q.format === "changes") return q.since === null ? store.snapshot() : store.deltas(q.since);
+    // JSON text, not objects: VIP owners are null-prototype maps (structured clone refuses them), and
+    // with one shard the front sends the text on as it is.
+    if (q.format === "changes") return { json: JSON.stringify(q.since === null ? store.snapshot() : store.deltas(q.since)) };
     if (q.since === null) return { cursor: store.cursor, messages: store.envelopes().envelopes };
     const d = store.deltas(q.since);
     return d.reset ? { cursor: d.cursor, reset: true, messages: [] } : { cursor: d.cursor, reset: false, messages: changedEnvelopes(store, d.changes) };
