@@ -26,7 +26,7 @@ import type { RouteChange, RouteSync } from "../src/edge/index.ts";
 import { GossipDecodeError } from "../src/gossip/index.ts";
 import type { DecodedMessage } from "../src/gossip/index.ts";
 import { createStateStore, STATE_STORAGE_NAME, StateRejectError, type Change, type CursorStorage, type StateStorage, type StateStore } from "../src/state/index.ts";
-import type { MetricFamily, MetricsRegistry } from "../src/util/index.ts";
+import type { Counter, MetricFamily, MetricsRegistry } from "../src/util/index.ts";
 import type { Env } from "./env.ts";
 import { workerPlatform } from "./platform.ts";
 import type { ApplyOutcome, ExportPage, GossipStoreRpc, ShardRef, StateAnswer, StateRead } from "./rpc.ts";
@@ -41,11 +41,13 @@ export class GossipStore extends DurableObject<Env> implements StoreHost, Gossip
   readonly metrics: MetricsRegistry;
   private readonly app: ReturnType<typeof storeApi>;
   private readonly reshard: ShardReshard;
+  private readonly routeSyncs: Counter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const platform = workerPlatform(env, { component: "gossip-store", storage: ctx.storage });
     this.metrics = platform.metrics;
+    this.routeSyncs = platform.metrics.counter("store_route_syncs_total", "Route syncs served to isolates' route replicas (full: whole table).");
     const storage = platform.storage.open(STATE_STORAGE_NAME) as StateStorage & CursorStorage;
     this.store = createStateStore(platform, { storage });
     this.app = storeApi(this);
@@ -89,6 +91,7 @@ export class GossipStore extends DurableObject<Env> implements StoreHost, Gossip
 
   async routeSync(ref: ShardRef, since: number | null): Promise<RouteSync> {
     await this.reshard.ensure(ref);
+    this.routeSyncs.inc({ kind: since === null ? "full" : "delta" });
     const d = since === null ? null : this.store.deltas(since);
     if (d === null || d.reset) {
       const s = this.store.snapshot();
