@@ -1,7 +1,9 @@
 // The real edge for interop tests: the worker bundled exactly as `wrangler deploy` would
 // (`wrangler deploy --dry-run --outdir`, once per run) and served by `wrangler dev --no-bundle --local`
 // (workerd) on a free loopback port, Durable Objects on SQLite persisted to a directory (given, so a
-// restarted edge keeps its state, or a temporary one). Bindings are wrangler.toml's development [vars] and .dev.vars.
+// restarted edge keeps its state, or a temporary one). Bindings are wrangler.toml's development [vars] and
+// .dev.vars, with a sharded store: STORE_SHARDS = 4 (GOSSAMER_EDGE_STORE_SHARDS overrides it), so every
+// interop test runs against the edge at scale (docs/protocols/store-api.md §2).
 // Each edge is its own process group; dispose() ends wrangler and workerd.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,6 +34,8 @@ export function bundleWorker(): string {
 }
 
 export const EDGE_TOKEN = "dev-store-token"; // .dev.vars STORE_TOKEN
+/** Store shards of the interop edge. */
+export const EDGE_STORE_SHARDS = process.env["GOSSAMER_EDGE_STORE_SHARDS"] ?? "4";
 
 export interface Edge {
   url: string;
@@ -57,7 +61,8 @@ export async function startEdge(o: { persistDir?: string; port?: number } = {}):
   const inspector = await freePort();
   const persistDir = o.persistDir ?? mkdtempSync(path.join(os.tmpdir(), "ctl-edge-state-"));
   const args = [WRANGLER, "dev", script, "--no-bundle", "--config", path.join(repoRoot, "wrangler.toml"), "--local", "--ip", "127.0.0.1", "--port", String(port),
-    "--inspector-port", String(inspector), "--persist-to", persistDir, "--show-interactive-dev-session=false", "--log-level", "warn", "--var", "LOG_LEVEL:warn", "--var", "RELAY_SHARDS:1"];
+    "--inspector-port", String(inspector), "--persist-to", persistDir, "--show-interactive-dev-session=false", "--log-level", "warn", "--var", "LOG_LEVEL:warn", "--var", "RELAY_SHARDS:1",
+    "--var", `STORE_SHARDS:${EDGE_STORE_SHARDS}`];
   const child = spawn(process.execPath, args, { cwd: repoRoot, detached: true, stdio: ["ignore", "ignore", "pipe"], env: ENV });
   running.add(child);
   let stderr = "";
