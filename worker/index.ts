@@ -18,6 +18,7 @@ import { hotpathHealth } from "./health.ts";
 import { metricsRoute } from "./metrics-route.ts";
 import { platformFor } from "./platform.ts";
 import { serveRelay } from "./relay-route.ts";
+import { routeLookup } from "./route-fast.ts";
 import { getRoute, getState, getWatch, postMessages, storeAuth } from "./store-route.ts";
 import { uiApp, uiConfigured } from "./ui-route.ts";
 
@@ -69,4 +70,17 @@ app.onError((err, c) => {
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);
 });
 
-export default app;
+export default {
+  fetch(req: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+    // GET /v1/route is answered before the router: the hot read path (route-fast.ts).
+    if (req.method === "GET") {
+      const q = req.url.indexOf("?");
+      const path = req.url.slice(0, q < 0 ? undefined : q);
+      if (path.endsWith("/v1/route")) {
+        const url = new URL(req.url);
+        if (url.pathname === "/v1/route") return routeLookup(req, url, env, ctx);
+      }
+    }
+    return app.fetch(req, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

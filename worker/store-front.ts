@@ -22,8 +22,8 @@ import {
   parseToken,
   RouteReplicaError,
   splitBatch,
-  tokenText,
   type Positions,
+  type RouteAnswer,
   type ShardEnvelopes,
 } from "../src/edge/index.ts";
 import { createGossipSchema, decodeBatch, GossipDecodeError, type DecodedMessage, type GossipSchema } from "../src/gossip/index.ts";
@@ -144,13 +144,6 @@ async function getStateRoute(c: C): Promise<Response> {
 }
 
 async function getRouteRoute(c: C): Promise<Response> {
-  const ip = c.req.query("ip");
-  if (!ip) return errorResponse(400, "missing_ip", "query parameter ip is required");
-  const platform = platformFor(c.env);
-  const layout = storeLayout(c.env, platform);
-  const after = tokenParam(c, "after", layout.shards);
-  if (after instanceof Response) return after;
-  const replica = routeReplicaFor(c.env);
   let defer: ((p: Promise<unknown>) => void) | undefined;
   try {
     const ctx = c.executionCtx;
@@ -158,17 +151,46 @@ async function getRouteRoute(c: C): Promise<Response> {
   } catch {
     /* no execution context (a direct app.fetch): background refreshes just run */
   }
-  try {
-    const a = await replica.lookup(ip, { ...(after !== null && after !== "other" ? { after } : {}), ...(defer ? { defer } : {}) });
-    c.header("x-gossamer-cursor", tokenText(a.positions));
-    c.header("x-gossamer-age-ms", String(Math.max(0, Math.round(a.ageMs))));
-    c.header("cache-control", "no-store");
-    return c.json({ ip, match: a.match });
-  } catch (e) {
-    if (e instanceof RouteReplicaError) return errorResponse(503, e.code, e.message);
-    if (e instanceof GossamerError) return c.json({ error: errorBody(e) }, 400);
-    throw e;
+  return routeAnswer(c.env, c.req.query("ip"), c.req.query("after"), defer);
+}
+
+/**
+ * GET /v1/route after authentication: the answer of this isolate's route replica (route-cache.ts), with
+ * x-gossamer-cursor and x-gossamer-age-ms. Shared by the router and the fast path (route-fast.ts).
+ */
+export function routeAnswer(env: Env, ip: string | undefined | null, afterText: string | undefined | null, defer?: (p: Promise<unknown>) => void): Response | Promise<Response> {
+  if (!ip) return errorResponse(400, "missing_ip", "query parameter ip is required");
+  const replica = routeReplicaFor(env);
+  let after: Positions | undefined;
+  if (afterText !== undefined && afterText !== null) {
+    try {
+      const p = parseToken(afterText, replica.shards);
+      if (p !== "other") after = p;
+    } catch (e) {
+      if (e instanceof CursorTokenError) return badCursor("after must be a cursor this store issued");
+      throw e;
+    }
   }
+  try {
+    // The common case answers without a promise: a fresh table, or a stale one refreshing behind.
+    const now = after === undefined ? replica.lookupNow(ip, defer) : null;
+    if (now !== null) return routeResponse(ip, now);
+  } catch (e) {
+    return routeError(e);
+  }
+  return replica.lookup(ip, { ...(after ? { after } : {}), ...(defer ? { defer } : {}) }).then((a) => routeResponse(ip, a), routeError);
+}
+
+function routeResponse(ip: string, a: RouteAnswer): Response {
+  return new Response(JSON.stringify({ ip, match: a.match }), {
+    headers: { "content-type": "application/json", "x-gossamer-cursor": a.token, "x-gossamer-age-ms": String(Math.max(0, Math.round(a.ageMs))) },
+  });
+}
+
+function routeError(e: unknown): Response {
+  if (e instanceof RouteReplicaError) return errorResponse(503, e.code, e.message);
+  if (e instanceof GossamerError) return new Response(JSON.stringify({ error: errorBody(e) }), { status: 400, headers: { "content-type": "application/json" } });
+  throw e;
 }
 
 async function getWatchRoute(c: C): Promise<Response> {
@@ -187,6 +209,20 @@ async function getWatchRoute(c: C): Promise<Response> {
   return relayWatch(layout, since, format, platform.logger);
 }
 
+/** Requests by route and status, as plain counts per platform (read by the registry at scrape time). */
+const requestCounts = new WeakMap<Platform, Map<string, { route: string; status: string; n: number }>>();
+function requestCounter(platform: Platform): Map<string, { route: string; status: string; n: number }> {
+  let m = requestCounts.get(platform);
+  if (!m) {
+    const counts = new Map<string, { route: string; status: string; n: number }>();
+    requestCounts.set(platform, (m = counts));
+    platform.metrics.collect("store_http_requests_total", "Store API requests by route and status.", "counter", () =>
+      [...counts.values()].map((c) => ({ labels: { route: c.route, status: c.status }, value: c.n })),
+    );
+  }
+  return m;
+}
+
 /**
  * The route counted in store_http_requests_total{route,status} on the isolate's registry (what the one
  * store object counted when it served every route; a watch handed to the one shard is counted there).
@@ -195,9 +231,7 @@ function counted(route: string, handler: (c: C) => Promise<Response>): (c: C) =>
   return async (c) => {
     const res = await handler(c);
     const env = c.env;
-    if (!(route === "/v1/watch" && workerConfig(env).storeShards === 1)) {
-      platformFor(env).metrics.counter("store_http_requests_total", "Store API requests by route and status.").inc({ route, status: String(res.status) });
-    }
+    if (!(route === "/v1/watch" && workerConfig(env).storeShards === 1)) countRequest(env, route, res.status);
     return res;
   };
 }
@@ -205,4 +239,13 @@ function counted(route: string, handler: (c: C) => Promise<Response>): (c: C) =>
 export const postMessages = counted("/v1/messages", postMessagesRoute);
 export const getState = counted("/v1/state", getStateRoute);
 export const getRoute = counted("/v1/route", getRouteRoute);
+
+/** Counts one request of `route` (the fast path's share of store_http_requests_total). */
+export function countRequest(env: Env, route: string, status: number): void {
+  const counts = requestCounter(platformFor(env));
+  const k = `${route} ${status}`;
+  const e = counts.get(k);
+  if (e) e.n++;
+  else counts.set(k, { route, status: String(status), n: 1 });
+}
 export const getWatch = counted("/v1/watch", getWatchRoute);

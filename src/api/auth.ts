@@ -28,3 +28,18 @@ export async function bearerMatches(header: string | null | undefined, expected:
   const [a, b] = await Promise.all([digest(m[1]!), expectedDigest(expected)]);
   return timingSafeEqual(a, b);
 }
+
+let cachedSync: { token: string; digest: Uint8Array } | undefined;
+
+/**
+ * bearerMatches with a synchronous SHA-256 (a platform's hot-path routine): the same constant-time check
+ * over digests, without a promise or an event-loop turn per request (the worker's store routes, where the
+ * check is most of what a route lookup costs otherwise).
+ */
+export function bearerMatchesSync(header: string | null | undefined, expected: string, sha256: (data: Uint8Array) => Uint8Array): boolean {
+  if (!header || !expected) return false;
+  const m = /^Bearer[ ]+(.+)$/i.exec(header.trim());
+  if (!m) return false;
+  if (cachedSync?.token !== expected) cachedSync = { token: expected, digest: sha256(enc.encode(expected)).slice() };
+  return timingSafeEqual(sha256(enc.encode(m[1]!)), cachedSync.digest);
+}

@@ -18,7 +18,7 @@ import type { NATEntry, SubnetRoute } from "../gossip/index.ts";
 import { parseIp } from "../net/index.ts";
 import { RouteIndex, type LpmFactory, type RouteMatch } from "../state/index.ts";
 import { GossamerError, type MetricsRegistry } from "../util/index.ts";
-import { covers, type Positions } from "./token.ts";
+import { covers, tokenText, type Positions } from "./token.ts";
 
 /** A route-table change of one shard (kinds "route" and "nat" only). */
 export type RouteChange = { kind: "route"; key: string; value: SubnetRoute | null } | { kind: "nat"; key: string; value: NATEntry | null };
@@ -48,8 +48,10 @@ export interface RouteReplicaOptions {
 
 export interface RouteAnswer {
   match: RouteMatch | null;
-  /** Shard positions the table reflects (the response's cursor token). */
+  /** Shard positions the table reflects. */
   positions: Positions;
+  /** The same as a cursor token's text (the response's x-gossamer-cursor). */
+  token: string;
   /** Milliseconds since the oldest shard sync of the answer was sent. */
   ageMs: number;
 }
@@ -64,7 +66,11 @@ export class RouteReplica {
   private readonly owned: Set<string>[];
   private inflight: Promise<void> | null = null;
   private inflightAt = -Infinity;
-  private readonly count: { lookups: (l?: Record<string, string>) => void; refreshes: (l: Record<string, string>) => void };
+  /** positions() and its token text, rebuilt when a sync moves a position (not per lookup). */
+  private positionsNow: Positions = [];
+  private tokenNow = "";
+  /** Lookups by how they were answered, and shard syncs by result. */
+  readonly counts = { fresh: 0, stale_refresh: 0, waited: 0, delta: 0, full: 0, error: 0 };
 
   constructor(o: RouteReplicaOptions) {
     this.o = { refreshMs: 200, maxAgeMs: 800, ...o } as Required<Omit<RouteReplicaOptions, "metrics">>;
@@ -73,18 +79,31 @@ export class RouteReplica {
     this.pos = new Array<number | null>(n).fill(null);
     this.syncedAt = new Array<number>(n).fill(-Infinity);
     this.owned = Array.from({ length: n }, () => new Set<string>());
+    this.positionsNow = new Array<number>(n).fill(0);
+    this.tokenNow = tokenText(this.positionsNow);
+    // Plain counters on the lookup path; the registry reads them at scrape time.
     const m = o.metrics;
-    const lookups = m?.counter("store_route_replica_lookups_total", "Route lookups answered by this isolate's replica, by how (fresh, stale_refresh, waited).");
-    const refreshes = m?.counter("store_route_replica_syncs_total", "Shard syncs of the route replica, by result (delta, full, error).");
-    this.count = { lookups: (l) => lookups?.inc(l), refreshes: (l) => refreshes?.inc(l) };
+    const c = this.counts;
+    m?.collect("store_route_replica_lookups_total", "Route lookups answered by this isolate's replica, by how (fresh, stale_refresh, waited).", "counter", () => [
+      { labels: { how: "fresh" }, value: c.fresh },
+      { labels: { how: "stale_refresh" }, value: c.stale_refresh },
+      { labels: { how: "waited" }, value: c.waited },
+    ]);
+    m?.collect("store_route_replica_syncs_total", "Shard syncs of the route replica, by result (delta, full, error).", "counter", () => [
+      { labels: { result: "delta" }, value: c.delta },
+      { labels: { result: "full" }, value: c.full },
+      { labels: { result: "error" }, value: c.error },
+    ]);
     m?.collect("store_route_replica_age_ms", "Age of the route replica (ms since its oldest shard sync was sent).", "gauge", () => (this.loaded ? this.age() : -1));
     m?.collect("store_route_replica_prefixes", "Prefixes in the route replica.", "gauge", () => this.index.prefixes);
   }
 
   /** Every shard synced at least once. */
   get loaded(): boolean {
-    return this.pos.every((p) => p !== null);
+    if (this.isLoaded) return true;
+    return (this.isLoaded = this.pos.every((p) => p !== null));
   }
+  private isLoaded = false;
 
   /** Milliseconds since the oldest shard sync was sent (Infinity before the first load). */
   age(): number {
@@ -94,7 +113,11 @@ export class RouteReplica {
   }
 
   positions(): Positions {
-    return this.pos.map((p) => p ?? 0);
+    return this.positionsNow;
+  }
+
+  get shards(): number {
+    return this.pos.length;
   }
 
   /** Prefixes held. */
@@ -110,22 +133,38 @@ export class RouteReplica {
   async lookup(ip: string, opts: { after?: Positions; defer?: (p: Promise<unknown>) => void } = {}): Promise<RouteAnswer> {
     const addr = parseIp(ip);
     const now = this.o.now();
-    const age = this.age();
-    const behind = opts.after !== undefined && !covers(this.positions(), opts.after);
-    if (behind) {
+    if (opts.after !== undefined && !covers(this.positionsNow, opts.after)) {
       // The caller's write was acknowledged before this request: a sync sent from now on includes it.
       await this.refresh(now);
-      this.count.lookups({ how: "waited" });
-    } else if (!this.loaded || age >= this.o.maxAgeMs) {
+      this.counts.waited++;
+    } else {
+      const a = this.answerNow(addr, now, opts.defer);
+      if (a !== null) return a;
       await this.refresh(now - this.o.maxAgeMs);
-      this.count.lookups({ how: "waited" });
-    } else if (age >= this.o.refreshMs) {
-      const p = this.refresh(now - this.o.refreshMs).catch(() => undefined);
-      opts.defer?.(p);
-      this.count.lookups({ how: "stale_refresh" });
-    } else this.count.lookups({ how: "fresh" });
+      this.counts.waited++;
+    }
     if (!this.loaded) throw new RouteReplicaError("the route table could not be loaded from the store");
-    return { match: this.index.lookup(addr), positions: this.positions(), ageMs: this.age() };
+    return { match: this.index.lookup(addr), positions: this.positionsNow, token: this.tokenNow, ageMs: this.age() };
+  }
+
+  /**
+   * The answer without waiting, when the policy allows one (fresh, or stale with a background refresh
+   * started), else null: then lookup() waits. No promise on the common path.
+   */
+  lookupNow(ip: string, defer?: (p: Promise<unknown>) => void): RouteAnswer | null {
+    return this.answerNow(parseIp(ip), this.o.now(), defer);
+  }
+
+  private answerNow(addr: Uint8Array, now: number, defer: ((p: Promise<unknown>) => void) | undefined): RouteAnswer | null {
+    if (!this.loaded) return null;
+    const age = this.age();
+    if (age >= this.o.maxAgeMs) return null;
+    if (age >= this.o.refreshMs) {
+      const p = this.refresh(now - this.o.refreshMs).catch(() => undefined);
+      defer?.(p);
+      this.counts.stale_refresh++;
+    } else this.counts.fresh++;
+    return { match: this.index.lookup(addr), positions: this.positionsNow, token: this.tokenNow, ageMs: age };
   }
 
   /**
@@ -158,7 +197,7 @@ export class RouteReplica {
       }),
     );
     const failed = results.filter((r) => r.status === "rejected");
-    if (failed.length > 0) this.count.refreshes({ result: "error" });
+    this.counts.error += failed.length;
     if (failed.length > 0 && !this.loaded) throw new RouteReplicaError("the route table could not be loaded from the store", { cause: failed[0]!.reason });
   }
 
@@ -179,12 +218,16 @@ export class RouteReplica {
         const cut = id.indexOf("\u0000");
         this.set(owned, id.slice(0, cut) as "route" | "nat", id.slice(cut + 1), null);
       }
-      this.count.refreshes({ result: "full" });
+      this.counts.full++;
     } else {
       for (const c of r.changes) this.set(owned, c.kind, c.key, c.value);
-      this.count.refreshes({ result: "delta" });
+      this.counts.delta++;
     }
-    this.pos[s] = r.cursor;
+    if (this.pos[s] !== r.cursor) {
+      this.pos[s] = r.cursor;
+      this.positionsNow = this.pos.map((p) => p ?? 0);
+      this.tokenNow = tokenText(this.positionsNow);
+    }
   }
 
   private set(owned: Set<string>, kind: "route" | "nat", key: string, value: SubnetRoute | NATEntry | null): void {

@@ -12,7 +12,10 @@ export class ShardedSim {
   /** Shard syncs served (route replica tests count them). */
   syncs = 0;
 
-  constructor(readonly shards: number) {
+  readonly shards: number;
+
+  constructor(shards: number) {
+    this.shards = shards;
     this.stores = Array.from({ length: shards }, () => makeStore());
     this.shardOf = shardHasher(shards, (d) => xxh64(d));
   }
