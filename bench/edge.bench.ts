@@ -23,13 +23,6 @@ const CONCURRENCY = 16;
 const BATCH = 100;
 const FRESH_SAMPLES = 100;
 
-/** Prints with the reporter's grouped API when it has one (see bench/ckit-shard.bench.ts emit). */
-function emit(r: Reporter, group: string, title: string, rows: Measurement[], higherIsBetter = true): void {
-  const t = r.table as unknown as (...a: unknown[]) => void;
-  if (t.length >= 3) t.call(r, group, title, rows, higherIsBetter);
-  else t.call(r, title, rows, higherIsBetter);
-}
-
 interface Reply {
   status: number;
   body: string;
@@ -196,7 +189,7 @@ export async function run(r: Reporter): Promise<void> {
         { name: `workerd CPU per /v1/route, N=${n}`, unit: "us", value: l.vsHealthz.valueCpu, baseline: `workerd CPU per /healthz, N=${n}`, baselineValue: l.vsHealthz.baseCpu, ratio: l.vsHealthz.baseCpu / l.vsHealthz.valueCpu },
       );
     }
-    emit(r, "edge route lookups", `Route lookups answered in the isolate vs GET /healthz (${CONCURRENCY} in flight, median of ${ROUNDS} interleaved rounds; goal >= 0.9x)`, rows);
+    r.table("edge route lookups", `Route lookups answered in the isolate vs GET /healthz (${CONCURRENCY} in flight, median of ${ROUNDS} interleaved rounds; goal >= 0.9x)`, rows);
 
     const w1 = writer("w1");
     const w4 = writer("w4");
@@ -208,7 +201,7 @@ export async function run(r: Reporter): Promise<void> {
     const wb = await paired(agent, one, w1, four, w4big);
     const per = (p: Paired, batch: number) => ({ envs: p.value * batch, cpu: p.valueCpu / batch });
     const big = per(wb, 4 * BATCH);
-    emit(r, "edge writes", `Writes through the store front (endpoint mappings, ${CONCURRENCY} in flight, median of ${ROUNDS} interleaved rounds; ONE workerd thread runs the front and every object)`, [
+    r.table("edge writes", `Writes through the store front (endpoint mappings, ${CONCURRENCY} in flight, median of ${ROUNDS} interleaved rounds; ONE workerd thread runs the front and every object)`, [
       { name: "envelopes/s, N=1, batch 100", unit: "env/s", value: wr.base * BATCH },
       { name: "envelopes/s, N=4, batch 100", unit: "env/s", value: wr.value * BATCH, baseline: "envelopes/s, N=1, batch 100", baselineValue: wr.base * BATCH, ratio: wr.ratio },
       { name: "envelopes/s, N=4, batch 400", unit: "env/s", value: big.envs, baseline: "envelopes/s, N=1, batch 100", baselineValue: wb.base * BATCH, ratio: (wb.ratio * 4 * BATCH) / BATCH },
@@ -219,8 +212,7 @@ export async function run(r: Reporter): Promise<void> {
 
     const f1 = await freshness(agent, one.base);
     const f4 = await freshness(agent, four.base);
-    emit(
-      r,
+    r.table(
       "edge freshness",
       `Acknowledged write -> visible in /v1/route (no ?after; ${FRESH_SAMPLES} writes at random moments, lookups every 2 ms; bound ROUTE_MAX_AGE_MS = 800, goal < 1000 ms)`,
       [
