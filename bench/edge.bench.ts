@@ -25,6 +25,7 @@ const FRESH_SAMPLES = 100;
 
 interface Reply {
   status: number;
+  headers: Record<string, string | string[] | undefined>;
   body: string;
 }
 
@@ -36,7 +37,7 @@ function call(agent: Agent, base: string, path: string, body?: string): Promise<
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
         res.on("error", reject);
       },
     );
@@ -141,8 +142,18 @@ function writer(tag: string, batch = BATCH): (i: number) => { path: string; body
   };
 }
 
-async function freshness(agent: Agent, base: string): Promise<{ p50: number; p99: number; max: number; misses: number }> {
+interface Freshness {
+  p50: number;
+  p99: number;
+  max: number;
+  misses: number;
+  /** The slowest samples: index, ms, and the replica's age (x-gossamer-age-ms) in the first lookup after the ack. */
+  slowest: { i: number; ms: number; ageAtAck: number }[];
+}
+
+async function freshness(agent: Agent, base: string): Promise<Freshness> {
   const ms: number[] = [];
+  const samples: { i: number; ms: number; ageAtAck: number }[] = [];
   let misses = 0;
   for (let i = 0; i < FRESH_SAMPLES; i++) {
     // Writes at random moments relative to the replica's refreshes (as real writes come).
@@ -152,8 +163,10 @@ async function freshness(agent: Agent, base: string): Promise<{ p50: number; p99
     const ack = await call(agent, base, "/v1/messages", route(subnet));
     if (ack.status !== 200) throw new Error(`freshness write: HTTP ${ack.status}`);
     const t0 = performance.now();
+    let ageAtAck = -1;
     for (;;) {
       const r = await call(agent, base, `/v1/route?ip=${ip}`);
+      if (ageAtAck < 0) ageAtAck = Number(r.headers["x-gossamer-age-ms"] ?? -1);
       const j = JSON.parse(r.body) as { match: { prefix: string } | null };
       if (j.match?.prefix === subnet) break;
       if (performance.now() - t0 > 5000) {
@@ -163,8 +176,10 @@ async function freshness(agent: Agent, base: string): Promise<{ p50: number; p99
       await new Promise((res) => setTimeout(res, 2));
     }
     ms.push(performance.now() - t0);
+    samples.push({ i, ms: performance.now() - t0, ageAtAck });
   }
-  return { p50: pct(ms, 50), p99: pct(ms, 99), max: Math.max(...ms), misses };
+  samples.sort((a, b) => b.ms - a.ms);
+  return { p50: pct(ms, 50), p99: pct(ms, 99), max: Math.max(...ms), misses, slowest: samples.slice(0, 3) };
 }
 
 export async function run(r: Reporter): Promise<void> {
@@ -212,6 +227,9 @@ export async function run(r: Reporter): Promise<void> {
 
     const f1 = await freshness(agent, one.base);
     const f4 = await freshness(agent, four.base);
+    for (const [n, f] of [[1, f1], [4, f4]] as const) {
+      console.log(`freshness N=${n}, slowest samples: ${f.slowest.map((x) => `#${x.i} ${x.ms.toFixed(0)} ms (replica age ${x.ageAtAck} ms at the ack)`).join(", ")}`);
+    }
     r.table(
       "edge freshness",
       `Acknowledged write -> visible in /v1/route (no ?after; ${FRESH_SAMPLES} writes at random moments, lookups every 2 ms; bound ROUTE_MAX_AGE_MS = 800, goal < 1000 ms)`,

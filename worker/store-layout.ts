@@ -1,6 +1,6 @@
 // The store's layout as the worker runs it (docs/protocols/store-api.md §2): STORE_SHARDS objects of the
 // GossipStore class, the record -> shard hash (src/edge/partition.ts, on the platform's hot path), and the
-// earlier layouts a reshard copies from (STORE_SHARDS_PREVIOUS, §5).
+// earlier layouts a reshard copies from (STORE_SHARDS_PREVIOUS, docs/protocols/store-api.md §5).
 //
 // Object names: one shard is "default" (the object of the unsharded store, so a deployment that had one
 // keeps its data and its cursors); N > 1 shards are "store-<N>-<i>". A layout's objects are its own:

@@ -14,7 +14,7 @@
 // An alarm sweeps expiries (VIP owners, NAT TTLs, garbage collection) every minute while watchers exist,
 // so they see expiries without waiting for the next write.
 //
-// Sharding (docs/protocols/store-api.md §2-§5): the object is one shard of the store; the worker's front
+// Sharding (docs/protocols/store-api.md §2–§5): the object is one shard of the store; the worker's front
 // (store-front.ts) calls its RPC methods with the layout it runs (ShardRef): applyPart (its part of a
 // batch, decoded and checked by the front), readState (snapshot / deltas), routeSync (the isolates'
 // route replicas), and for a reshard exportTo / applyForwarded (store-reshard.ts). Each call first waits

@@ -1,4 +1,4 @@
-// The sharded edge store's portable parts (docs/protocols/store-api.md §2-§4): cursor tokens with one
+// The sharded edge store's portable parts (docs/protocols/store-api.md §2–§4): cursor tokens with one
 // position per shard, the stable record -> shard hash and the per-shard split of a batch, the store's
 // input checks run before a batch is split, merged answers (snapshots, deltas, envelopes, watch frames),
 // and the route replica a stateless front answers /v1/route from.

@@ -1,6 +1,7 @@
-// The route table of a stateless front (a Workers isolate), answered locally (docs/protocols/store-api.md
-// §4): subnet routes and NAT entries of every shard in one LPM table (the platform's, Wasm in workerd),
-// loaded once from each shard's route records and kept current from the shards' change logs.
+// The route table of a stateless front (a Workers isolate), answered locally
+// (docs/protocols/store-api.md §4): subnet routes and NAT entries of every shard in one LPM table (the
+// platform's, Wasm in workerd), loaded once from each shard's route records and kept current from the
+// shards' change logs.
 //
 // Freshness: the table is as fresh as its oldest shard sync; `age` is measured from the moment that sync
 // was SENT, so everything a shard acknowledged before that moment is in the table. Policy per lookup:

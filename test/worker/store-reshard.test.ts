@@ -85,7 +85,8 @@ describe("reshard", () => {
     );
     expect(superseded).toEqual([0, 0]);
     // An isolate still on layout 3 during the rollback: its writes reach layout 2 too (a request naming
-    // the other layout as previous copies from it: correct, and costly while both versions serve, §5).
+    // the other layout as previous copies from it: correct, and costly while both versions serve,
+    // docs/protocols/store-api.md §5).
     await three.post(mapping("rb-straggler"));
     await waitUntil("the straggler on layout 2", async () => ids((await back.state()).json).has("rb-straggler"));
   });
