@@ -47,5 +47,5 @@ describe("front input checks", () => {
       { numRuns: 400 },
     );
     expect(refused).toBeGreaterThan(50); // the generator does reach the refusals
-  });
+  }, 60_000); // CPU-bound (a store per run): vitest's 5 s default trips under load
 });

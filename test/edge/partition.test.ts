@@ -116,6 +116,6 @@ describe("batch split", () => {
         }),
         { numRuns: 150 },
       );
-    });
+    }, 60_000); // CPU-bound (a store per run): vitest's 5 s default trips under load
   }
 });

@@ -124,6 +124,6 @@ describe("route replica", () => {
         }),
         { numRuns: 60 },
       );
-    });
+    }, 60_000); // CPU-bound (a store per run): vitest's 5 s default trips under load
   }
 });
