@@ -1,10 +1,10 @@
 // The worker's status page (/ui): the portable UI (src/ui/) fed from the Durable Objects: the state store
-// (the GossipStore object's own store API: GET /v1/state, /v1/route), relay shards and their peers (each
-// peer-directory object's listPeers), and the hot path's build. Behind STORE_TOKEN (the page shows the
-// whole store): a bearer header or the session cookie from the login form; with STORE_TOKEN unset the UI
-// answers 503 like the relay without its secret. Live updates: /ui/watch is the store's watch stream
-// (the request goes to the GossipStore object as /v1/watch), plus a 5 s poll for relay peers.
-import type { Context, Next } from "hono";
+// (the store front's GET /v1/state and /v1/route, so a sharded store shows merged, and routes come from the
+// isolate's replica), relay shards and their peers (each peer-directory object's listPeers), and the hot
+// path's build. Behind STORE_TOKEN (the page shows the whole store): a bearer header or the session cookie
+// from the login form; with STORE_TOKEN unset the UI answers 503 like the relay without its secret. Live
+// updates: /ui/watch is the store front's watch stream (merged over shards), plus a 5 s poll for relay peers.
+import { Hono, type Context, type Next } from "hono";
 import type { RouteMatch, StateSnapshot } from "../src/state/index.ts";
 import { uiRoutes, type UiData, type UiHost, type UiLookup, type UiRelay } from "../src/ui/index.ts";
 import { workerConfig } from "./config.ts";
@@ -12,7 +12,7 @@ import type { Env } from "./env.ts";
 import { hotpathHealth } from "./health.ts";
 import { DIRECTORY_PREFIX, shardName } from "./placement.ts";
 import { platformFor } from "./platform.ts";
-import { STORE_OBJECT_NAME } from "./store-route.ts";
+import { getRoute, getState, getWatch } from "./store-route.ts";
 
 /** Relay peers listed on the page (the count per shard is always complete). */
 const PEERS_LISTED = 200;
@@ -41,8 +41,21 @@ async function relayData(env: Env): Promise<UiRelay> {
   return { shards: [...byShard].map(([name, n]) => ({ name, peers: n })), peers, total };
 }
 
-async function storeJson<T>(env: Env, path: string): Promise<T> {
-  const res = await env.GOSSIP_STORE.getByName(STORE_OBJECT_NAME).fetch(new Request(`https://gossip-store${path}`));
+/** The store front's read routes, called by the page after its own authentication (no bearer check here). */
+const front = new Hono<{ Bindings: Env }>().get("/v1/state", getState).get("/v1/route", getRoute).get("/v1/watch", getWatch);
+
+function frontFetch(c: C, path: string, headers?: Headers): Promise<Response> {
+  let ctx: C["executionCtx"] | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    /* no execution context (a direct app.fetch in tests) */
+  }
+  return Promise.resolve(front.fetch(new Request(new URL(path, c.req.url), headers ? { headers } : {}), c.env, ctx));
+}
+
+async function storeJson<T>(c: C, path: string): Promise<T> {
+  const res = await frontFetch(c, path);
   return (await res.json()) as T;
 }
 
@@ -51,20 +64,16 @@ export const workerUiHost: UiHost = {
   tokenSetting: "STORE_TOKEN (wrangler secret put STORE_TOKEN)",
   pollMs: 5000,
   watch(c) {
-    const env = (c as C).env;
-    const url = new URL(c.req.url);
-    url.pathname = "/v1/watch";
-    url.search = "";
-    return env.GOSSIP_STORE.getByName(STORE_OBJECT_NAME).fetch(new Request(url.toString(), { headers: c.req.raw.headers }));
+    return frontFetch(c as C, "/v1/watch", c.req.raw.headers);
   },
   async data(c, ip): Promise<UiData> {
     const env = (c as C).env;
     const config = workerConfig(env);
     const [store, lookup, relay] = await Promise.all([
-      storeJson<StateSnapshot>(env, "/v1/state"),
+      storeJson<StateSnapshot>(c as C, "/v1/state"),
       ip === undefined
         ? Promise.resolve(undefined)
-        : storeJson<{ match?: RouteMatch | null; error?: { code: string; message: string } }>(env, `/v1/route?ip=${encodeURIComponent(ip)}`),
+        : storeJson<{ match?: RouteMatch | null; error?: { code: string; message: string } }>(c as C, `/v1/route?ip=${encodeURIComponent(ip)}`),
       relayData(env),
     ]);
     const hp = hotpathHealth(platformFor(env));
