@@ -77,10 +77,20 @@ describe("gossamer <-> Go gossiphttp peer (memberlist 0.2.2, x/net/http2 h2c)", 
   });
 
   it("carries user messages both ways, over /message and /stream", async () => {
-    // Reliable messages go once; best-effort ones are re-sent until seen, as an application would (a
-    // packet is allowed to be lost, and a loaded machine can make a POST miss its 5 s timeout).
-    goB.send("sendrel ts-1 stream-from-go-b");
-    await ts.agent.memberlist.sendReliable("go-b", te.encode("stream-from-ts-1"));
+    // Reliable messages go once each and every one must arrive: a stream closed right after its write
+    // still delivers what was written (as a TCP close does). Best-effort ones are re-sent until seen,
+    // as an application would (a packet is allowed to be lost, and a loaded machine can make a POST
+    // miss its 5 s timeout).
+    const n = 20;
+    const fromGo = Array.from({ length: n }, (_, i) => `stream-from-go-b-${i}`);
+    const fromTs = Array.from({ length: n }, (_, i) => `stream-from-ts-1-${i}`);
+    for (const m of fromGo) goB.send(`sendrel ts-1 ${m}`);
+    for (const m of fromTs) await ts.agent.memberlist.sendReliable("go-b", te.encode(m));
+    const sent = await waitFor("go-b's reliable sends", 20_000, () => {
+      const s = goB.lines.filter((l) => l["ev"] === "sent");
+      return s.length >= n ? s : undefined;
+    });
+    expect(sent.map((l) => l["err"])).toEqual(fromGo.map(() => ""));
     let lastSend = 0;
     await waitFor("best-effort packets both ways", 30_000, () => {
       if (Date.now() - lastSend >= 2_000) {
@@ -90,7 +100,7 @@ describe("gossamer <-> Go gossiphttp peer (memberlist 0.2.2, x/net/http2 h2c)", 
       }
       return ts.messages.includes("packet-from-go-a") && goA.messages().includes("packet-from-ts-1");
     });
-    await waitFor("the stream messages", 20_000, () => ts.messages.includes("stream-from-go-b") && goB.messages().includes("stream-from-ts-1"));
+    await waitFor("the stream messages", 20_000, () => fromGo.every((m) => ts.messages.includes(m)) && fromTs.every((m) => goB.messages().includes(m)));
   });
 
   it("ckit State gossip and push/pull state interoperate both ways, byte for byte", async () => {

@@ -112,6 +112,8 @@ type h2conn struct {
 
 	once     sync.Once
 	closed   chan struct{}
+	readDone chan struct{}
+	linger   time.Duration
 	frames   chan []byte
 	readErr  error
 	buf      []byte
@@ -120,9 +122,12 @@ type h2conn struct {
 	wmu      sync.Mutex
 }
 
-func newConn(r io.ReadCloser, w io.Writer, flush func(), local, remote net.Addr, onClose func()) *h2conn {
-	c := &h2conn{r: r, w: w, flush: flush, local: local, remote: remote, onClose: onClose, closed: make(chan struct{}), frames: make(chan []byte, 16)}
+// linger > 0 (the dialing side): Close ends the request body and waits up to linger for the peer to
+// end its side before cancelling the request, so what was written still leaves (see Close).
+func newConn(r io.ReadCloser, w io.Writer, flush func(), local, remote net.Addr, onClose func(), linger time.Duration) *h2conn {
+	c := &h2conn{r: r, w: w, flush: flush, local: local, remote: remote, onClose: onClose, linger: linger, closed: make(chan struct{}), readDone: make(chan struct{}), frames: make(chan []byte, 16)}
 	go func() {
+		defer close(c.readDone)
 		defer close(c.frames)
 		for {
 			p, err := readFrame(c.r)
@@ -135,7 +140,7 @@ func newConn(r io.ReadCloser, w io.Writer, flush func(), local, remote net.Addr,
 			select {
 			case c.frames <- p:
 			case <-c.closed:
-				return
+				// Closed: keep reading (and dropping) until the peer ends its side.
 			}
 		}
 	}()
@@ -192,16 +197,36 @@ func (c *h2conn) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// Close ends our side like closing a TCP connection: what Write returned for still reaches the peer.
+// On the dialing side a Write has only handed its bytes to the HTTP/2 client's body pipe, not sent
+// them; closing the response body or cancelling the request now would abort the stream and drop them.
+// So the request body is ended (END_STREAM follows the data) and the stream is torn down once the
+// peer has ended its side, or after linger.
 func (c *h2conn) Close() error {
 	c.once.Do(func() {
 		close(c.closed)
 		if wc, ok := c.w.(io.Closer); ok {
 			_ = wc.Close()
 		}
-		_ = c.r.Close()
-		if c.onClose != nil {
-			c.onClose()
+		finish := func() {
+			_ = c.r.Close()
+			if c.onClose != nil {
+				c.onClose()
+			}
 		}
+		if c.linger <= 0 {
+			finish()
+			return
+		}
+		go func() {
+			t := time.NewTimer(c.linger)
+			defer t.Stop()
+			select {
+			case <-c.readDone:
+			case <-t.C:
+			}
+			finish()
+		}()
 	})
 	return nil
 }
@@ -291,7 +316,7 @@ func (t *transport) handleStream(w http.ResponseWriter, r *http.Request) {
 	fl.Flush()
 	done := make(chan struct{})
 	var once sync.Once
-	c := newConn(r.Body, w, fl.Flush, &net.TCPAddr{IP: t.ip, Port: t.port}, tcpAddr(r.RemoteAddr), func() { once.Do(func() { close(done) }) })
+	c := newConn(r.Body, w, fl.Flush, &net.TCPAddr{IP: t.ip, Port: t.port}, tcpAddr(r.RemoteAddr), func() { once.Do(func() { close(done) }) }, 0)
 	select {
 	case t.streamCh <- c:
 	case <-r.Context().Done():
@@ -356,7 +381,7 @@ func (t *transport) DialTimeout(addr string, timeout time.Duration) (net.Conn, e
 		cancel()
 		return nil, fmt.Errorf("stream answered %d", resp.StatusCode)
 	}
-	return newConn(resp.Body, pw, nil, &net.TCPAddr{IP: t.ip, Port: t.port}, tcpAddr(addr), cancel), nil
+	return newConn(resp.Body, pw, nil, &net.TCPAddr{IP: t.ip, Port: t.port}, tcpAddr(addr), cancel, 2*time.Second), nil
 }
 
 func (t *transport) Shutdown() error {
