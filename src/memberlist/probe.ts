@@ -29,11 +29,29 @@ export function probe(core: Core, done: () => void): void {
       continue;
     }
     const node = core.nodes[core.probeIndex++]!;
-    if (node.name === core.name || node.state === NodeStateType.dead || node.state === NodeStateType.left) {
+    if (!probeable(core, node)) {
       numCheck++;
       continue;
     }
+    warmNext(core);
     return probeNode(core, node, done);
+  }
+}
+
+function probeable(core: Core, node: NodeState): boolean {
+  return node.name !== core.name && node.state !== NodeStateType.dead && node.state !== NodeStateType.left;
+}
+
+/**
+ * Lets the transport set up what the next probe target needs (an HTTP/2 session) one probe interval
+ * ahead, so that probe does not pay for it; one target per probe keeps the set-up paced.
+ */
+function warmNext(core: Core): void {
+  const warm = core.transport.warm;
+  if (!warm) return;
+  for (let i = core.probeIndex; i < core.nodes.length; i++) {
+    const next = core.nodes[i]!;
+    if (probeable(core, next)) return warm.call(core.transport, next.address);
   }
 }
 

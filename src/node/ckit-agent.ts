@@ -74,6 +74,7 @@ export function asNodeTransport(t: CkitHttpTransport, budget: StreamBudget): Nod
     dialStream: (to, ms) => t.dialStream(to, ms),
     onPacket: (h) => t.onPacket(h),
     onStream: (h) => t.onStream(h),
+    warm: (to) => t.warm(to),
     close: () => t.close(),
     bound: () => t.bound() ?? t.advertise(),
     udpRecvBufferSize: () => 0,

@@ -1,26 +1,34 @@
-// Client side of the gossiphttp transport (docs/protocols/ckit.md §3): one HTTP/2 session per
-// peer address (h2c with prior knowledge, or TLS with ALPN h2), reused and re-opened when it fails.
+// Client side of the gossiphttp transport (docs/protocols/ckit.md §3): one HTTP/2 session per peer
+// address (h2c with prior knowledge, or TLS with ALPN h2), reused and re-opened when it fails.
 //
-// Packets (memberlist's UDP path) are never sent inline: sendPacket() queues and returns. Queues are
-// per peer, bounded in total (ckit: 1000 entries, drop-oldest); overflow drops the oldest packet of the
-// same peer (or, if it has none queued, of the peer with the longest queue) and counts it as failed.
-// Each peer has a few POST /message requests in flight; packets queued meanwhile go out together, as
-// several frames in one body (ckit sends one frame per request, but its handler reads any number, so Go
-// peers accept this). A request that is not answered 200 within the packet timeout (ckit: 5 s) counts
-// its packets as failed; nothing is retried.
+// Packets (memberlist's UDP path) are never sent inline: sendPacket() queues and returns; the packets
+// queued in one turn of the event loop leave together on the next microtask (no timers on the send
+// path). Queues are per peer, bounded in total (ckit: 1000 entries, drop-oldest); overflow drops the
+// oldest packet of the same peer (or, if it has none queued, of the peer with the longest queue) and
+// counts it as failed. Two ways to send them (§3.1):
+//  - "stream" (default): one long-lived POST /message per peer whose body stays open; each flush is one
+//    write of the queued frames (ckit-message-stream.ts). It is ended when idle (streamIdleMs) or old
+//    (streamMaxAgeMs) and the next packet opens a new one. A peer that answers or resets such a request
+//    before its body ended does not take streamed bodies: it gets "request" mode for fallbackMs.
+//  - "request": each flush is its own POST /message with a content-length (up to maxInflight per peer,
+//    up to maxBatchBytes per body; maxBatchBytes 0 sends one frame per request, exactly as ckit).
+// Anything but a 200 answer counts the request's packets as failed; nothing is retried. A request (or
+// a stream's pending data or answer) waiting longer than the packet timeout (ckit: 5 s) is cancelled as
+// failed, by one sweep timer that runs only while requests are open.
 //
 // Streams (memberlist's TCP path): POST /stream with a request body left open; the dial resolves when
 // the 200 response headers arrive (ckit does not check the status; we fail the dial on anything else).
 import net from "node:net";
 import tls from "node:tls";
 import type { Duplex } from "node:stream";
-import http2, { constants, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
+import http2, { constants, type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from "node:http2";
 import { CKIT_CONTENT_TYPE, FROM_HEADER, MESSAGE_PATH, STREAM_PATH, encodeFrames, type TransportMetrics } from "../ckit/index.ts";
 import type { Hotpath } from "../hotpath/index.ts";
-import type { Clock } from "../util/index.ts";
+import type { Clock, TimerHandle } from "../util/index.ts";
 import type { Logger } from "../util/index.ts";
 import { parseHostPort, formatHostPort, normalizeHost } from "../net/index.ts";
 import { H2StreamConn } from "./ckit-stream-conn.ts";
+import { MessageStream, type MessageStreamEnd } from "./ckit-message-stream.ts";
 import { TransportClosedError, TransportNetError, TransportTimeoutError } from "../transport/index.ts";
 
 export interface TlsClientOptions {
@@ -28,6 +36,9 @@ export interface TlsClientOptions {
   cert?: string | Buffer;
   key?: string | Buffer;
 }
+
+/** How packets travel (docs/protocols/ckit.md §3.1). */
+export type PacketMode = "stream" | "request";
 
 export interface ClientOptions {
   hot: Hotpath;
@@ -37,10 +48,17 @@ export interface ClientOptions {
   maxFrame: number;
   /** Total queued packets across peers (default 1000, ckit's). */
   maxQueued: number;
-  /** POST /message requests in flight per peer (default 4). */
+  packetMode: PacketMode;
+  /** Request mode: POST /message requests in flight per peer (default 4). */
   maxInflight: number;
-  /** Largest /message body when batching queued packets (default 64 KiB; 1 = one packet per request). */
+  /** Request mode: largest body when batching queued packets (default 64 KiB; 0 or 1 = one packet per request). */
   maxBatchBytes: number;
+  /** Stream mode: end a streaming request after this long without packets (default 10 s). */
+  streamIdleMs: number;
+  /** Stream mode: end a streaming request this old and start a new one (default 30 s). */
+  streamMaxAgeMs: number;
+  /** Stream mode: how long a peer that refused a streamed body is sent one request per batch (default 60 s). */
+  fallbackMs: number;
   packetTimeoutMs: number;
   /** Close a session idle this long (default 60 s). */
   idleMs: number;
@@ -52,24 +70,41 @@ export interface ClientOptions {
   localWindowSize: number;
 }
 
-interface Outbox {
+interface Peer {
   readonly addr: string;
   queue: Uint8Array[];
   head: number;
-  inflight: number;
   scheduled: boolean;
+  /** Request mode: requests in flight. */
+  inflight: number;
+  /** Stream mode: the open streaming request. */
+  tx: MessageStream | undefined;
+  /** Clock time until which this peer gets request mode (it refused a streamed body). */
+  requestUntil: number;
+}
+
+interface Inflight {
+  peer: Peer;
+  req: ClientHttp2Stream;
+  deadline: number;
+  done(ok: boolean, why?: string): void;
 }
 
 export class CkitClient {
   readonly #o: ClientOptions;
   readonly #sessions = new Map<string, ClientHttp2Session>();
-  readonly #outboxes = new Map<string, Outbox>();
+  readonly #peers = new Map<string, Peer>();
   readonly #streams = new Set<ClientHttp2Stream>();
+  readonly #requests = new Set<Inflight>();
+  readonly #txs = new Set<MessageStream>();
+  readonly #messageHeaders: OutgoingHttpHeaders;
   #queued = 0;
   #closed = false;
+  #sweep: TimerHandle | undefined;
 
   constructor(o: ClientOptions) {
     this.#o = o;
+    this.#messageHeaders = { ":method": "POST", ":path": MESSAGE_PATH, "content-type": CKIT_CONTENT_TYPE, [FROM_HEADER]: o.advertise };
   }
 
   /** Packets waiting to be sent (cluster_transport_tx_packet_queue_length). */
@@ -79,6 +114,24 @@ export class CkitClient {
 
   get sessions(): number {
     return this.#sessions.size;
+  }
+
+  /** Open streaming /message requests, and peers currently sent one request per batch after a refusal. */
+  get packetStreams(): { open: number; fallback: number } {
+    const now = this.#o.clock.now();
+    let fallback = 0;
+    for (const p of this.#peers.values()) if (p.requestUntil > now) fallback++;
+    return { open: this.#txs.size, fallback };
+  }
+
+  /** Opens the session to `addr` ahead of its first packet (a member joined). */
+  warm(addr: string): void {
+    if (this.#closed) return;
+    try {
+      this.#session(addr);
+    } catch (err) {
+      this.#o.logger.debug({ peer: addr, err: (err as Error).message }, "could not pre-open a gossip session");
+    }
   }
 
   #session(addr: string): ClientHttp2Session {
@@ -123,23 +176,24 @@ export class CkitClient {
 
   sendPacket(to: string, buf: Uint8Array): void {
     if (this.#closed) return;
-    let box = this.#outboxes.get(to);
-    if (!box) this.#outboxes.set(to, (box = { addr: to, queue: [], head: 0, inflight: 0, scheduled: false }));
-    if (this.#queued >= this.#o.maxQueued) this.#dropOldest(box);
-    box.queue.push(buf);
+    let peer = this.#peers.get(to);
+    if (!peer) this.#peers.set(to, (peer = { addr: to, queue: [], head: 0, scheduled: false, inflight: 0, tx: undefined, requestUntil: 0 }));
+    if (this.#queued >= this.#o.maxQueued) this.#dropOldest(peer);
+    peer.queue.push(buf);
     this.#queued++;
-    if (!box.scheduled) {
-      box.scheduled = true;
+    if (!peer.scheduled) {
+      peer.scheduled = true;
+      const p = peer;
       queueMicrotask(() => {
-        box.scheduled = false;
-        this.#pump(box);
+        p.scheduled = false;
+        this.#pump(p);
       });
     }
   }
 
-  #dropOldest(prefer: Outbox): void {
+  #dropOldest(prefer: Peer): void {
     let victim = prefer.queue.length > prefer.head ? prefer : undefined;
-    if (!victim) for (const b of this.#outboxes.values()) if (!victim || b.queue.length - b.head > victim.queue.length - victim.head) victim = b;
+    if (!victim) for (const p of this.#peers.values()) if (!victim || p.queue.length - p.head > victim.queue.length - victim.head) victim = p;
     if (!victim || victim.queue.length <= victim.head) return;
     const dropped = victim.queue[victim.head]!;
     victim.head++;
@@ -149,71 +203,169 @@ export class CkitClient {
     this.#compact(victim);
   }
 
-  #compact(b: Outbox): void {
-    if (b.head > 64 && b.head * 2 > b.queue.length) {
-      b.queue = b.queue.slice(b.head);
-      b.head = 0;
+  #compact(p: Peer): void {
+    if (p.head === p.queue.length) {
+      p.queue.length = 0;
+      p.head = 0;
+    } else if (p.head > 64 && p.head * 2 > p.queue.length) {
+      p.queue = p.queue.slice(p.head);
+      p.head = 0;
     }
   }
 
-  #pump(box: Outbox): void {
-    const o = this.#o;
-    while (!this.#closed && box.inflight < o.maxInflight && box.queue.length > box.head) {
-      const batch: Uint8Array[] = [];
-      let size = 0;
-      while (box.queue.length > box.head) {
-        const next = box.queue[box.head]!;
-        if (batch.length > 0 && size + next.length + 5 > o.maxBatchBytes) break;
-        batch.push(next);
-        size += next.length + 5;
-        box.head++;
-      }
-      this.#queued -= batch.length;
-      this.#compact(box);
-      box.inflight++;
-      this.#post(box, batch);
-    }
-    if (box.inflight === 0 && box.queue.length <= box.head) this.#outboxes.delete(box.addr);
-  }
-
-  #post(box: Outbox, batch: Uint8Array[]): void {
-    const o = this.#o;
+  /** Takes queued packets off the peer's queue (up to maxBytes of frames, at least one). */
+  #take(p: Peer, maxBytes: number): { batch: Uint8Array[]; bytes: number } {
+    const batch: Uint8Array[] = [];
+    let size = 0;
     let bytes = 0;
-    for (const b of batch) bytes += b.length;
-    o.metrics.txPackets(batch.length, bytes);
-    let settled = false;
-    const done = (ok: boolean, why?: string) => {
-      if (settled) return;
-      settled = true;
-      o.clock.clearTimeout(timer);
-      if (!ok) {
-        o.metrics.txFailed(batch.length);
-        o.logger.debug({ peer: box.addr, packets: batch.length, err: why }, "failed to send message");
+    while (p.queue.length > p.head) {
+      const next = p.queue[p.head]!;
+      if (batch.length > 0 && size + next.length + 5 > maxBytes) break;
+      batch.push(next);
+      size += next.length + 5;
+      bytes += next.length;
+      p.head++;
+    }
+    this.#queued -= batch.length;
+    this.#compact(p);
+    return { batch, bytes };
+  }
+
+  #pump(p: Peer): void {
+    if (this.#closed || p.queue.length <= p.head) return;
+    const o = this.#o;
+    if (o.packetMode === "stream" && p.requestUntil <= o.clock.now()) return this.#pumpStream(p);
+    while (p.inflight < o.maxInflight && p.queue.length > p.head) {
+      const { batch, bytes } = this.#take(p, o.maxBatchBytes);
+      p.inflight++;
+      this.#post(p, batch, bytes);
+    }
+  }
+
+  // Stream mode: everything queued goes out as one write on the peer's open streaming request.
+  #pumpStream(p: Peer): void {
+    const o = this.#o;
+    let tx = p.tx;
+    if (tx && !tx.writable) {
+      if (!tx.ended) return; // held back by flow control: wait for drain
+      tx = undefined;
+    }
+    if (!tx) {
+      try {
+        tx = this.#openStream(p);
+      } catch (err) {
+        const { batch } = this.#take(p, Infinity);
+        this.#failed(p.addr, batch.length, (err as Error).message);
+        return;
       }
-      box.inflight--;
-      if (!this.#outboxes.has(box.addr) && box.queue.length > box.head) this.#outboxes.set(box.addr, box);
-      this.#pump(box);
+    }
+    const { batch, bytes } = this.#take(p, Infinity);
+    o.metrics.txPackets(batch.length, bytes);
+    tx.write(encodeFrames(batch), batch.length, bytes, o.clock.now());
+  }
+
+  #openStream(p: Peer): MessageStream {
+    const o = this.#o;
+    const tx = new MessageStream(this.#session(p.addr), this.#messageHeaders, () => o.clock.now(), p.addr, {
+      onDrain: () => this.#pump(p),
+      onEnd: (s, end) => this.#streamEnded(p, s, end),
+    });
+    p.tx = tx;
+    this.#txs.add(tx);
+    this.#armSweep();
+    return tx;
+  }
+
+  #streamEnded(p: Peer, s: MessageStream, end: MessageStreamEnd): void {
+    this.#txs.delete(s);
+    if (p.tx === s) p.tx = undefined;
+    if (!end.ok) this.#failed(p.addr, end.frames, end.why);
+    if (end.rejected) {
+      p.requestUntil = this.#o.clock.now() + this.#o.fallbackMs;
+      this.#o.logger.info({ peer: p.addr, why: end.why, fallbackMs: this.#o.fallbackMs }, "peer refused a streamed /message body; sending one request per batch");
+    }
+    this.#next(p);
+  }
+
+  /** After a request finished: send what queued meanwhile, or forget a peer with nothing going on. */
+  #next(p: Peer): void {
+    if (this.#closed) return;
+    if (p.queue.length > p.head) return this.#pump(p);
+    if (p.inflight === 0 && !p.tx && !p.scheduled && p.requestUntil <= this.#o.clock.now() && this.#peers.get(p.addr) === p) this.#peers.delete(p.addr);
+  }
+
+  #failed(peer: string, packets: number, why: string): void {
+    if (packets === 0) return;
+    this.#o.metrics.txFailed(packets);
+    this.#o.logger.debug({ peer, packets, err: why }, "failed to send message");
+  }
+
+  // Request mode: one POST per batch, with its length declared (as ckit's Go client sends it).
+  #post(p: Peer, batch: Uint8Array[], bytes: number): void {
+    const o = this.#o;
+    o.metrics.txPackets(batch.length, bytes);
+    const body = encodeFrames(batch);
+    let settled = false;
+    const entry: Inflight = {
+      peer: p,
+      req: undefined as unknown as ClientHttp2Stream,
+      deadline: o.clock.now() + o.packetTimeoutMs,
+      done: (ok, why) => {
+        if (settled) return;
+        settled = true;
+        this.#requests.delete(entry);
+        if (!ok) this.#failed(p.addr, batch.length, why ?? "failed");
+        p.inflight--;
+        this.#next(p);
+      },
     };
-    const timer = o.clock.setTimeout(() => {
-      done(false, `no answer within ${o.packetTimeoutMs} ms`);
-      if (!req.closed) req.close(constants.NGHTTP2_CANCEL);
-    }, o.packetTimeoutMs);
     let req: ClientHttp2Stream;
     try {
-      req = this.#session(box.addr).request(
-        { ":method": "POST", ":path": MESSAGE_PATH, "content-type": CKIT_CONTENT_TYPE, [FROM_HEADER]: o.advertise },
-        { endStream: false },
-      );
+      req = this.#session(p.addr).request({ ...this.#messageHeaders, "content-length": body.length }, { endStream: false });
     } catch (err) {
-      done(false, (err as Error).message);
+      entry.done(false, (err as Error).message);
       return;
     }
+    entry.req = req;
+    this.#requests.add(entry);
+    this.#armSweep();
     let status = 0;
     req.on("response", (h) => (status = Number(h[":status"])));
-    req.on("error", (err) => done(false, err.message));
-    req.on("close", () => done(status === 200, status ? `status ${status}` : "stream closed"));
+    req.on("error", (err) => entry.done(false, err.message));
+    req.on("close", () => entry.done(status === 200, status ? `status ${status}` : "stream closed"));
     req.resume();
-    req.end(encodeFrames(batch));
+    req.end(body);
+  }
+
+  // ---- the sweep: timeouts, idle and old streaming requests, forgotten peers
+
+  #armSweep(): void {
+    if (this.#sweep !== undefined || this.#closed) return;
+    const o = this.#o;
+    const every = Math.max(10, Math.min(1_000, o.packetTimeoutMs / 4, o.streamIdleMs / 2));
+    this.#sweep = o.clock.setTimeout(() => {
+      this.#sweep = undefined;
+      this.#sweepOnce();
+    }, every);
+    (this.#sweep as { unref?: () => void }).unref?.();
+  }
+
+  #sweepOnce(): void {
+    const o = this.#o;
+    const now = o.clock.now();
+    for (const r of [...this.#requests]) {
+      if (now < r.deadline) continue;
+      r.done(false, `no answer within ${o.packetTimeoutMs} ms`);
+      if (!r.req.closed) r.req.close(constants.NGHTTP2_CANCEL);
+    }
+    for (const tx of [...this.#txs]) {
+      if (tx.stalled(now) >= o.packetTimeoutMs) tx.cancel(`no progress within ${o.packetTimeoutMs} ms`);
+      else if (!tx.ended && (now - tx.lastWriteAt >= o.streamIdleMs || now - tx.openedAt >= o.streamMaxAgeMs)) tx.end(now);
+    }
+    for (const p of this.#peers.values()) {
+      if (p.queue.length <= p.head && p.inflight === 0 && !p.tx && p.requestUntil <= now && !p.scheduled) this.#peers.delete(p.addr);
+    }
+    if (this.#requests.size > 0 || this.#txs.size > 0) this.#armSweep();
   }
 
   // ---- streams
@@ -249,10 +401,20 @@ export class CkitClient {
     return new H2StreamConn(req, remote, { hot: o.hot, clock: o.clock, metrics: o.metrics, maxFrame: o.maxFrame, onClose: () => {} });
   }
 
+  /**
+   * Ends streaming requests (what was written this turn still leaves: HTTP/2 sends on the next loop
+   * turn), then tears the sessions down.
+   */
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
+    if (this.#sweep !== undefined) this.#o.clock.clearTimeout(this.#sweep);
+    this.#sweep = undefined;
     this.#queued = 0;
-    this.#outboxes.clear();
+    this.#peers.clear();
+    const now = this.#o.clock.now();
+    for (const tx of this.#txs) tx.end(now);
+    if (this.#txs.size > 0) await new Promise((r) => setImmediate(r));
     for (const s of this.#streams) s.close(constants.NGHTTP2_CANCEL);
     const all = [...this.#sessions.values()];
     this.#sessions.clear();

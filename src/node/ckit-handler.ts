@@ -4,10 +4,11 @@
 // HTTP/1.1 request never gets as far as its content type); Content-Type not exactly
 // application/x.ckit -> 400. Other paths under the route prefix -> 404.
 //
-//  /message  reads frames until the body ends; every frame is one packet {payload, from = the client's
-//            ip:port (or the advertised address a gossamer client sends in `gossamer-from`), timestamp =
-//            when the request arrived}; a bad frame -> 400, frames before it are
-//            still delivered; otherwise 200 with no body once the whole body has been read.
+//  /message  reads frames until the body ends and delivers each one as soon as it is complete (a body
+//            may stay open and carry packets for a long time, §3.1); every frame is one packet
+//            {payload, from = the client's ip:port (or the advertised address a gossamer client sends in
+//            `gossamer-from`), timestamp = when the DATA carrying its end arrived}; a bad frame -> 400,
+//            frames before it are still delivered; otherwise 200 with no body once the body has ended.
 //  /stream   answers 200 at once, then the request and response bodies are one full-duplex StreamConn.
 //
 // Bounds: a /message body is read incrementally (only an incomplete frame is held, at most maxFrame);
@@ -60,7 +61,8 @@ export function createHandler(d: HandlerDeps): CkitHandler {
   const log = d.logger;
 
   function reply(stream: ServerHttp2Stream, status: number): void {
-    if (stream.destroyed || stream.headersSent) return;
+    // A request can arrive already reset (a client that gave up within the same read): respond() would throw.
+    if (stream.destroyed || stream.closed || stream.headersSent) return;
     stream.respond({ ":status": status }, { endStream: true });
   }
 
@@ -82,10 +84,17 @@ export function createHandler(d: HandlerDeps): CkitHandler {
   }
 
   function message(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
-    const at = d.clock.now();
+    let at = d.clock.now();
     const from = advertisedFrom(headers[FROM_HEADER]) ?? remoteOf(stream);
+    // Frames and bytes delivered from the current chunk, counted once per chunk.
     let count = 0;
     let bytes = 0;
+    const counted = () => {
+      if (count === 0) return;
+      d.metrics.rxPackets(count, bytes);
+      count = 0;
+      bytes = 0;
+    };
     const reader = new FrameReader(
       d.hot,
       (payload) => {
@@ -100,7 +109,7 @@ export function createHandler(d: HandlerDeps): CkitHandler {
       if (failed) return;
       failed = true;
       log.warn({ from, err: err.message }, "error reading packet from peer");
-      d.metrics.rxPackets(count, bytes);
+      counted();
       reply(stream, 400);
       // The answer is given; the rest of the body is read and dropped. Resetting the stream at once
       // can discard the queued 400 before it leaves, so a client that keeps sending is reset later.
@@ -112,11 +121,14 @@ export function createHandler(d: HandlerDeps): CkitHandler {
     };
     stream.on("data", (chunk: Buffer) => {
       if (failed) return;
+      at = d.clock.now();
       try {
         reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       } catch (err) {
         fail(err as Error);
+        return;
       }
+      counted();
     });
     stream.on("end", () => {
       if (failed) return;
@@ -126,7 +138,6 @@ export function createHandler(d: HandlerDeps): CkitHandler {
         fail(err as Error);
         return;
       }
-      d.metrics.rxPackets(count, bytes);
       reply(stream, 200);
     });
     stream.on("error", () => {});
@@ -137,6 +148,7 @@ export function createHandler(d: HandlerDeps): CkitHandler {
       log.warn({ open: openStreams }, "refusing stream: too many open");
       return reply(stream, 503);
     }
+    if (stream.destroyed || stream.closed) return;
     openStreams++;
     stream.respond({ ":status": 200 }, { endStream: false });
     const conn = new H2StreamConn(stream, remoteOf(stream), {

@@ -67,6 +67,7 @@ export async function listenGossip(o: ListenerOptions): Promise<GossipListener> 
   h2.on("stream", (stream, headers) => {
     if (o.handler.handleStream(stream, headers)) return;
     stream.on("error", () => {});
+    if (stream.destroyed || stream.closed) return;
     stream.respond({ ":status": 404, "content-type": "application/json" });
     stream.end(NOT_FOUND);
   });
@@ -105,6 +106,7 @@ export async function listenGossip(o: ListenerOptions): Promise<GossipListener> 
   if (o.tls) {
     const t = o.tls;
     server = tls.createServer({
+      noDelay: true,
       cert: t.cert,
       key: t.key,
       ...(t.ca ? { ca: t.ca, requestCert: true, rejectUnauthorized: true } : {}),

@@ -11,13 +11,13 @@
 // the UDP/TCP transport cannot form one cluster (see the README for bridging them).
 //
 // Inbound packets go straight to memberlist's handler; before one is registered they wait in a queue
-// bounded like ckit's (1000, drop-oldest). Outbound queues and batching are in ckit-client.ts.
+// bounded like ckit's (1000, drop-oldest). Outbound queues, streaming and batching are in ckit-client.ts.
 import type { Packet, StreamConn, Transport } from "../transport/index.ts";
 import type { Platform } from "../platform/index.ts";
 import type { Labels } from "../util/index.ts";
 import { DEFAULT_MAX_FRAME, transportMetrics } from "../ckit/index.ts";
 import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "../net/index.ts";
-import { CkitClient, type TlsClientOptions } from "./ckit-client.ts";
+import { CkitClient, type PacketMode, type TlsClientOptions } from "./ckit-client.ts";
 import { createHandler, type CkitHandler } from "./ckit-handler.ts";
 import { listenGossip, type GossipListener, type TlsServerOptions } from "./ckit-listener.ts";
 import { processStreamBudget, type StreamBudget } from "./stream-budget.ts";
@@ -41,10 +41,21 @@ export interface CkitTransportOptions {
   maxFrame?: number;
   /** Outbound packets queued in total (default 1000). */
   maxQueued?: number;
-  /** POST /message requests in flight per peer (default 4). */
+  /**
+   * How packets travel (docs/protocols/ckit.md §3.1): "stream" (default) writes them as frames on one
+   * long-lived POST /message per peer; "request" sends one POST per batch of queued packets, as ckit does.
+   */
+  packetMode?: PacketMode;
+  /** Request mode: POST /message requests in flight per peer (default 4). */
   maxInflight?: number;
-  /** Largest batched /message body (default 64 KiB; 0 = one packet per request, exactly as ckit). */
+  /** Request mode: largest batched /message body (default 64 KiB; 0 = one packet per request, exactly as ckit). */
   maxBatchBytes?: number;
+  /** Stream mode: a streaming /message request without packets this long is ended (default 10 s). */
+  streamIdleMs?: number;
+  /** Stream mode: a streaming /message request is ended and replaced at this age (default 30 s). */
+  streamMaxAgeMs?: number;
+  /** Stream mode: a peer that refused a streamed body gets request mode this long (default 60 s). */
+  fallbackMs?: number;
   /** Concurrently accepted streams (default 256). */
   maxStreams?: number;
   streamBudget?: StreamBudget;
@@ -59,8 +70,13 @@ export interface CkitHttpTransport extends Transport {
   readonly handler: CkitHandler;
   /** The standalone listener's address, or null when mounted. */
   bound(): { host: string; port: number } | null;
-  /** Open client sessions (one per peer) and queued outbound packets. */
-  stats(): { sessions: number; queuedOut: number; queuedIn: number };
+  /**
+   * Open client sessions (one per peer), queued packets, open streaming /message requests, and peers
+   * sent one request per batch because they refused a streamed body.
+   */
+  stats(): { sessions: number; queuedOut: number; queuedIn: number; packetStreams: number; fallbackPeers: number };
+  /** Opens the session to a peer ahead of its first packet (called when a member joins). */
+  warm(to: string): void;
 }
 
 export async function createCkitTransport(platform: Platform, o: CkitTransportOptions = {}): Promise<CkitHttpTransport> {
@@ -136,8 +152,12 @@ export async function createCkitTransport(platform: Platform, o: CkitTransportOp
     metrics,
     maxFrame,
     maxQueued: o.maxQueued ?? PACKET_QUEUE,
+    packetMode: o.packetMode ?? "stream",
     maxInflight: o.maxInflight ?? 4,
     maxBatchBytes: o.maxBatchBytes ?? 64 * 1024,
+    streamIdleMs: o.streamIdleMs ?? 10_000,
+    streamMaxAgeMs: o.streamMaxAgeMs ?? 30_000,
+    fallbackMs: o.fallbackMs ?? 60_000,
     packetTimeoutMs: o.packetTimeoutMs ?? PACKET_TIMEOUT_MS,
     idleMs: 60_000,
     ...(tlsClient ? { tls: tlsClient } : {}),
@@ -150,7 +170,13 @@ export async function createCkitTransport(platform: Platform, o: CkitTransportOp
     handler,
     advertise: () => ({ ...adv }),
     bound: () => listener?.address() ?? null,
-    stats: () => ({ sessions: client.sessions, queuedOut: client.queued, queuedIn: inbox.length }),
+    stats: () => {
+      const ps = client.packetStreams;
+      return { sessions: client.sessions, queuedOut: client.queued, queuedIn: inbox.length, packetStreams: ps.open, fallbackPeers: ps.fallback };
+    },
+    warm(to) {
+      if (!closed) client.warm(to);
+    },
     sendPacket(to, buf) {
       if (!closed) client.sendPacket(to, buf);
     },

@@ -36,5 +36,10 @@ export interface Transport {
   dialStream(to: string, timeoutMs: number): Promise<StreamConn>;
   onPacket(handler: (p: Packet) => void): void;
   onStream(handler: (s: StreamConn) => void): void;
+  /**
+   * Optional hint that `to` has just joined and will be sent to soon: a transport with connection set-up
+   * (HTTP/2 sessions) may open it now so the first probe does not wait for it. Never throws.
+   */
+  warm?(to: string): void;
   close(): Promise<void>;
 }

@@ -51,6 +51,15 @@ transportConformance("http2 gossiphttp (h2c)", () => {
   };
 });
 
+transportConformance("http2 gossiphttp (h2c, request mode: one POST per batch, as ckit)", () => {
+  const platform = testNodePlatform();
+  return {
+    create: () => createCkitTransport(platform, { listen: "127.0.0.1:0", packetMode: "request" }),
+    now: () => platform.clock.now(),
+    deadAddress,
+  };
+});
+
 transportConformance("http2 gossiphttp (TLS, mutual)", () => {
   const platform = testNodePlatform();
   return {

@@ -102,7 +102,10 @@ describe("gossiphttp handler", () => {
   });
 });
 
-/** A plain HTTP/2 server that records each request's headers and body. */
+/**
+ * A plain HTTP/2 server that records each request's headers and body. /message is answered 200 when its
+ * body ends (as ckit's handler does), /stream at once.
+ */
 async function recorder(): Promise<{ port: number; reqs: { headers: http2.IncomingHttpHeaders; body: Buffer }[]; server: http2.Http2Server }> {
   const reqs: { headers: http2.IncomingHttpHeaders; body: Buffer }[] = [];
   const server = http2.createServer();
@@ -114,8 +117,9 @@ async function recorder(): Promise<{ port: number; reqs: { headers: http2.Incomi
       parts.push(d);
       entry.body = Buffer.concat(parts);
     });
-    s.respond({ ":status": 200 }, { endStream: headers[":path"]!.endsWith("/message") });
-    if (headers[":path"]!.endsWith("/message")) s.resume();
+    s.on("error", () => {});
+    if (headers[":path"]!.endsWith("/message")) s.on("end", () => s.respond({ ":status": 200 }, { endStream: true }));
+    else s.respond({ ":status": 200 }, { endStream: false });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   open.push({ close: () => new Promise<void>((r) => server.close(() => r())) });
@@ -123,9 +127,9 @@ async function recorder(): Promise<{ port: number; reqs: { headers: http2.Incomi
 }
 
 describe("gossiphttp writer", () => {
-  it("puts ckit's exact frames on the wire for /message (one packet per request with batching off)", async () => {
+  it("puts ckit's exact frames on the wire for /message (request mode, one packet per request with batching off)", async () => {
     const rec = await recorder();
-    const t = await transport(testNodePlatform(), { maxBatchBytes: 0, maxInflight: 1 });
+    const t = await transport(testNodePlatform(), { packetMode: "request", maxBatchBytes: 0, maxInflight: 1 });
     for (const f of F.messageFrames) t.sendPacket(`127.0.0.1:${rec.port}`, pattern(f.payloadLen));
     const want = F.messageFrames.reduce((n, f) => n + f.frameLen, 0);
     await expect.poll(() => rec.reqs.reduce((n, r) => n + r.body.length, 0), { timeout: 5_000 }).toBe(want);
@@ -136,8 +140,34 @@ describe("gossiphttp writer", () => {
       expect(r.headers[":path"]).toBe(new URL(F.messageRequest.url).pathname);
       expect(r.headers[":scheme"]).toBe("http");
       expect(r.headers["content-type"]).toBe(F.messageRequest.contentType);
+      expect(Number(r.headers["content-length"])).toBe(f.frameLen);
       expect(createHash("sha256").update(r.body).digest("hex")).toBe(f.frameSha256);
     });
+  });
+
+  it("stream mode puts the same frames back to back on one open /message body", async () => {
+    const rec = await recorder();
+    const t = await transport();
+    const to = `127.0.0.1:${rec.port}`;
+    let want = 0;
+    // One packet per turn, each waited for: they still share one request.
+    for (const f of F.messageFrames) {
+      t.sendPacket(to, pattern(f.payloadLen));
+      want += f.frameLen;
+      await expect.poll(() => rec.reqs[0]?.body.length ?? 0, { timeout: 5_000 }).toBe(want);
+    }
+    expect(rec.reqs).toHaveLength(1);
+    const r = rec.reqs[0]!;
+    expect(r.headers[":path"]).toBe(new URL(F.messageRequest.url).pathname);
+    expect(r.headers["content-type"]).toBe(F.messageRequest.contentType);
+    expect(r.headers["content-length"]).toBeUndefined();
+    let at = 0;
+    for (const f of F.messageFrames) {
+      const frame = r.body.subarray(at, at + f.frameLen);
+      expect(toHex(frame.subarray(0, f.headerHex.length / 2))).toBe(f.headerHex);
+      expect(createHash("sha256").update(frame).digest("hex")).toBe(f.frameSha256);
+      at += f.frameLen;
+    }
   });
 
   it("writes one frame per stream write, exactly ckit's bytes", async () => {

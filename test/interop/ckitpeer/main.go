@@ -13,7 +13,11 @@
 //	send NAME TEXT      best-effort user message (-> /message)
 //	sendrel NAME TEXT   reliable user message (-> /stream)
 //	state N             broadcast our ckit state N (0 viewer, 1 participant, 2 terminating)
+//	stats               /message requests seen, open, without a declared length, and frames read
 //	members | leave | quit
+//
+// -require-length makes /message answer 411 to requests without a content-length (a peer that does not
+// take streamed bodies).
 //
 // Stdin EOF shuts it down.
 package main
@@ -257,6 +261,12 @@ type transport struct {
 	ip       net.IP
 	port     int
 	srv      *http.Server
+
+	// -require-length: answer 411 to a /message request that does not declare its length (a server or
+	// proxy that wants whole bodies), as a peer that does not take streamed bodies would.
+	requireLength bool
+	// /message requests seen, still open, without a declared length, and frames read from them.
+	msgRequests, msgOpen, msgStreamed, msgFrames atomic.Int64
 }
 
 func tcpAddr(s string) net.Addr {
@@ -287,8 +297,19 @@ func (t *transport) handleMessage(w http.ResponseWriter, r *http.Request) {
 	if !t.check(w, r) {
 		return
 	}
+	t.msgRequests.Add(1)
+	t.msgOpen.Add(1)
+	defer t.msgOpen.Add(-1)
+	if r.ContentLength < 0 {
+		t.msgStreamed.Add(1)
+		if t.requireLength {
+			w.WriteHeader(http.StatusLengthRequired)
+			return
+		}
+	}
 	now := time.Now()
 	from := tcpAddr(r.RemoteAddr)
+	// Each frame is delivered as soon as it has been read, while the body may still be open.
 	for {
 		p, err := readFrame(r.Body)
 		if errors.Is(err, io.EOF) {
@@ -298,6 +319,7 @@ func (t *transport) handleMessage(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
+		t.msgFrames.Add(1)
 		t.packetCh <- &memberlist.Packet{Buf: p, From: from, Timestamp: now}
 	}
 	w.WriteHeader(http.StatusOK)
@@ -514,6 +536,7 @@ func main() {
 	bind := flag.String("bind", "127.0.0.1", "bind address (IP)")
 	join := flag.String("join", "", "comma-separated host:port list")
 	duration := flag.Duration("duration", 5*time.Minute, "shut down after this long")
+	requireLength := flag.Bool("require-length", false, "answer 411 to /message requests without a content-length")
 	flag.Parse()
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(*bind, "0"))
@@ -530,6 +553,8 @@ func main() {
 		out:      make(chan [2]interface{}, 1000),
 		ip:       net.ParseIP(*bind),
 		port:     port,
+
+		requireLength: *requireLength,
 	}
 	if v4 := t.ip.To4(); v4 != nil {
 		t.ip = v4
@@ -632,6 +657,8 @@ func main() {
 				emit(map[string]interface{}{"ev": "statequeued", "time": s.Time, "hex": fmt.Sprintf("%x", msg)})
 			case "members":
 				emit(map[string]interface{}{"ev": "members", "members": memberList(m)})
+			case "stats":
+				emit(map[string]interface{}{"ev": "stats", "messageRequests": t.msgRequests.Load(), "messageOpen": t.msgOpen.Load(), "messageStreamed": t.msgStreamed.Load(), "messageFrames": t.msgFrames.Load()})
 			case "leave":
 				_ = m.Leave(2 * time.Second)
 				emit(map[string]interface{}{"ev": "left"})
