@@ -1,6 +1,7 @@
 // Abuse of the HTTP/2 gossiphttp transport over real sockets: a stalled first request (slowloris), a
 // frame declaring gigabytes, fuzzed bodies, HTTP/2 garbage after the preface, a stream flood past the
-// cap, and a flood of packets to a peer that never answers. The transport must answer with the right
+// cap, a flood of packets to a peer that never answers, and one to a peer that takes a streamed /message
+// body but never reads it (flow control stalls the sender). The transport must answer with the right
 // status or close, never crash, and keep memory and queues bounded.
 import http2 from "node:http2";
 import net from "node:net";
@@ -128,6 +129,38 @@ describe("gossiphttp under abuse", () => {
     expect(t.stats().queuedOut).toBeLessThanOrEqual(1000);
     await expect.poll(failed, { timeout: 10_000 }).toBe(5_000);
     expect(t.stats().queuedOut).toBe(0);
+  });
+});
+
+describe("gossiphttp sender against a peer that stops reading", () => {
+  it("keeps the queue bounded, cancels the stalled streaming request after the packet timeout and counts its packets failed", async () => {
+    // Takes /message requests and never reads them: once the HTTP/2 windows are full, nothing moves.
+    const server = http2.createServer();
+    const cancelled: number[] = [];
+    server.on("stream", (s) => {
+      s.pause();
+      s.on("error", () => {});
+      s.on("close", () => cancelled.push(s.rstCode ?? -1));
+    });
+    const sessions = new Set<http2.ServerHttp2Session>();
+    server.on("session", (x) => void sessions.add(x));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    open.push({ close: () => new Promise<void>((r) => (sessions.forEach((x) => x.destroy()), server.close(() => r()))) });
+    const platform = testNodePlatform();
+    const t = await createCkitTransport(platform, { listen: "127.0.0.1:0", packetTimeoutMs: 300 });
+    open.push(t);
+    const to = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const failed = () => platform.metrics.snapshot().find((f) => f.name === "cluster_transport_tx_packets_failed_total")!.samples[0]!.value;
+    for (let i = 0; i < 5_000; i++) t.sendPacket(to, new Uint8Array(1400));
+    expect(t.stats().queuedOut).toBe(1000);
+    expect(failed()).toBe(4_000);
+    // More than the windows can take: the write is held back, not buffered without end.
+    await expect.poll(() => t.stats().packetStreams, { timeout: 5_000 }).toBe(1);
+    for (let i = 0; i < 2_000; i++) t.sendPacket(to, new Uint8Array(1400));
+    expect(t.stats().queuedOut).toBe(1000);
+    await expect.poll(failed, { timeout: 10_000 }).toBe(7_000);
+    expect(cancelled[0]).toBe(http2.constants.NGHTTP2_CANCEL);
+    expect(t.stats()).toMatchObject({ queuedOut: 0, fallbackPeers: 0 });
   });
 });
 

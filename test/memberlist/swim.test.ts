@@ -1,10 +1,12 @@
 // SWIM + Lifeguard behaviour on a deterministic simulated network (SimClock + MemoryNetwork): join and
 // convergence, failure detection bounded by the profile's suspicion timeout, refutation, graceful leave,
-// no false positives without loss, partitions that heal. All time here is simulated.
+// no false positives without loss, partitions that heal, the probe's warm-up hint to the transport. All
+// time here is simulated.
 import { describe, expect, it } from "vitest";
 import { SimCluster, simAddress } from "../../src/memberlist/simulation.ts";
 import { suspectNode } from "../../src/memberlist/state.ts";
 import { suspicionTimeout } from "../../src/memberlist/suspicion.ts";
+import { openPacket } from "../../src/memberlist/wire.ts";
 import type { MemberInfo } from "../../src/memberlist/config.ts";
 
 function stateOf(c: SimCluster, viewer: number, target: number): string | undefined {
@@ -165,6 +167,38 @@ describe("membership", () => {
     expect(await p).toBe(1);
     await c.run(30_000);
     expect(c.converged()).toBe(true);
+    await c.shutdown();
+  });
+});
+
+describe("transport warm-up hint", () => {
+  it("each probe asks the transport to warm the next probe target, never itself", async () => {
+    const c = new SimCluster();
+    await c.startJoined(6);
+    const core = c.members[0]!.core;
+    const t = core.transport as typeof core.transport & { warm?: (to: string) => void };
+    const events: { kind: "warm" | "ping"; to: string }[] = [];
+    t.warm = (to) => void events.push({ kind: "warm", to });
+    const send = t.sendPacket.bind(t);
+    t.sendPacket = (to, buf) => {
+      const opened = openPacket(buf, core.packetOpts);
+      if (!(opened instanceof Promise) && opened.messages.some((m) => m.type === "ping")) events.push({ kind: "ping", to });
+      send(to, buf);
+    };
+    await c.run(30_000);
+    const pings = events.filter((e) => e.kind === "ping");
+    const warms = events.filter((e) => e.kind === "warm");
+    expect(pings.length).toBeGreaterThanOrEqual(20);
+    expect(warms.map((w) => w.to)).not.toContain(simAddress(0));
+    // Every probe but the last of a round (the next round's order is shuffled) warms the target the
+    // next probe pings: a probe warms, then pings its own target, and the ping after that is the next.
+    expect(warms.length).toBeGreaterThanOrEqual(pings.length - Math.ceil(pings.length / 5) - 1);
+    events.forEach((e, i) => {
+      if (e.kind !== "warm") return;
+      const [current, next] = events.slice(i + 1).filter((x) => x.kind === "ping");
+      expect(current?.to, `warm #${i}`).not.toBe(e.to);
+      if (next) expect(next.to, `warm #${i}`).toBe(e.to);
+    });
     await c.shutdown();
   });
 });

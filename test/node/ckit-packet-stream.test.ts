@@ -58,7 +58,7 @@ async function receiver(gate?: Gate): Promise<{ t: CkitHttpTransport; addr: stri
       requests.push(seen);
       const respond = stream.respond.bind(stream);
       stream.respond = (h, o) => {
-        seen.status = Number(h?.[":status"]);
+        seen.status = Number((h as http2.OutgoingHttpHeaders | undefined)?.[":status"]);
         respond(h, o);
       };
       if (gate?.(stream, headers)) return;
