@@ -5,7 +5,7 @@
 // queued in one turn of the event loop leave together on the next microtask (no timers on the send
 // path). Queues are per peer, bounded in total (ckit: 1000 entries, drop-oldest); overflow drops the
 // oldest packet of the same peer (or, if it has none queued, of the peer with the longest queue) and
-// counts it as failed. Two ways to send them (§3.1):
+// counts it as failed. Two ways to send them (docs/protocols/ckit.md §3.1):
 //  - "stream" (default): one long-lived POST /message per peer whose body stays open; each flush is one
 //    write of the queued frames (ckit-message-stream.ts). It is ended when idle (streamIdleMs) or old
 //    (streamMaxAgeMs) and the next packet opens a new one. A peer that answers or resets such a request

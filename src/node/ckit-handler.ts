@@ -5,7 +5,7 @@
 // application/x.ckit -> 400. Other paths under the route prefix -> 404.
 //
 //  /message  reads frames until the body ends and delivers each one as soon as it is complete (a body
-//            may stay open and carry packets for a long time, §3.1); every frame is one packet
+//            may stay open for a long time, docs/protocols/ckit.md §3.1); every frame is one packet
 //            {payload, from = the client's ip:port (or the advertised address a gossamer client sends in
 //            `gossamer-from`), timestamp = when the DATA carrying its end arrived}; a bad frame -> 400,
 //            frames before it are still delivered; otherwise 200 with no body once the body has ended.
