@@ -9,7 +9,9 @@
 //  - "stream" (default): one long-lived POST /message per peer whose body stays open; each flush is one
 //    write of the queued frames (ckit-message-stream.ts). It is ended when idle (streamIdleMs) or old
 //    (streamMaxAgeMs) and the next packet opens a new one. A peer that answers or resets such a request
-//    before its body ended does not take streamed bodies: it gets "request" mode for fallbackMs.
+//    before its body ended does not take streamed bodies: it gets "request" mode for fallbackMs; unless
+//    the request had been carrying packets for a while (a server read timeout or body limit), then its
+//    streams are replaced at half that age instead, once.
 //  - "request": each flush is its own POST /message with a content-length (up to maxInflight per peer,
 //    up to maxBatchBytes per body; maxBatchBytes 0 sends one frame per request, exactly as ckit).
 // Anything but a 200 answer counts the request's packets as failed; nothing is retried. A request (or
@@ -81,7 +83,20 @@ interface Peer {
   tx: MessageStream | undefined;
   /** Clock time until which this peer gets request mode (it refused a streamed body). */
   requestUntil: number;
+  /** Age at which this peer's streaming requests are replaced (shortened once if it cut one off). */
+  maxAgeMs: number;
+  /** Clock time until which a shortened maxAgeMs is remembered (0: not shortened). */
+  shortenedUntil: number;
 }
+
+/**
+ * A streamed request cut off after carrying packets this long is taken for a server limit (a read
+ * timeout, a body limit), not a refusal: a peer that refuses streamed bodies answers or resets on the
+ * headers, within a round trip. Large enough that a loaded event loop does not turn a refusal into it.
+ */
+const ADAPT_AFTER_MS = 2_000;
+/** How long a learned replacement age is remembered for a peer with nothing going on. */
+const REMEMBER_MS = 10 * 60_000;
 
 interface Inflight {
   peer: Peer;
@@ -177,7 +192,7 @@ export class CkitClient {
   sendPacket(to: string, buf: Uint8Array): void {
     if (this.#closed) return;
     let peer = this.#peers.get(to);
-    if (!peer) this.#peers.set(to, (peer = { addr: to, queue: [], head: 0, scheduled: false, inflight: 0, tx: undefined, requestUntil: 0 }));
+    if (!peer) this.#peers.set(to, (peer = { addr: to, queue: [], head: 0, scheduled: false, inflight: 0, tx: undefined, requestUntil: 0, maxAgeMs: this.#o.streamMaxAgeMs, shortenedUntil: 0 }));
     if (this.#queued >= this.#o.maxQueued) this.#dropOldest(peer);
     peer.queue.push(buf);
     this.#queued++;
@@ -246,6 +261,7 @@ export class CkitClient {
   #pumpStream(p: Peer): void {
     const o = this.#o;
     let tx = p.tx;
+    if (tx && !tx.ended && o.clock.now() - tx.openedAt >= tx.maxAgeMs) tx.end(o.clock.now());
     if (tx && !tx.writable) {
       if (!tx.ended) return; // held back by flow control: wait for drain
       tx = undefined;
@@ -270,6 +286,7 @@ export class CkitClient {
       onDrain: () => this.#pump(p),
       onEnd: (s, end) => this.#streamEnded(p, s, end),
     });
+    tx.maxAgeMs = p.maxAgeMs;
     p.tx = tx;
     this.#txs.add(tx);
     this.#armSweep();
@@ -280,18 +297,37 @@ export class CkitClient {
     this.#txs.delete(s);
     if (p.tx === s) p.tx = undefined;
     if (!end.ok) this.#failed(p.addr, end.frames, end.why);
-    if (end.rejected) {
-      p.requestUntil = this.#o.clock.now() + this.#o.fallbackMs;
-      this.#o.logger.info({ peer: p.addr, why: end.why, fallbackMs: this.#o.fallbackMs }, "peer refused a streamed /message body; sending one request per batch");
-    }
+    if (end.rejected) this.#refused(p, s, end.why);
     this.#next(p);
+  }
+
+  /** The peer answered or reset a streamed request before its body ended. */
+  #refused(p: Peer, s: MessageStream, why: string): void {
+    const o = this.#o;
+    const now = o.clock.now();
+    const lived = now - s.openedAt;
+    if (p.shortenedUntil === 0 && s.frames > 0 && lived >= ADAPT_AFTER_MS) {
+      // It took packets for a while, then cut the request off: a read timeout or a body limit on the
+      // server. Replace streams at half that age instead of giving streaming up. Learned once per peer
+      // entry: a second cut-off (a limit that age does not explain) is a refusal.
+      p.maxAgeMs = Math.min(p.maxAgeMs, Math.floor(lived / 2));
+      p.shortenedUntil = now + REMEMBER_MS;
+      o.logger.info({ peer: p.addr, why, livedMs: Math.round(lived), maxAgeMs: p.maxAgeMs }, "peer cut a streamed /message body off; replacing its requests sooner");
+      return;
+    }
+    p.requestUntil = now + o.fallbackMs;
+    o.logger.info({ peer: p.addr, why, fallbackMs: o.fallbackMs }, "peer refused a streamed /message body; sending one request per batch");
   }
 
   /** After a request finished: send what queued meanwhile, or forget a peer with nothing going on. */
   #next(p: Peer): void {
     if (this.#closed) return;
     if (p.queue.length > p.head) return this.#pump(p);
-    if (p.inflight === 0 && !p.tx && !p.scheduled && p.requestUntil <= this.#o.clock.now() && this.#peers.get(p.addr) === p) this.#peers.delete(p.addr);
+    if (this.#idle(p, this.#o.clock.now()) && this.#peers.get(p.addr) === p) this.#peers.delete(p.addr);
+  }
+
+  #idle(p: Peer, now: number): boolean {
+    return p.queue.length <= p.head && p.inflight === 0 && !p.tx && !p.scheduled && p.requestUntil <= now && p.shortenedUntil <= now;
   }
 
   #failed(peer: string, packets: number, why: string): void {
@@ -342,7 +378,9 @@ export class CkitClient {
   #armSweep(): void {
     if (this.#sweep !== undefined || this.#closed) return;
     const o = this.#o;
-    const every = Math.max(10, Math.min(1_000, o.packetTimeoutMs / 4, o.streamIdleMs / 2));
+    let minAge = o.streamMaxAgeMs;
+    for (const tx of this.#txs) minAge = Math.min(minAge, tx.maxAgeMs);
+    const every = Math.max(10, Math.min(1_000, o.packetTimeoutMs / 4, o.streamIdleMs / 2, minAge / 4));
     this.#sweep = o.clock.setTimeout(() => {
       this.#sweep = undefined;
       this.#sweepOnce();
@@ -360,10 +398,10 @@ export class CkitClient {
     }
     for (const tx of [...this.#txs]) {
       if (tx.stalled(now) >= o.packetTimeoutMs) tx.cancel(`no progress within ${o.packetTimeoutMs} ms`);
-      else if (!tx.ended && (now - tx.lastWriteAt >= o.streamIdleMs || now - tx.openedAt >= o.streamMaxAgeMs)) tx.end(now);
+      else if (!tx.ended && (now - tx.lastWriteAt >= o.streamIdleMs || now - tx.openedAt >= tx.maxAgeMs)) tx.end(now);
     }
     for (const p of this.#peers.values()) {
-      if (p.queue.length <= p.head && p.inflight === 0 && !p.tx && p.requestUntil <= now && !p.scheduled) this.#peers.delete(p.addr);
+      if (this.#idle(p, now)) this.#peers.delete(p.addr);
     }
     if (this.#requests.size > 0 || this.#txs.size > 0) this.#armSweep();
   }

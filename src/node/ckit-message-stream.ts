@@ -7,8 +7,8 @@
 //  - writes never block the caller: when HTTP/2 flow control or the session's socket holds data back,
 //    write() reports it (`blocked`) and the caller keeps its packets queued until `drain`;
 //  - a response that arrives while our body is still open, or a reset by the peer while its session is
-//    still up, means the peer does not take streamed bodies: the end is reported as `rejected`, and the
-//    client falls back to one request per batch for that peer;
+//    still up, means the peer does not take streamed bodies (or, late in a long request, cut it off at
+//    a limit): the end is reported as `rejected`, and the client decides (fallback or shorter requests);
 //  - the outcome is reported exactly once (onEnd), with the number of frames written on the request;
 //    anything but 200 counts those frames as failed (ckit counts every packet of a non-200 request);
 //  - `stalled(now)` is how long data (or, after end(), the answer) has been waiting; the client's sweep
@@ -37,6 +37,8 @@ export class MessageStream {
   frames = 0;
   bytes = 0;
   lastWriteAt: number;
+  /** The client ends this request at this age (and opens a new one for the next packet). */
+  maxAgeMs = Infinity;
   readonly #req: ClientHttp2Stream;
   readonly #session: ClientHttp2Session;
   readonly #hooks: MessageStreamHooks;

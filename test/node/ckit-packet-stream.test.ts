@@ -42,9 +42,10 @@ type Gate = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean
 
 /**
  * A receiving transport mounted on our own node:http2 server. `gate` sees each /message request first
- * and returns true when it has answered it itself (a peer that does not take streamed bodies).
+ * and returns true when it has answered it itself (a peer that does not take streamed bodies); `after`
+ * sees it once our handler has it.
  */
-async function receiver(gate?: Gate): Promise<{ t: CkitHttpTransport; addr: string; requests: SeenRequest[]; packets: Packet[]; close(): Promise<void> }> {
+async function receiver(gate?: Gate, after?: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void): Promise<{ t: CkitHttpTransport; addr: string; requests: SeenRequest[]; packets: Packet[]; close(): Promise<void> }> {
   const server = http2.createServer();
   const requests: SeenRequest[] = [];
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -62,6 +63,9 @@ async function receiver(gate?: Gate): Promise<{ t: CkitHttpTransport; addr: stri
         respond(h, o);
       };
       if (gate?.(stream, headers)) return;
+      t.handler.handleStream(stream, headers);
+      after?.(stream, headers);
+      return;
     }
     t.handler.handleStream(stream, headers);
   });
@@ -221,6 +225,36 @@ describe("falling back to one request per batch", () => {
     await waitUntil("a second streamed attempt", () => rx.requests.filter((r) => r.headers["content-length"] === undefined).length === 2);
     await waitUntil("the second fallback", () => t.stats().fallbackPeers === 1);
   });
+
+  it("a peer that cuts a streamed request off after a while (a read timeout) gets shorter requests, not the fallback", async () => {
+    // Like a Go server with ReadTimeout: a body still open after 3 s is answered 400 and reset. The client
+    // then replaces its requests at half the age it saw (about 1.5 s), well before the cut.
+    const readTimeout = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+      if (headers["content-length"] !== undefined) return;
+      const timer = setTimeout(() => {
+        if (stream.closed || stream.destroyed) return;
+        stream.respond({ ":status": 400 }, { endStream: true });
+        stream.close(constants.NGHTTP2_CANCEL);
+      }, 3_000);
+      stream.once("close", () => clearTimeout(timer));
+    };
+    const rx = await receiver(undefined, readTimeout);
+    const { t, platform } = await sender();
+    let sent = 0;
+    await waitUntil("a streamed request cut off, then two that ended with 200", async () => {
+      const text = `t${sent++}`;
+      t.sendPacket(rx.addr, te.encode(text));
+      // A packet written while the server was cutting its request off is lost (as a UDP packet may be).
+      await waitUntil(`packet ${text}`, () => rx.packets.some((p) => td.decode(p.buf) === text), { timeout: 1_000 }).catch(() => {});
+      return rx.requests.filter((r) => r.status === 200).length >= 2;
+    }, { timeout: 30_000 });
+    expect(rx.requests[0]!.status).toBe(400);
+    expect(rx.requests.every((r) => r.headers["content-length"] === undefined)).toBe(true);
+    expect(t.stats().fallbackPeers).toBe(0);
+    expect(rx.packets.length).toBeGreaterThanOrEqual(sent - 2);
+    // What rode on the request that was cut off counts as failed (ckit's rule for a non-200 answer).
+    expect(failedOf(platform)).toBeGreaterThanOrEqual(1);
+  }, 45_000);
 
   it("a peer that goes away is not a refusal: the next packet streams on a new session", async () => {
     const rx = await receiver();
