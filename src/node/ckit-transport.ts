@@ -75,7 +75,7 @@ export interface CkitHttpTransport extends Transport {
    * sent one request per batch because they refused a streamed body.
    */
   stats(): { sessions: number; queuedOut: number; queuedIn: number; packetStreams: number; fallbackPeers: number };
-  /** Opens the session to a peer ahead of its first packet (called when a member joins). */
+  /** Opens the session to a peer ahead of its first packet (memberlist: its next probe target). */
   warm(to: string): void;
 }
 

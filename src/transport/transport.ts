@@ -37,8 +37,9 @@ export interface Transport {
   onPacket(handler: (p: Packet) => void): void;
   onStream(handler: (s: StreamConn) => void): void;
   /**
-   * Optional hint that `to` has just joined and will be sent to soon: a transport with connection set-up
-   * (HTTP/2 sessions) may open it now so the first probe does not wait for it. Never throws.
+   * Optional hint that `to` will be sent to soon (memberlist calls it for its next probe target, one
+   * probe interval ahead): a transport with connection set-up (HTTP/2 sessions) may open it now so the
+   * probe does not wait for it. Never throws.
    */
   warm?(to: string): void;
   close(): Promise<void>;
