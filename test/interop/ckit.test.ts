@@ -130,17 +130,8 @@ describe("gossamer <-> Go gossiphttp peer (memberlist 0.2.2, x/net/http2 h2c)", 
     }
   });
 
-  it("detects failures both ways", async () => {
-    await goB.kill("SIGKILL");
-    await waitFor("gossamer marks go-b dead", detectionBoundMs(3), () => ts.member("go-b") === undefined || ts.member("go-b")!.state === "dead");
-    await waitFor("go-b leaves ts-1's peers", 5_000, () => !ts.agent.ckit!.state.peers().some((p) => p.name === "go-b"));
-    const ts2 = await startTs("ts-2", { transport: "http2" });
-    expect(await ts2.agent.memberlist.join([goA.addr])).toBe(1);
-    await waitFor("go-a sees ts-2", 10_000, () => goA.aliveMembers().includes("ts-2"));
-    await ts2.agent.memberlist.shutdown(); // crash: no leave
-    await waitFor("go-a marks ts-2 dead", detectionBoundMs(3), () => !goA.aliveMembers().includes("ts-2"));
-  }, 120_000);
-
+  // Before the failure test: a leave is gossiped to a few random members, and members dead for less than
+  // the gossip-to-the-dead window still count among them, so with two fresh deaths the leave could miss go-a.
   it("a `gossamer agent --transport http2 --peer-state participant` process joins Go and serves /v1/peers", async () => {
     const agent = new AgentProc("agent-h2", ["--transport", "http2", "--peer-state", "participant", "--bind", "127.0.0.1:0", "--http", "127.0.0.1:0", "--profile", "local", "--join", goA.addr]);
     await agent.running();
@@ -156,4 +147,15 @@ describe("gossamer <-> Go gossiphttp peer (memberlist 0.2.2, x/net/http2 h2c)", 
     await goA.waitLine("agent terminating", 10_000, (l) => l["ev"] === "state" && l["node"] === "agent-h2" && l["state"] === 2);
     await goA.waitLine("agent left", 10_000, (l) => l["ev"] === "node" && l["kind"] === "leave" && l["name"] === "agent-h2");
   });
+
+  it("detects failures both ways", async () => {
+    await goB.kill("SIGKILL");
+    await waitFor("gossamer marks go-b dead", detectionBoundMs(3), () => ts.member("go-b") === undefined || ts.member("go-b")!.state === "dead");
+    await waitFor("go-b leaves ts-1's peers", 5_000, () => !ts.agent.ckit!.state.peers().some((p) => p.name === "go-b"));
+    const ts2 = await startTs("ts-2", { transport: "http2" });
+    expect(await ts2.agent.memberlist.join([goA.addr])).toBe(1);
+    await waitFor("go-a sees ts-2", 10_000, () => goA.aliveMembers().includes("ts-2"));
+    await ts2.agent.memberlist.shutdown(); // crash: no leave
+    await waitFor("go-a marks ts-2 dead", detectionBoundMs(3), () => !goA.aliveMembers().includes("ts-2"));
+  }, 120_000);
 });
