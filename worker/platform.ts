@@ -4,9 +4,9 @@
 // path is per isolate and shared by all of them: wrangler bundles build/hotpath.wasm as a compiled
 // WebAssembly.Module (Workers cannot compile Wasm from bytes), instances are created on first use.
 // Clock: performance.now() and setTimeout (workerd advances time on I/O); randomness: Math.random; logs:
-// JSON lines on console at LOG_LEVEL.
+// JSON lines on console at LOG_LEVEL, warn/error rate-limited per message text (src/util/log-limit.ts).
 import { createPlatformHotpath, memoryStorageFactory, type Platform, type PlatformHotpath } from "../src/platform/index.ts";
-import { MetricsRegistry, consoleJsonLogger, systemClock, systemRandom } from "../src/util/index.ts";
+import { MetricsRegistry, consoleJsonLogger, rateLimitedLogger, systemClock, systemRandom } from "../src/util/index.ts";
 import { workerConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import { hotpathModule } from "./hotpath.ts";
@@ -37,7 +37,7 @@ export function workerPlatform(env: Env, o: WorkerPlatformOptions): Platform {
     clock: systemClock,
     wallClock: Date.now,
     random: systemRandom,
-    logger: consoleJsonLogger({ component: o.component, ...(o.bindings ?? {}) }, config.logLevel),
+    logger: rateLimitedLogger(consoleJsonLogger({ component: o.component, ...(o.bindings ?? {}) }, config.logLevel), systemClock),
     metrics: new MetricsRegistry(),
     hotpath: isolateHotpathOf(),
     storage: o.storage ? durableObjectStorageFactory(o.storage) : memoryStorageFactory(),

@@ -4,3 +4,4 @@ export { IpParseError, parseIp, tryParseIp, parseCidr, maskHostBits, formatIp, i
 export type { IpParseErrorCode } from "./ip.ts";
 export { AddressError, parseHostPort, parseListenAddress, normalizeHost, formatHostPort, hostFamily } from "./host-port.ts";
 export type { HostPort } from "./host-port.ts";
+export { CidrSet } from "./cidr-set.ts";

@@ -3,8 +3,10 @@
 // GET /metrics renders), the hot path from build/hotpath.wasm (compiled on first use; HOTPATH_CHOICE picks
 // Wasm or TS per use), and a storage factory. Storage is a seam: in-memory by default; a persistent
 // factory (node:sqlite) is passed in as `storage` and everything that opens state storage gets it.
+// warn/error lines go through the rate limiter of src/util/log-limit.ts (a flood of bad input is one
+// line per message text every few seconds, with the count of the lines it stood for).
 import { createPlatformHotpath, memoryStorageFactory, type Platform, type StorageFactory } from "../platform/index.ts";
-import { MetricsRegistry, systemClock, systemRandom, type Logger, type LogLevel } from "../util/index.ts";
+import { MetricsRegistry, rateLimitedLogger, systemClock, systemRandom, type Logger, type LogLevel, type LogLimitOptions } from "../util/index.ts";
 import { hotpathModule } from "./hotpath.ts";
 import { createLogger, type LogFormat } from "./log.ts";
 
@@ -21,6 +23,11 @@ export interface NodePlatformOptions {
   wasm?: boolean;
   /** Where state storage is opened (default in-memory; node:sqlite plugs in here). */
   storage?: StorageFactory;
+  /**
+   * warn/error lines are rate-limited per message text (src/util/log-limit.ts: 5 per 10 s, then one line
+   * with the suppressed count); false turns that off, an object tunes it.
+   */
+  logLimit?: LogLimitOptions | false;
 }
 
 export function nodePlatform(o: NodePlatformOptions = {}): Platform {
@@ -29,9 +36,13 @@ export function nodePlatform(o: NodePlatformOptions = {}): Platform {
     clock: systemClock,
     wallClock: Date.now,
     random: systemRandom,
-    logger: o.logger ?? createLogger({ level: o.logLevel ?? "info", bindings: o.bindings ?? {}, ...(o.logFormat ? { format: o.logFormat } : {}) }),
+    logger: limited(o.logger ?? createLogger({ level: o.logLevel ?? "info", bindings: o.bindings ?? {}, ...(o.logFormat ? { format: o.logFormat } : {}) }), o.logLimit),
     metrics: new MetricsRegistry(),
     hotpath: createPlatformHotpath(o.wasm === false ? null : hotpathModule),
     storage: o.storage ?? memoryStorageFactory(),
   };
+}
+
+function limited(l: Logger, o: LogLimitOptions | false | undefined): Logger {
+  return o === false ? l : rateLimitedLogger(l, systemClock, o ?? {});
 }

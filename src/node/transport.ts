@@ -13,24 +13,27 @@
 // makes it a pool stream as above, anything else is handed over as a raw socket with those two bytes
 // (application listeners and non-muxed protocols; they are not charged to the stream budget).
 //
-// Invariants: sendPacket never throws for network errors (logged at debug), accepted streams are capped
-// (excess connections are closed at once), an accepted stream that never sends its prefix is closed
-// after PREFIX_TIMEOUT_MS, bytes received on accepted streams are charged to a process-wide StreamBudget
-// (a stream the budget refuses is closed; see stream-budget.ts), and every socket is closed by close().
+// Invariants: sendPacket never throws for network errors (logged at debug); accepted streams pass
+// stream-admission.ts (--allowed-cidrs, a per-source cap, a total cap that evicts the oldest connection
+// that has not spoken yet, a short deadline for the first bytes; with foreignStreams only the CIDR check
+// and the total cap); an accepted stream that never sends its pool prefix is closed after
+// PREFIX_TIMEOUT_MS; bytes received on accepted streams are charged to a process-wide StreamBudget (a
+// stream the budget refuses is closed; see stream-budget.ts); with allowedCidrs, datagrams from outside
+// are dropped unread; every socket is closed by close().
 import dgram from "node:dgram";
 import net from "node:net";
 import os from "node:os";
-import { formatHostPort, hostFamily, normalizeHost, parseHostPort } from "../net/index.ts";
+import { formatHostPort, hostFamily, normalizeHost, parseHostPort, type CidrSet } from "../net/index.ts";
 import type { Platform } from "../platform/index.ts";
 import type { Packet, StreamConn, Transport } from "../transport/index.ts";
 import { SocketStreamConn } from "./stream-conn.ts";
 import { processStreamBudget, type StreamBudget, type StreamBudgetStats } from "./stream-budget.ts";
+import { ADMISSION_DEFAULTS, StreamAdmission, type AdmissionStats } from "./stream-admission.ts";
 import { TransportClosedError, TransportNetError, TransportTimeoutError } from "../transport/index.ts";
 
 /** First byte of a pool-muxed datagram or stream (followed by the u8 pool id). */
 export const POOL_MAGIC = 0xfe;
 const PREFIX_TIMEOUT_MS = 5_000;
-const DEFAULT_MAX_STREAMS = 256;
 const UDP_RECV_BUFFER_START = 2 * 1024 * 1024;
 
 export interface TransportOptions {
@@ -38,8 +41,14 @@ export interface TransportOptions {
   bind: string;
   /** "host:port" others should use; port 0 or omitted = the bound port; host omitted = derived from bind. */
   advertise?: string;
-  /** Concurrent accepted streams before new connections are refused (default 256). */
+  /** Concurrent accepted streams (default 256); when full, the oldest silent one is evicted or the new one refused. */
   maxStreams?: number;
+  /** Concurrent accepted streams one source address may hold (default 16). */
+  maxStreamsPerSource?: number;
+  /** An accepted stream must send its first bytes within this many ms (default 2000). */
+  firstByteTimeoutMs?: number;
+  /** memberlist's CIDRsAllowed: streams and datagrams from other addresses are refused unread. */
+  allowedCidrs?: CidrSet;
   /** Budget for bytes buffered by inbound streams (default: processStreamBudget, shared process-wide). */
   streamBudget?: StreamBudget;
   /**
@@ -59,6 +68,16 @@ export interface NodeTransport extends Transport {
   pool(id: number): Transport;
   /** The inbound stream budget this transport charges (shared: counts every transport using it). */
   streamBudget(): StreamBudgetStats;
+  /** Accepted-stream admission: open slots, refusals by reason, evictions, first-byte timeouts (UDP/TCP transport). */
+  admission?(): AdmissionStats;
+  /** Datagrams dropped because their source is outside allowedCidrs (UDP/TCP transport). */
+  packetsRefused?(): number;
+}
+
+/** An accepted connection as admission sees it. */
+interface Accepted {
+  readonly source: string;
+  destroy(): void;
 }
 
 interface Handlers {
@@ -74,8 +93,14 @@ export async function createTransport(platform: Pick<Platform, "clock" | "logger
   const bindHost = normalizeHost(bind.host);
   const fam = hostFamily(bindHost);
   if (fam === 0) throw new TransportNetError(`bind host must be an IP literal, got ${JSON.stringify(bind.host)}`);
-  const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
   const budget = opts.streamBudget ?? processStreamBudget;
+  const cidrs = opts.allowedCidrs;
+  const admission = new StreamAdmission<Accepted>({
+    maxStreams: opts.maxStreams ?? ADMISSION_DEFAULTS.maxStreams,
+    perSource: opts.maxStreamsPerSource ?? ADMISSION_DEFAULTS.perSource,
+    firstByteMs: opts.firstByteTimeoutMs ?? ADMISSION_DEFAULTS.firstByteMs,
+  });
+  let packetsRefused = 0;
 
   const native: Handlers = {};
   const pools = new Map<number, Handlers>();
@@ -117,6 +142,10 @@ export async function createTransport(platform: Pick<Platform, "clock" | "logger
 
   // ---- UDP receive
   udp.on("message", (msg, rinfo) => {
+    if (cidrs && !cidrs.contains(rinfo.address)) {
+      packetsRefused++;
+      return log.debug({ from: rinfo.address }, "dropped datagram: source outside allowed CIDRs");
+    }
     const buf = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const from = formatHostPort(rinfo.address, rinfo.port);
     const timestamp = clock.now();
@@ -133,17 +162,43 @@ export async function createTransport(platform: Pick<Platform, "clock" | "logger
 
   // ---- TCP accept: peek for the pool prefix, then hand the stream to its handler.
   server.on("connection", (sock) => {
-    if (opts.foreignStreams && !closed) return classify(sock, opts.foreignStreams);
-    if (closed || openStreams.size >= maxStreams) {
-      log.warn({ open: openStreams.size }, "refusing stream: too many open");
+    if (closed) return void sock.destroy();
+    const source = normalizeHost(sock.remoteAddress ?? "0.0.0.0");
+    if (opts.foreignStreams) {
+      if (cidrs && !cidrs.contains(source)) {
+        admission.counters.refused.cidr++;
+        log.warn({ from: source, reason: "cidr" }, "refusing stream");
+        return void sock.destroy();
+      }
+      return classify(sock, opts.foreignStreams);
+    }
+    const entry: Accepted = { source, destroy: () => sock.destroy() };
+    const refused = admission.admit(entry, !cidrs || cidrs.contains(source));
+    if (refused !== null) {
+      log.warn({ from: source, reason: refused, held: admission.heldBy(source), open: openStreams.size }, "refusing stream");
       sock.destroy();
       return;
     }
     openStreams.add(sock);
     sock.setNoDelay(true);
+    const firstByte = setTimeout(() => {
+      if (admission.firstByteDeadline(entry)) {
+        log.warn({ from: source, ms: admission.o.firstByteMs }, "closing stream: no bytes before the first-byte deadline");
+        sock.destroy();
+      }
+    }, admission.o.firstByteMs);
+    firstByte.unref();
+    sock.once("data", () => {
+      clearTimeout(firstByte);
+      admission.spoke(entry);
+    });
     const remote = formatHostPort(sock.remoteAddress ?? "0.0.0.0", sock.remotePort ?? 0);
     const conn = new SocketStreamConn(sock, remote, clock, {
-      onClose: () => openStreams.delete(sock),
+      onClose: () => {
+        clearTimeout(firstByte);
+        admission.closed(entry);
+        openStreams.delete(sock);
+      },
       budget,
       onOverBudget: () => {
         if (budget.firstRefusal()) log.warn({ remote, ...budget.stats() }, "inbound stream budget exhausted: closing streams that need more until it frees");
@@ -219,7 +274,7 @@ export async function createTransport(platform: Pick<Platform, "clock" | "logger
       const prefix = Uint8Array.from(head);
       if (prefix[0] === POOL_MAGIC) {
         const h = pools.get(prefix[1]!);
-        if (!h?.stream || openStreams.size > maxStreams) {
+        if (!h?.stream || openStreams.size > admission.o.maxStreams) {
           log.debug({ pool: prefix[1] }, "closing stream for unknown pool");
           return void sock.destroy();
         }
@@ -300,6 +355,8 @@ export async function createTransport(platform: Pick<Platform, "clock" | "logger
     bound: () => ({ host: bindHost, port }),
     udpRecvBufferSize: () => recvBuf,
     streamBudget: () => budget.stats(),
+    admission: () => admission.stats(),
+    packetsRefused: () => packetsRefused,
     sendPacket: (to, buf) => send(to, buf),
     dialStream: (to, timeoutMs) => dial(to, timeoutMs),
     onPacket: (h) => {

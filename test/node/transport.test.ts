@@ -222,7 +222,7 @@ describe("node transport (UDP + TCP on one port)", () => {
     for (const x of [cp, cn, sp, sn]) x.close();
   });
 
-  it("refuses streams past maxStreams and closes open streams on close()", async () => {
+  it("refuses streams past maxStreams (once every open one has spoken) and closes open streams on close()", async () => {
     const t = await createTransport(testPlatform(), { bind: "127.0.0.1:0", maxStreams: 2 });
     const accepted: StreamConn[] = [];
     t.onStream((s) => accepted.push(s));
@@ -234,10 +234,14 @@ describe("node transport (UDP + TCP on one port)", () => {
       closed.push(new Promise<void>((r) => c.once("close", () => r())));
       socks.push(c);
       await new Promise<void>((r) => c.once("connect", () => r()));
-      if (i < 2) await waitUntil(`stream ${i + 1} accepted`, () => accepted.length === i + 1);
+      if (i < 2) {
+        c.write(Uint8Array.of(0)); // spoken: never evicted
+        await waitUntil(`stream ${i + 1} accepted and spoken`, () => accepted.length === i + 1 && t.admission!().silent === 0);
+      }
     }
     await closed[2]; // the third is over the cap and closed by the server
     expect(accepted).toHaveLength(2);
+    expect(t.admission!().refused.capacity).toBe(1);
     await t.close();
     await Promise.all(closed.slice(0, 2));
     expect(socks.every((s) => s.destroyed)).toBe(true);
