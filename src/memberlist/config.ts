@@ -2,10 +2,12 @@
 // DefaultLocalConfig), protocol and delegate version vectors (docs/protocols/memberlist.md §12, §11), and the
 // delegate interfaces the application plugs in. Durations are milliseconds.
 //
-// Invariant: profile values are memberlist's, field for field; the only non-upstream knob is `lifeguard`
-// (false = plain SWIM, used as the same-run baseline in the simulation benchmark).
+// Invariant: profile values are memberlist's, field for field; the non-upstream knobs are `lifeguard`
+// (false = plain SWIM, used as the same-run baseline in the simulation benchmark) and the hardening
+// bounds `maxPushPullNewMembers` and `maxIncarnationJump` (docs/security.md).
 import type { Keyring } from "./wire.ts";
 import type { DecodeLimits } from "./codec/limits.ts";
+import type { CidrSet } from "../net/index.ts";
 
 export type ProfileName = "lan" | "wan" | "local";
 
@@ -107,6 +109,25 @@ export interface MemberlistConfig {
   /** Limits on untrusted input (default DEFAULT_LIMITS in codec/limits.ts); the agent raises the stream
    * and user-state caps to carry its Gravity state in push/pull. */
   limits?: DecodeLimits;
+  /**
+   * memberlist's CIDRsAllowed: undefined allows every address. Otherwise an alive message from a source
+   * outside is dropped, and no member is added (or moved) to an address outside, whatever carried it
+   * (gossip or push/pull) — so nobody can make this node probe addresses off the allowed networks.
+   */
+  cidrsAllowed?: CidrSet;
+  /**
+   * New members one push/pull that a PEER opened may add (default 1024; hardening, not upstream). The
+   * rest of its unknown members are ignored and counted (stats.pushPullNewCapped); they still arrive by
+   * gossip and later push/pulls. Replies to our own push/pulls are bounded only by the decode limits.
+   */
+  maxPushPullNewMembers: number;
+  /**
+   * Largest incarnation step accepted about a member we know (default 65536; hardening, not upstream):
+   * a suspect/dead/left/alive claiming an incarnation further ahead is ignored and counted. Real steps
+   * are +1 per refutation; without this bound one forged state at incarnation 2^32-1 can never be
+   * refuted (the refutation would wrap to 0), which is a lasting false "dead".
+   */
+  maxIncarnationJump: number;
 
   delegate?: Delegate;
   events?: EventDelegate;
@@ -150,6 +171,8 @@ const LAN: Omit<MemberlistConfig, "name"> = {
   skipInboundLabelCheck: false,
   reapLeftNodes: true,
   lifeguard: true,
+  maxPushPullNewMembers: 1024,
+  maxIncarnationJump: 65_536,
 };
 
 const PROFILES: Record<ProfileName, Omit<MemberlistConfig, "name">> = {

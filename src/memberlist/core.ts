@@ -118,6 +118,12 @@ export interface Stats {
   pushPullInFailed: number;
   /** Push/pull node states skipped because their State is not 0..3 (Go skips them the same way). */
   unknownNodeStates: number;
+  /** Members not added (or not moved) because their address is outside cidrsAllowed, and alive packets dropped for their source. */
+  cidrRejected: number;
+  /** Messages and push/pull states ignored for claiming an incarnation past maxIncarnationJump. */
+  incarnationJumps: number;
+  /** Unknown members a peer's push/pull carried past maxPushPullNewMembers (ignored). */
+  pushPullNewCapped: number;
   /** Malformed input dropped, by error code (MemberlistErrorCode, or "internal" for other exceptions). */
   packetDrops: Record<string, number>;
   /** Stream requests that could not be read, by error code. */
@@ -200,6 +206,9 @@ export class Core {
     pushPullIn: 0,
     pushPullInFailed: 0,
     unknownNodeStates: 0,
+    cidrRejected: 0,
+    incarnationJumps: 0,
+    pushPullNewCapped: 0,
     packetDrops: Object.create(null) as Record<string, number>,
     streamDrops: Object.create(null) as Record<string, number>,
   };

@@ -11,6 +11,16 @@ import type { OpenedPacket } from "./wire.ts";
 import { openPacket } from "./wire.ts";
 import { aliveNode, deadNode, suspectNode } from "./state.ts";
 import { handleAck, handleIndirectPing, handleNack, handlePing } from "./probe.ts";
+import { parseHostPort } from "../net/index.ts";
+
+/** The host of a "host:port" source ("" when unparsable, which no CIDR contains). */
+function hostOf(from: string): string {
+  try {
+    return parseHostPort(from).host;
+  } catch {
+    return "";
+  }
+}
 
 export function ingestPacket(core: Core, p: Packet): void {
   if (core.closed) return;
@@ -62,6 +72,13 @@ function dispatch(core: Core, m: Message, p: Packet): void {
     case "nackResp":
       return handleNack(core, m.body.SeqNo);
     case "alive": {
+      const cidrs = core.config.cidrsAllowed;
+      if (cidrs && !cidrs.contains(hostOf(p.from))) {
+        // Go's handleAlive: an alive from a source outside CIDRsAllowed is dropped.
+        core.stats.cidrRejected++;
+        core.logger.debug({ from: p.from }, "blocked alive message: source outside the allowed CIDRs");
+        return;
+      }
       const a = m.body;
       if (a.Port === 0 || core.config.protocolVersion < 2) a.Port = core.advPort;
       return aliveNode(core, a, false);

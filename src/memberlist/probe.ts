@@ -84,7 +84,7 @@ function probeNode(core: Core, node: NodeState, done: () => void): void {
     } else delta += 1;
     core.awareness.applyDelta(delta);
     if (core.closed) return;
-    core.logger.info({ node: node.name }, "suspect node has failed, no acks received");
+    core.logger.info({ member: node.name }, "suspect node has failed, no acks received");
     suspectNode(core, { Incarnation: inc, Node: node.name, From: core.name });
     done();
   };
@@ -106,7 +106,7 @@ function probeNode(core: Core, node: NodeState, done: () => void): void {
         (ok) => {
           if (finished) return;
           if (ok) {
-            core.logger.warn({ node: node.name }, "was able to connect over TCP but UDP probes failed, network may be misconfigured");
+            core.logger.warn({ member: node.name }, "was able to connect over TCP but UDP probes failed, network may be misconfigured");
             succeed();
           } else fail();
         },
@@ -157,7 +157,7 @@ function probeNode(core: Core, node: NodeState, done: () => void): void {
 /** Answer a ping addressed to us (to its Source fields if present, else the packet source). */
 export function handlePing(core: Core, p: Ping, from: string): void {
   if (p.Node !== "" && p.Node !== core.name) {
-    core.logger.warn({ node: p.Node, from }, "got ping for unexpected node");
+    core.logger.warn({ member: p.Node, from }, "got ping for unexpected node");
     return;
   }
   const payload = core.config.ping?.ackPayload?.() ?? null;

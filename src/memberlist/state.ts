@@ -6,6 +6,10 @@
 //  - suspect starts a Lifeguard suspicion timer (or confirms a running one); about ourselves we refute;
 //  - dead with From == Node means "left"; about ourselves we refute unless we are leaving;
 //  - every accepted change is re-gossiped, keyed by node name so newer news replaces older.
+// Hardening beyond upstream (docs/security.md): with cidrsAllowed, no member is added or moved to an
+// address outside (Go's IPAllowed checks in aliveNode); news about a known member whose incarnation is
+// more than maxIncarnationJump ahead is ignored (an unrefutable forged state otherwise); one push/pull
+// opened by a peer adds at most maxPushPullNewMembers unknown members.
 import type { Core } from "./core.ts";
 import type { Alive, Dead, PushNodeState, Suspect } from "./messages.ts";
 import { NodeStateType } from "./messages.ts";
@@ -32,24 +36,31 @@ export function aliveNode(core: Core, a: Alive, bootstrap: boolean, finished?: (
   const isLocal = a.Node === core.name;
   if (core.leaving && isLocal) return;
   if (a.Addr.length !== 4 && a.Addr.length !== 16) {
-    core.logger.warn({ node: a.Node, len: a.Addr.length }, "ignoring alive message: invalid address length");
+    core.logger.warn({ member: a.Node, len: a.Addr.length }, "ignoring alive message: invalid address length");
     return;
   }
   const vsn = a.Vsn;
   if (vsn.length >= 3 && (vsn[0] === 0 || vsn[1] === 0 || vsn[0]! > vsn[1]!)) {
-    core.logger.warn({ node: a.Node }, "ignoring alive message: invalid protocol versions");
+    core.logger.warn({ member: a.Node }, "ignoring alive message: invalid protocol versions");
     return;
   }
   if (core.config.alive) {
     if (vsn.length < 6) return;
     const err = core.config.alive.notifyAlive(core.memberInfo(transient(a)));
     if (err !== null) {
-      core.logger.warn({ node: a.Node, err }, "ignoring alive message");
+      core.logger.warn({ member: a.Node, err }, "ignoring alive message");
       return;
     }
   }
   let state = core.nodeMap.get(a.Node);
   let updatesNode = false;
+  if (state && tooFarAhead(core, a.Incarnation, state.incarnation)) return;
+  const cidrs = core.config.cidrsAllowed;
+  if (cidrs && (!state || !bytesEqual(state.addr, a.Addr)) && !cidrs.contains(a.Addr)) {
+    core.stats.cidrRejected++;
+    core.logger.warn({ member: a.Node, addr: transient(a).host }, "rejected member: address outside the allowed CIDRs");
+    return;
+  }
   if (!state) {
     state = transient(a);
     state.state = NodeStateType.dead;
@@ -70,7 +81,7 @@ export function aliveNode(core: Core, a: Alive, bootstrap: boolean, finished?: (
       updatesNode = true;
     } else {
       core.logger.error(
-        { node: a.Node, mine: state.address, theirs: transient(a).address, oldState: state.state },
+        { member: a.Node, mine: state.address, theirs: transient(a).address, oldState: state.state },
         "conflicting address",
       );
       core.config.conflict?.notifyConflict(core.memberInfo(state), core.memberInfo(transient(a)));
@@ -90,7 +101,7 @@ export function aliveNode(core: Core, a: Alive, bootstrap: boolean, finished?: (
   if (!bootstrap && isLocal) {
     if (a.Incarnation === state.incarnation && bytesEqual(a.Meta, state.meta) && bytesEqual(a.Vsn, core.vsn)) return;
     refute(core, state, a.Incarnation);
-    core.logger.warn({ node: a.Node }, "refuting an alive message about ourselves");
+    core.logger.warn({ member: a.Node }, "refuting an alive message about ourselves");
   } else {
     broadcastAbout(core, a.Node, encodeMessage({ type: "alive", body: a }), finished);
     const meta = a.Meta ?? EMPTY;
@@ -112,10 +123,18 @@ export function aliveNode(core: Core, a: Alive, bootstrap: boolean, finished?: (
   }
 }
 
+/** True (counted) when `inc` claims a step past maxIncarnationJump over the `known` incarnation. */
+function tooFarAhead(core: Core, inc: number, known: number): boolean {
+  if (inc - known <= core.config.maxIncarnationJump) return false;
+  core.stats.incarnationJumps++;
+  return true;
+}
+
 export function suspectNode(core: Core, s: Suspect): void {
   const state = core.nodeMap.get(s.Node);
   if (!state) return;
   if (s.Incarnation < state.incarnation) return;
+  if (tooFarAhead(core, s.Incarnation, state.incarnation)) return;
   const timer = core.nodeTimers.get(s.Node);
   if (timer) {
     if (timer.confirm(s.From)) broadcastAbout(core, s.Node, encodeMessage({ type: "suspect", body: s }));
@@ -147,7 +166,7 @@ export function suspectNode(core: Core, s: Suspect): void {
       if (core.closed) return;
       const st = core.nodeMap.get(name);
       if (st && st.state === NodeStateType.suspect && st.stateChange === changeTime) {
-        core.logger.info({ node: name }, "marking node as failed, suspect timeout reached");
+        core.logger.info({ member: name }, "marking node as failed, suspect timeout reached");
         core.stats.deathsDeclared++;
         deadNode(core, { Incarnation: st.incarnation, Node: name, From: core.name });
       }
@@ -159,6 +178,7 @@ export function deadNode(core: Core, d: Dead): void {
   const state = core.nodeMap.get(d.Node);
   if (!state) return;
   if (d.Incarnation < state.incarnation) return;
+  if (tooFarAhead(core, d.Incarnation, state.incarnation)) return;
   const timer = core.nodeTimers.get(d.Node);
   if (timer) {
     timer.cancel();
@@ -199,12 +219,18 @@ export function refute(core: Core, me: NodeState, accusedInc: number): void {
 
 /**
  * Apply a push/pull peer's view: alive as alive, left as dead-by-self, dead or suspect only as suspicion;
- * entries with an unknown State are skipped (and counted), the rest still merge.
+ * entries with an unknown State are skipped (and counted), the rest still merge. At most `maxNew` alive
+ * entries for members we do not know are applied (the rest are counted in pushPullNewCapped).
  */
-export function mergeState(core: Core, remote: PushNodeState[]): void {
+export function mergeState(core: Core, remote: PushNodeState[], maxNew = Infinity): void {
+  let fresh = 0;
   for (const r of remote) {
     switch (r.State) {
       case NodeStateType.alive:
+        if (!core.nodeMap.has(r.Name) && ++fresh > maxNew) {
+          core.stats.pushPullNewCapped++;
+          break;
+        }
         aliveNode(core, { Incarnation: r.Incarnation, Node: r.Name, Addr: r.Addr, Port: r.Port, Meta: r.Meta, Vsn: r.Vsn }, false);
         break;
       case NodeStateType.left:

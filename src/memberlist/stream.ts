@@ -81,8 +81,11 @@ export function localState(core: Core, join: boolean): PushPull {
   return { header: { Nodes: states.length, UserStateLen: userState.length, Join: join }, states, userState };
 }
 
-/** Merge a peer's push/pull: verify versions, let the merge delegate veto a join, apply, hand user state. */
-export function mergeRemote(core: Core, pp: PushPull, join: boolean): void {
+/**
+ * Merge a peer's push/pull: verify versions, let the merge delegate veto a join, apply, hand user state.
+ * `inbound` (a push/pull the peer opened) caps the unknown members it may add (maxPushPullNewMembers).
+ */
+export function mergeRemote(core: Core, pp: PushPull, join: boolean, inbound = false): void {
   const err = verifyProtocol(core, pp.states);
   if (err) throw new MembershipError("incompatible_version", err);
   if (join && core.config.merge) {
@@ -96,7 +99,11 @@ export function mergeRemote(core: Core, pp: PushPull, join: boolean): void {
     const veto = core.config.merge.notifyMerge(peers);
     if (veto !== null) throw new MembershipError("merge_rejected", veto);
   }
-  mergeState(core, pp.states);
+  const capped = inbound ? core.config.maxPushPullNewMembers : Infinity;
+  const before = core.stats.pushPullNewCapped;
+  mergeState(core, pp.states, capped);
+  const skipped = core.stats.pushPullNewCapped - before;
+  if (skipped > 0) core.logger.warn({ nodes: pp.header.Nodes, skipped, cap: capped }, "push/pull carried more new members than allowed; the rest ignored");
   if (pp.userState.length > 0) core.config.delegate?.mergeRemoteState?.(pp.userState, join);
 }
 
@@ -166,7 +173,7 @@ async function serve(core: Core, conn: StreamConn): Promise<void> {
     switch (msg.type) {
       case "ping":
         if (msg.body.Node !== "" && msg.body.Node !== core.name) {
-          core.logger.warn({ node: msg.body.Node, from: conn.remote }, "got TCP ping for unexpected node");
+          core.logger.warn({ member: msg.body.Node, from: conn.remote }, "got TCP ping for unexpected node");
           return;
         }
         await writeStreamReply(conn, counted(core, encodeMessage({ type: "ackResp", body: { SeqNo: msg.body.SeqNo, Payload: null } })), core.packetOpts);
@@ -184,7 +191,7 @@ async function serve(core: Core, conn: StreamConn): Promise<void> {
         try {
           const join = msg.body.header.Join;
           await writeStreamReply(conn, counted(core, encodePushPull(localState(core, join))), core.packetOpts);
-          mergeRemote(core, msg.body, join);
+          mergeRemote(core, msg.body, join, true);
           core.stats.pushPullIn++;
         } catch (err) {
           core.stats.pushPullInFailed++;

@@ -26,6 +26,7 @@ import {
   type MemberlistConfig,
   type ProfileName,
 } from "../memberlist/index.ts";
+import type { CidrSet } from "../net/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../util/index.ts";
 import { createTransport, type NodeTransport } from "./transport.ts";
@@ -73,6 +74,13 @@ export interface AgentOptions {
   serfLeaveIntent?: boolean;
   /** Budget for bytes of inbound streams (default: the process-wide one, see stream-budget.ts). */
   streamBudget?: StreamBudget;
+  /**
+   * memberlist's CIDRsAllowed (--allowed-cidrs): streams and datagrams from other sources are refused by
+   * the transport, and no member is added at an address outside. Unset: every address.
+   */
+  allowedCidrs?: CidrSet;
+  /** Transport stream admission overrides (see stream-admission.ts); defaults 256 / 16 / 2000 ms. */
+  streams?: { max?: number; perSource?: number; firstByteTimeoutMs?: number };
   /** Extra memberlist config overrides (tests use it for short timers). */
   overrides?: Partial<MemberlistConfig>;
   onUserMessage?: (buf: Uint8Array) => void;
@@ -128,6 +136,10 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
           bind: o.bind,
           ...(o.advertise ? { advertise: o.advertise } : {}),
           ...(o.streamBudget ? { streamBudget: o.streamBudget } : {}),
+          ...(o.allowedCidrs ? { allowedCidrs: o.allowedCidrs } : {}),
+          ...(o.streams?.max !== undefined ? { maxStreams: o.streams.max } : {}),
+          ...(o.streams?.perSource !== undefined ? { maxStreamsPerSource: o.streams.perSource } : {}),
+          ...(o.streams?.firstByteTimeoutMs !== undefined ? { firstByteTimeoutMs: o.streams.firstByteTimeoutMs } : {}),
         });
   } catch (err) {
     await control.close();
@@ -168,6 +180,7 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
     ...(o.encryptKey ? { keyring: new Keyring(o.encryptKey, o.extraKeys ?? []) } : {}),
     limits: control.memberlistLimits,
     ...(http2 ? HTTP2_MEMBERLIST : {}),
+    ...(o.allowedCidrs ? { cidrsAllowed: o.allowedCidrs } : {}),
     ...(o.overrides ?? {}),
     delegate: {
       nodeMeta: () => meta,
@@ -182,7 +195,9 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
     },
     events: {
       notifyJoin: (m: MemberInfo) => log.info({ member: m.name, addr: `${m.addr}:${m.port}` }, "member joined"),
-      notifyLeave: (m: MemberInfo) => log.info({ member: m.name, state: m.state }, "member left"),
+      // A member that left said so (state "left"); a dead one was declared failed by the cluster.
+      notifyLeave: (m: MemberInfo) =>
+        m.state === "left" ? log.info({ member: m.name, state: m.state }, "member left") : log.warn({ member: m.name, state: m.state }, "member failed"),
       notifyUpdate: (m: MemberInfo) => log.info({ member: m.name }, "member updated"),
     },
   });

@@ -37,6 +37,7 @@ beforeAll(async () => {
     delegateVersions: [0, 0, 0],
     overrides: { tcpTimeout: 8_000 },
     streamBudget: budget,
+    streams: { perSource: 256 }, // every stream here comes from 127.0.0.1; the per-source cap is tested in test/abuse
   });
   port = target.transport.bound().port;
   client = await createTransport(testPlatform(), { bind: "127.0.0.1:0" });

@@ -4,6 +4,7 @@
 import os from "node:os";
 import { readFileSync } from "node:fs";
 import { Keyring, MemberlistError, type ProfileName } from "../../memberlist/index.ts";
+import { CidrSet } from "../../net/index.ts";
 import { isLogLevel, type LogLevel } from "../../util/index.ts";
 import { startAgent, AGENT_DEFAULT_DELEGATE_VERSIONS, SERF_DELEGATE_VERSIONS, type AgentOptions } from "../agent.ts";
 import { nodePlatform } from "../platform.ts";
@@ -49,6 +50,9 @@ const USAGE = `usage: gossamer agent [flags]
                            a certificate it signed (GOSSAMER_TLS_CERT, GOSSAMER_TLS_KEY, GOSSAMER_TLS_CA)
   --peer-state viewer|participant  run ckit's peer states (default with http2: viewer): GET /v1/peers and
                            cluster_* metrics; push/pull then carries ckit's state (GOSSAMER_PEER_STATE)
+  --allowed-cidrs CIDR,... only these networks may talk to this agent or be members (memberlist's
+                           CIDRsAllowed; list IPv4 and IPv6 separately); repeatable (GOSSAMER_ALLOWED_CIDRS);
+                           unset: every address (see docs/security.md)
   --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL; default info)
   --log-format auto|json|pretty  auto: human-readable on a terminal, JSON lines otherwise (GOSSAMER_LOG_FORMAT)
   --config FILE            read flags from a JSON (.json) or TOML file, keys = flag names (GOSSAMER_CONFIG);
@@ -78,6 +82,7 @@ export interface ParsedAgentFlags {
   peerState?: "viewer" | "participant";
   tls?: { cert: string; key: string; ca?: string };
   logFormat: LogFormat;
+  allowedCidrs?: CidrSet;
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -107,6 +112,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "tls-key": { env: ["GOSSAMER_TLS_KEY"] },
   "tls-ca": { env: ["GOSSAMER_TLS_CA"] },
   "log-format": { env: ["GOSSAMER_LOG_FORMAT"] },
+  "allowed-cidrs": { env: ["GOSSAMER_ALLOWED_CIDRS"], repeatable: true },
 };
 
 /** Parses flags over env defaults. Throws UsageError with a one-line reason. */
@@ -180,6 +186,16 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     delegateVersions = parts as [number, number, number];
   }
 
+  let allowedCidrs: CidrSet | undefined;
+  const cidrs = f.list("allowed-cidrs");
+  if (cidrs.length > 0) {
+    try {
+      allowedCidrs = CidrSet.parse(cidrs);
+    } catch (err) {
+      throw new UsageError(`--allowed-cidrs: ${(err as Error).message}`);
+    }
+  }
+
   const label = f.value("label") ?? "";
   if (Buffer.byteLength(label) > 255) throw new UsageError("--label must be at most 255 bytes");
 
@@ -223,6 +239,7 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     ...(peerState ? { peerState } : {}),
     ...(tlsCert && tlsKey ? { tls: { cert: tlsCert, key: tlsKey, ...(tlsCa ? { ca: tlsCa } : {}) } } : {}),
     logFormat,
+    ...(allowedCidrs ? { allowedCidrs } : {}),
   };
 }
 
@@ -269,6 +286,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(flags.httpToken ? { httpToken: flags.httpToken } : {}),
     serf: flags.serf,
     delegateVersions: flags.delegateVersions,
+    ...(flags.allowedCidrs ? { allowedCidrs: flags.allowedCidrs } : {}),
     state: {
       ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
       ...(flags.edge ? { edge: flags.edge } : {}),
@@ -287,7 +305,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const a = agent.transport.advertise();
   logger.info(
-    { bind: flags.bind, advertise: `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`, port: agent.transport.bound().port, http: agent.http?.address() ?? null, profile: flags.profile, serf: flags.serf, transport: flags.transport, records: agent.control.store.size, cursor: agent.control.store.cursor },
+    { bind: flags.bind, advertise: `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`, port: agent.transport.bound().port, http: agent.http?.address() ?? null, profile: flags.profile, serf: flags.serf, transport: flags.transport, allowedCidrs: flags.allowedCidrs?.text ?? null, records: agent.control.store.size, cursor: agent.control.store.cursor },
     "agent running",
   );
 
