@@ -8,6 +8,7 @@
 import type { Keyring } from "./wire.ts";
 import type { DecodeLimits } from "./codec/limits.ts";
 import type { CidrSet } from "../net/index.ts";
+import type { WorkGate } from "../util/index.ts";
 
 export type ProfileName = "lan" | "wan" | "local";
 
@@ -128,6 +129,8 @@ export interface MemberlistConfig {
    * refuted (the refutation would wrap to 0), which is a lasting false "dead".
    */
   maxIncarnationJump: number;
+  /** Decompression work budget per event-loop turn (default: one shared by the process, 256 KiB/turn). */
+  inflateGate?: WorkGate;
 
   delegate?: Delegate;
   events?: EventDelegate;

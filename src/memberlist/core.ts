@@ -17,7 +17,15 @@ import { Awareness } from "./awareness.ts";
 import { TransmitLimitedQueue } from "./broadcast.ts";
 import { formatHostPort, formatWireIp, tryParseIp } from "../net/index.ts";
 import { encryptOverhead, labelOverhead } from "./wire.ts";
-import { GossamerError } from "../util/index.ts";
+import { GossamerError, WorkGate } from "../util/index.ts";
+
+/**
+ * Stream decompression budget per event-loop turn, shared by every member of the process (or isolate):
+ * 256 KiB of output is ~2-4 ms of LZW on one core, so however many streams inflate at once, the loop
+ * gets back to timers and sockets every few ms.
+ */
+export const INFLATE_BYTES_PER_TURN = 256 * 1024;
+const sharedInflateGate = new WorkGate(INFLATE_BYTES_PER_TURN);
 
 /** What a member is, as last advertised: shared (immutable) until the member changes it. */
 export interface NodeIdentity {
@@ -187,6 +195,8 @@ export class Core {
   readonly packetOptsCrc: PacketOptions;
   /** Bytes of a UDP packet left for messages after the label and encryption overheads (fixed by config). */
   readonly packetBudget: number;
+  /** Decompression work per event-loop turn for stream reads (config.inflateGate or the shared one). */
+  readonly inflateGate: WorkGate;
   readonly stats: Stats = {
     packetsSent: 0,
     bytesSent: 0,
@@ -254,6 +264,7 @@ export class Core {
       ...(crc32 ? { crc32 } : {}),
     };
     this.packetOptsCrc = { ...this.packetOpts, crc: true };
+    this.inflateGate = config.inflateGate ?? sharedInflateGate;
     this.packetBudget =
       config.udpBufferSize - labelOverhead(config.label) - (this.encrypted ? encryptOverhead(this.packetOpts.encryptionVersion ?? 1) : 0);
   }
@@ -304,6 +315,7 @@ export class Core {
       write: (d) => conn.write(d),
       setDeadline: (at) => conn.setDeadline(at),
       close: () => conn.close(),
+      ...(conn.charge ? { charge: (n: number) => conn.charge!(n) } : {}),
     });
     c.beginWork();
     try {

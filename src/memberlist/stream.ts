@@ -54,7 +54,7 @@ async function tcpPingOn(core: Core, d: Dial, w: Wrap, addr: string, ping: Ping,
   try {
     conn.setDeadline(deadline);
     await writeStreamRequest(conn, counted(core, encodeMessage({ type: "ping", body: ping })), core.packetOpts);
-    const reply = await readStreamMessage(conn, { ...core.packetOpts, role: "dial" });
+    const reply = await readStreamMessage(conn, { ...core.packetOpts, role: "dial", gate: core.inflateGate });
     countReceived(core, reply.type);
     if (reply.type !== "ackResp") {
       core.logger.warn({ addr, type: reply.type }, "unexpected reply to TCP ping");
@@ -125,7 +125,7 @@ async function pushPullOn(core: Core, d: Dial, w: Wrap, addr: string, join: bool
   let reply;
   try {
     await writeStreamRequest(conn, counted(core, encodePushPull(localState(core, join))), core.packetOpts);
-    reply = await readStreamMessage(conn, { ...core.packetOpts, role: "dial" });
+    reply = await readStreamMessage(conn, { ...core.packetOpts, role: "dial", gate: core.inflateGate });
   } finally {
     conn.close();
   }
@@ -157,7 +157,7 @@ async function serve(core: Core, conn: StreamConn): Promise<void> {
     conn.setDeadline(core.clock.now() + core.config.tcpTimeout);
     let msg;
     try {
-      msg = await readStreamMessage(conn, { ...core.packetOpts, role: "accept" });
+      msg = await readStreamMessage(conn, { ...core.packetOpts, role: "accept", gate: core.inflateGate });
     } catch (err) {
       core.stats.streamErrors++;
       countDrop(core.stats.streamDrops, err);

@@ -4,6 +4,7 @@
 // cannot grow memory), a read past the deadline rejects with TransportTimeoutError, and close() flushes
 // what was written before destroying the socket. With a StreamBudget (accepted streams), every received
 // byte is charged to it until the connection closes; a chunk the budget refuses closes the connection.
+// charge() adds memory derived from the stream (decompressed output) to the same account.
 import type { Socket } from "node:net";
 import type { StreamConn } from "../transport/index.ts";
 import type { Clock } from "../util/index.ts";
@@ -68,6 +69,19 @@ export class SocketStreamConn implements StreamConn {
       this.#onClose = undefined;
       cb?.();
     });
+  }
+
+  /** Charges derived memory (decompressed/decrypted output) to the budget; false when it has no room. */
+  charge(bytes: number): boolean {
+    const b = this.#budget;
+    if (!b) return true;
+    if (this.#closed) return false;
+    if (!b.take(this.#charged, bytes)) {
+      this.#onOverBudget?.();
+      return false;
+    }
+    this.#charged += bytes;
+    return true;
   }
 
   /** Put bytes back at the front of the queue (used by the pool mux after peeking at a prefix). */

@@ -23,6 +23,12 @@ export interface StreamConn {
   /** Absolute deadline in transport-clock ms for reads (0 = none). */
   setDeadline(atMs: number): void;
   close(): void;
+  /**
+   * Optional: charges `bytes` of memory derived from this stream (decompressed or decrypted output) to the
+   * transport's inbound budget until the stream closes. False = refused (the reader gives up). Streams
+   * without a budget (in-memory, dialled) do not implement it.
+   */
+  charge?(bytes: number): boolean;
 }
 
 export interface Transport {

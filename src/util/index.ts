@@ -12,3 +12,5 @@ export type { LogLimitOptions } from "./log-limit.ts";
 export { MetricsRegistry, DEFAULT_BUCKETS, PROMETHEUS_CONTENT_TYPE, renderPrometheus, withLabels } from "./metrics.ts";
 export type { Counter, Gauge, Histogram, Collector, Labels, MetricFamily, MetricType } from "./metrics.ts";
 export { SimClock } from "./sim-clock.ts";
+export { WorkGate } from "./work-gate.ts";
+export type { WorkGateStats } from "./work-gate.ts";

@@ -32,6 +32,17 @@ export interface DecodeLimits {
    * Default STREAM_MESSAGE_BYTES (16 MiB); raise it for clusters far beyond 10k nodes.
    */
   maxStreamBytes?: number;
+  /**
+   * Max ratio of decompressed to compressed bytes (default 64; hardening, Go has none). Real memberlist
+   * data compresses 2-9x with LZW (push/pull of 10k nodes: 8.4x, Gravity JSON: 7.1x); a bomb reaches
+   * ~1300x (1 KiB in, ~1.2 MiB out). Output up to the floor below is always allowed (a stream of one
+   * repeated byte is legal, just rare).
+   */
+  maxInflateRatio?: number;
+  /** Decompressed bytes of a stream message allowed whatever the ratio (default 256 KiB). */
+  inflateRatioFloor?: number;
+  /** Decompressed bytes of a packet allowed whatever the ratio (default 16 KiB; Go fills packets to UDPBufferSize, 1400). */
+  packetInflateRatioFloor?: number;
   /** Max nesting of compound/compress layers inside one packet. */
   maxLayerDepth?: number;
   /** Max messages (and errors) reported for one packet; the rest of the packet is dropped. */
@@ -67,6 +78,9 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   maxStreamBytes: STREAM_MESSAGE_BYTES,
   maxLayerDepth: 4,
   maxPacketMessages: 8192,
+  maxInflateRatio: 64,
+  inflateRatioFloor: 256 * 1024,
+  packetInflateRatioFloor: 16 * 1024,
 });
 
 /** Resolved objects (and the resolution of each caller-supplied object), so the hot path does no work. */

@@ -94,92 +94,142 @@ export function lzwCompress(data: Uint8Array): Uint8Array {
  * Bytes after the EOF code are ignored (as Go does).
  */
 export function lzwDecompress(data: Uint8Array, maxOut: number): Uint8Array {
-  const prefix = new Uint16Array(1 << MAX_WIDTH);
-  const suffix = new Uint8Array(1 << MAX_WIDTH);
-  const scratch = new Uint8Array(1 << MAX_WIDTH);
-  let out = new Uint8Array(Math.min(maxOut, Math.max(64, data.length * 4)));
-  let o = 0;
-  let bits = 0;
-  let nBits = 0;
-  let i = 0;
-  let width = 9;
-  let hi = EOF;
-  let overflow = 1 << 9;
-  let last = -1; // decoderInvalidCode
+  const d = new LzwDecoder(data, maxOut);
+  d.run(Infinity);
+  return d.result();
+}
 
-  const emit = (from: number): void => {
-    const n = scratch.length - from;
-    if (o + n > maxOut) throw new MemberlistLimitError(`decompressed size exceeds ${maxOut} bytes`, { offset: i });
-    if (o + n > out.length) {
-      let size = out.length * 2;
-      while (size < o + n) size *= 2;
-      const next = new Uint8Array(Math.min(size, maxOut));
-      next.set(out.subarray(0, o));
-      out = next;
-    }
-    out.set(scratch.subarray(from), o);
-    o += n;
-  };
+/**
+ * The same decoder, resumable: run(n) decodes until at least n more bytes came out (or the EOF code),
+ * so a caller can spread a large inflation over several turns of the event loop and charge the output
+ * as it grows (codec/inflate.ts). State between runs: the bit reader, the code table, the output.
+ */
+export class LzwDecoder {
+  private readonly data: Uint8Array;
+  private readonly maxOut: number;
+  private readonly prefix = new Uint16Array(1 << MAX_WIDTH);
+  private readonly suffix = new Uint8Array(1 << MAX_WIDTH);
+  private readonly scratch = new Uint8Array(1 << MAX_WIDTH);
+  private out: Uint8Array;
+  private o = 0;
+  private bits = 0;
+  private nBits = 0;
+  private i = 0;
+  private width = 9;
+  private hi = EOF;
+  private overflow = 1 << 9;
+  private last = -1; // decoderInvalidCode
+  /** True once the EOF code was read. */
+  done = false;
 
-  for (;;) {
-    while (nBits < width) {
-      if (i >= data.length) throw new MemberlistCompressionError("lzw: unexpected EOF (no EOF code)", { offset: i });
-      bits |= data[i++]! << nBits;
-      nBits += 8;
-    }
-    const code = bits & ((1 << width) - 1);
-    bits >>>= width;
-    nBits -= width;
-
-    if (code < CLEAR) {
-      scratch[scratch.length - 1] = code;
-      emit(scratch.length - 1);
-      if (last !== -1) {
-        suffix[hi] = code;
-        prefix[hi] = last;
-      }
-    } else if (code === CLEAR) {
-      width = 9;
-      hi = EOF;
-      overflow = 1 << 9;
-      last = -1;
-      continue;
-    } else if (code === EOF) {
-      break;
-    } else if (code <= hi) {
-      let c = code;
-      let k = scratch.length - 1;
-      if (code === hi && last !== -1) {
-        // KwKwK: expands to last's expansion followed by its first byte.
-        c = last;
-        while (c >= CLEAR) c = prefix[c]!;
-        scratch[k--] = c;
-        c = last;
-      }
-      while (c >= CLEAR) {
-        scratch[k--] = suffix[c]!;
-        c = prefix[c]!;
-      }
-      scratch[k] = c;
-      emit(k);
-      if (last !== -1) {
-        suffix[hi] = c;
-        prefix[hi] = last;
-      }
-    } else {
-      throw new MemberlistCompressionError(`lzw: invalid code ${code}`, { offset: i });
-    }
-    last = code;
-    hi++;
-    if (hi >= overflow) {
-      if (width === MAX_WIDTH) {
-        last = -1;
-        hi--;
-      } else {
-        width++;
-        overflow = 1 << width;
-      }
-    }
+  constructor(data: Uint8Array, maxOut: number) {
+    this.data = data;
+    this.maxOut = maxOut;
+    this.out = new Uint8Array(Math.min(maxOut, Math.max(64, data.length * 4)));
   }
-  return out.slice(0, o);
+
+  /** Bytes decoded so far. */
+  get produced(): number {
+    return this.o;
+  }
+
+  /** Input bytes consumed so far. */
+  get consumed(): number {
+    return this.i;
+  }
+
+  /** The decoded bytes (call once done). */
+  result(): Uint8Array {
+    return this.out.slice(0, this.o);
+  }
+
+  private emit(from: number): void {
+    const scratch = this.scratch;
+    const n = scratch.length - from;
+    const o = this.o;
+    if (o + n > this.maxOut) throw new MemberlistLimitError(`decompressed size exceeds ${this.maxOut} bytes`, { offset: this.i });
+    if (o + n > this.out.length) {
+      let size = this.out.length * 2;
+      while (size < o + n) size *= 2;
+      const next = new Uint8Array(Math.min(size, this.maxOut));
+      next.set(this.out.subarray(0, o));
+      this.out = next;
+    }
+    this.out.set(scratch.subarray(from), o);
+    this.o = o + n;
+  }
+
+  /** Decodes until `atLeast` more bytes came out or the EOF code was read. Returns `done`. */
+  run(atLeast: number): boolean {
+    if (this.done) return true;
+    const data = this.data;
+    const prefix = this.prefix;
+    const suffix = this.suffix;
+    const scratch = this.scratch;
+    const stopAt = this.o + atLeast;
+    while (this.o < stopAt) {
+      while (this.nBits < this.width) {
+        if (this.i >= data.length) throw new MemberlistCompressionError("lzw: unexpected EOF (no EOF code)", { offset: this.i });
+        this.bits |= data[this.i++]! << this.nBits;
+        this.nBits += 8;
+      }
+      const code = this.bits & ((1 << this.width) - 1);
+      this.bits >>>= this.width;
+      this.nBits -= this.width;
+      const last = this.last;
+      const hi = this.hi;
+
+      if (code < CLEAR) {
+        scratch[scratch.length - 1] = code;
+        this.emit(scratch.length - 1);
+        if (last !== -1) {
+          suffix[hi] = code;
+          prefix[hi] = last;
+        }
+      } else if (code === CLEAR) {
+        this.width = 9;
+        this.hi = EOF;
+        this.overflow = 1 << 9;
+        this.last = -1;
+        continue;
+      } else if (code === EOF) {
+        this.done = true;
+        return true;
+      } else if (code <= hi) {
+        let c = code;
+        let k = scratch.length - 1;
+        if (code === hi && last !== -1) {
+          // KwKwK: expands to last's expansion followed by its first byte.
+          c = last;
+          while (c >= CLEAR) c = prefix[c]!;
+          scratch[k--] = c;
+          c = last;
+        }
+        while (c >= CLEAR) {
+          scratch[k--] = suffix[c]!;
+          c = prefix[c]!;
+        }
+        scratch[k] = c;
+        this.emit(k);
+        if (last !== -1) {
+          suffix[hi] = c;
+          prefix[hi] = last;
+        }
+      } else {
+        throw new MemberlistCompressionError(`lzw: invalid code ${code}`, { offset: this.i });
+      }
+      this.last = code;
+      this.hi = hi + 1;
+      if (this.hi >= this.overflow) {
+        if (this.width === MAX_WIDTH) {
+          this.last = -1;
+          this.hi--;
+        } else {
+          this.width++;
+          this.overflow = 1 << this.width;
+        }
+      }
+    }
+    return false;
+  }
 }

@@ -194,7 +194,7 @@ function dispatchInner(buf: Uint8Array, base: number, depth: number, limits: Res
     let inner: Uint8Array;
     try {
       const r = new MsgpackReader(buf, limits, 1, base);
-      inner = inflate(readCompressEnvelope(r), budget.left, base);
+      inner = inflate(readCompressEnvelope(r), budget.left, base, limits);
     } catch (e) {
       push(out, limits, asMemberlistError(e));
       return;

@@ -3,6 +3,8 @@
 // around [09 compress] around the message. Nothing else frames a message and the dialer does not
 // half-close, so the reader parses incrementally: it reads chunks until the message is complete.
 // The label is GCM AAD in both directions (0a L label), even though only the request carries the header.
+// Decompression runs in slices on a per-turn work budget and charges its output (and decrypted
+// plaintext) to the connection's memory budget (inflate-async.ts, StreamConn.charge).
 import {
   MemberlistCryptoError,
   MemberlistDecodeError,
@@ -14,7 +16,9 @@ import { MessageType } from "../messages.ts";
 import type { Message, PushNodeState, PushPull } from "../messages.ts";
 import type { StreamConn } from "../../transport/index.ts";
 import { decryptPayload, encryptedLength, encryptPayload } from "./aesgcm.ts";
-import { encodeCompressed, inflate, readCompressEnvelope } from "./compress.ts";
+import { encodeCompressed, readCompressEnvelope } from "./compress.ts";
+import { inflateAsync, type InflateHooks } from "./inflate-async.ts";
+import type { WorkGate } from "../../util/index.ts";
 import { checkLabel, encodeLabelHeader, labelBytes, parseLabelHeader } from "./label.ts";
 import { resolveLimits } from "./limits.ts";
 import type { ResolvedLimits } from "./limits.ts";
@@ -29,6 +33,8 @@ export type StreamMessage = Message | { type: "pushPull"; body: PushPull };
 export interface StreamReadOptions extends PacketOptions {
   /** "accept" (default) reads a request: strips and checks the label header. "dial" reads a reply. */
   role?: "accept" | "dial";
+  /** Work budget per event-loop turn for decompression (inflate-async.ts); none = slices run at once. */
+  gate?: WorkGate;
 }
 
 /** The encryption envelope's AAD: 0a + u32 BE length + label. */
@@ -177,7 +183,8 @@ async function readStream(conn: StreamConn, opts: StreamReadOptions): Promise<St
     await sb.ensure(pos + 5 + len);
     const plain = await decryptPayload(opts.keyring, sb.buf.subarray(pos + 5, pos + 5 + len), streamAad(header, aadLabel));
     if (plain.length === 0) throw new MemberlistDecodeError(MemberlistErrorCode.empty, "decrypted stream message is empty", { offset: pos + 5 });
-    return decodeStreamBody(plain, limits, true);
+    if (conn.charge && !conn.charge(plain.length)) throw new MemberlistLimitError(`decrypted ${plain.length} bytes: the stream memory budget is exhausted`, { offset: pos + 5 });
+    return decodeStreamBody(plain, limits, true, hooksOf(conn, opts));
   }
   if (opts.keyring !== undefined && opts.verifyIncoming !== false)
     throw new MemberlistCryptoError(MemberlistErrorCode.notEncrypted, "Encryption is configured but remote state is not encrypted", { offset: pos });
@@ -185,7 +192,8 @@ async function readStream(conn: StreamConn, opts: StreamReadOptions): Promise<St
   if (t === MessageType.compress) {
     const start = pos;
     const c = await sb.parse((v) => readCompressEnvelope(new MsgpackReader(v, envelopeLimits(limits), start + 1)));
-    return decodeStreamBody(inflate(c, limits.maxStreamDecompressedBytes, start), limits, false);
+    const inner = await inflateAsync(c, limits.maxStreamDecompressedBytes, start, limits, hooksOf(conn, opts));
+    return decodeStreamBody(inner, limits, false, hooksOf(conn, opts));
   }
   if (t === MessageType.pushPull) return { type: "pushPull", body: await readPushPullIncrementally(sb, pos, limits) };
   if (t === MessageType.user) {
@@ -199,6 +207,11 @@ async function readStream(conn: StreamConn, opts: StreamReadOptions): Promise<St
   }
   const start = pos;
   return sb.parse((v) => decodeMessage(v.subarray(start), limits, start));
+}
+
+/** The decompression hooks for one read: the member's work gate, the connection's memory charge. */
+function hooksOf(conn: StreamConn, opts: StreamReadOptions): InflateHooks {
+  return { ...(opts.gate ? { gate: opts.gate } : {}), ...(conn.charge ? { charge: (n: number) => conn.charge!(n) } : {}) };
 }
 
 /**
@@ -252,11 +265,12 @@ async function readPushPullIncrementally(sb: StreamBuffer, start: number, limits
  * follow (compression is applied before encryption); after decompression no further layer is allowed
  * (Go: "Received invalid msgType").
  */
-function decodeStreamBody(buf: Uint8Array, limits: ResolvedLimits, mayBeCompressed: boolean): StreamMessage {
+async function decodeStreamBody(buf: Uint8Array, limits: ResolvedLimits, mayBeCompressed: boolean, hooks: InflateHooks): Promise<StreamMessage> {
   const t = buf[0];
   if (t === MessageType.compress && mayBeCompressed) {
     const r = new MsgpackReader(buf, envelopeLimits(limits), 1);
-    return decodeStreamBody(inflate(readCompressEnvelope(r), limits.maxStreamDecompressedBytes, 0), limits, false);
+    const inner = await inflateAsync(readCompressEnvelope(r), limits.maxStreamDecompressedBytes, 0, limits, hooks);
+    return decodeStreamBody(inner, limits, false, hooks);
   }
   if (t === MessageType.pushPull) return { type: "pushPull", body: decodePushPull(buf, limits) };
   if (t === MessageType.user) return { type: "user", body: decodeStreamUser(buf, limits) };

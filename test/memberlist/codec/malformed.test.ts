@@ -245,10 +245,25 @@ describe("LZW bombs and garbage", () => {
   });
 
   it("the decompression budget is shared by all parts of one packet", () => {
-    const part = encodeCompressed(concat(new Uint8Array([8]), new Uint8Array(600 * 1024))); // user message, 600 KiB
-    const opened = openPacket(makeCompound([part, part, part]), {});
+    // Incompressible parts (LZW grows them), so the ratio cap does not apply and the shared budget does.
+    const noise = new Uint8Array(40 * 1024);
+    for (let i = 0, x = 7; i < noise.length; i++) noise[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+    const part = encodeCompressed(concat(new Uint8Array([8]), noise)); // user message, 40 KiB
+    const opened = openPacket(makeCompound([part, part, part]), { limits: { maxPacketDecompressedBytes: 50 * 1024 } });
     expect(opened.messages.length).toBe(1);
     expect(opened.errors.map((e) => e.code)).toEqual(["memberlist.limit", "memberlist.limit"]);
+  });
+
+  it("a packet part inflating past 64x its size (and the 16 KiB floor) is refused; the floor always passes", () => {
+    const bomb = encodeCompressed(concat(new Uint8Array([8]), new Uint8Array(600 * 1024))); // ~1 KiB in
+    expect(bomb.length).toBeLessThan(2048);
+    const opened = openPacket(makeCompound([bomb, bomb]), {});
+    expect(opened.messages).toEqual([]);
+    expect(opened.errors.map((e) => e.code)).toEqual(["memberlist.limit", "memberlist.limit"]);
+    const small = encodeCompressed(concat(new Uint8Array([8]), new Uint8Array(16 * 1024 - 1))); // exactly the floor
+    expect(openPacket(small, {}).messages).toHaveLength(1);
+    const over = encodeCompressed(concat(new Uint8Array([8]), new Uint8Array(16 * 1024))); // one byte past it
+    expect(openPacket(over, {}).errors.map((e) => e.code)).toEqual(["memberlist.limit"]);
   });
 
   it("a bomb on a stream is capped at maxStreamDecompressedBytes", async () => {
