@@ -3,7 +3,10 @@
 // long-lived stream per pod pair:
 // - dialer: connects (3 s timeout), sends HELLO v2 first, keys the stream by the address it dialled;
 // - acceptor: the first frame must be a valid HELLO within 10 s (else rejected, counted by reason, and
-//   the socket destroyed without a reply); keys the stream by the announced address;
+//   the socket destroyed without a reply); keys the stream by the announced address; at most 64
+//   connections wait for their HELLO at once (the oldest goes first), with at most 4 MiB sent ahead;
+// - secure by default: without a secret the fabric refuses to start unless `insecure` is set
+//   (docs/security.md); the CLI listens on loopback unless --cluster-listen says otherwise;
 // - static peers (--cluster-peers) and, optionally, the A records of a headless DNS name
 //   (--cluster-headless) are (re)dialled every 10 s, the first run at once; vanished pods are torn
 //   down by EOF, not by discovery.
@@ -17,6 +20,7 @@ import {
   ClusterFabric,
   DIAL_TIMEOUT_MS,
   createClusterFabric,
+  FabricConfigError,
   FabricHelloError,
   FabricStats,
   FrameReader,
@@ -37,6 +41,10 @@ export type { RelayClusterOptions };
 const MAX_STREAM_BUFFER = 8 * 1024 * 1024;
 /** Frames an accepted stream may send while its HELLO is being checked (the snapshot fits easily). */
 const MAX_PRE_HELLO_FRAMES = 4096;
+/** Bytes of those frames (a HELLO check takes microseconds; nothing legitimate comes near). */
+const MAX_PRE_HELLO_BYTES = 4 * 1024 * 1024;
+/** Accepted connections waiting for their HELLO at once; past it the oldest waiting one is closed. */
+const MAX_PENDING_HELLOS = 64;
 
 class TcpStream implements FabricStream {
   readonly addr: string;
@@ -79,6 +87,8 @@ export class RelayCluster {
   private readonly hello: HelloAuth;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** Accepted sockets still waiting for their HELLO, oldest first. */
+  private readonly pending = new Set<Socket>();
   private readonly dialing = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private closed = false;
@@ -86,6 +96,9 @@ export class RelayCluster {
   private listenPort = 0;
 
   constructor(platform: Platform, o: RelayClusterOptions) {
+    if (!o.secret && !o.insecure) {
+      throw new FabricConfigError("the cluster fabric needs a shared secret (--cluster-auth-secret); an unsigned fabric lets anyone who reaches the cluster port evict peers and forge packets (set --cluster-insecure to run one on a trusted network)");
+    }
     this.platform = platform;
     this.o = o;
     this.log = platform.logger.child({ component: "relay-cluster" });
@@ -102,6 +115,7 @@ export class RelayCluster {
       stats: this.stats,
       ...(this.o.lookupWindowMs !== undefined ? { lookupWindowMs: this.o.lookupWindowMs } : {}),
       ...(this.o.cacheTtlMs !== undefined ? { cacheTtlMs: this.o.cacheTtlMs } : {}),
+      ...(this.o.maxAnnouncedPerStream !== undefined ? { maxAnnouncedPerStream: this.o.maxAnnouncedPerStream } : {}),
     });
   }
 
@@ -131,6 +145,7 @@ export class RelayCluster {
     this.fabric.attach(relay);
     registerFabricMetrics(this.platform.metrics, this.fabric);
     this.log.info({ listen: formatHostPort(a.address, a.port), announce: this.selfAddr, peers: this.o.peers ?? [], signed: this.hello.signing }, "cluster listening");
+    if (!this.hello.signing) this.log.warn({ listen: formatHostPort(a.address, a.port) }, "cluster fabric is UNAUTHENTICATED (--cluster-insecure): anyone who reaches this port can evict peers and forge packets");
     this.timer = setInterval(() => void this.discover(), this.o.redialMs ?? REDIAL_INTERVAL_MS);
     this.timer.unref();
     void this.discover();
@@ -197,11 +212,21 @@ export class RelayCluster {
     if (this.closed) return void sock.destroy();
     this.track(sock);
     sock.setNoDelay(true);
+    if (this.pending.size >= MAX_PENDING_HELLOS) {
+      const oldest = this.pending.values().next().value!;
+      this.pending.delete(oldest);
+      this.stats.pendingHelloEvicted++;
+      this.log.warn({ remote: `${oldest.remoteAddress}:${oldest.remotePort}`, waiting: MAX_PENDING_HELLOS }, "cluster connection closed: too many waiting for HELLO");
+      oldest.destroy();
+    }
+    this.pending.add(sock);
     const reader = new FrameReader();
     const backlog: RawFrame[] = [];
+    let backlogBytes = 0;
     let phase: "wait" | "verify" | "done" = "wait";
     const reject = (e: FabricHelloError) => {
       phase = "done";
+      this.pending.delete(sock);
       clearTimeout(t);
       this.stats.helloReject(e.reason);
       this.log.warn({ remote: `${sock.remoteAddress}:${sock.remotePort}`, reason: e.reason, err: e.message }, "cluster HELLO rejected");
@@ -211,7 +236,10 @@ export class RelayCluster {
     const onData = (chunk: Buffer) => {
       if (phase === "done") return;
       backlog.push(...reader.push(chunk));
-      if (backlog.length > MAX_PRE_HELLO_FRAMES) return reject(new FabricHelloError("malformed", `more than ${MAX_PRE_HELLO_FRAMES} frames before HELLO was checked`));
+      backlogBytes += chunk.length;
+      if (backlog.length > MAX_PRE_HELLO_FRAMES || backlogBytes > MAX_PRE_HELLO_BYTES) {
+        return reject(new FabricHelloError("malformed", `more than ${MAX_PRE_HELLO_FRAMES} frames or ${MAX_PRE_HELLO_BYTES} bytes before HELLO was checked`));
+      }
       if (phase !== "wait" || backlog.length === 0) return;
       phase = "verify";
       const first = backlog.shift()!;
@@ -219,6 +247,7 @@ export class RelayCluster {
         (info) => {
           if (phase === "done" || sock.destroyed) return;
           phase = "done";
+          this.pending.delete(sock);
           clearTimeout(t);
           sock.off("data", onData);
           if (info.addr === this.selfAddr) {
@@ -235,7 +264,10 @@ export class RelayCluster {
       );
     };
     sock.on("data", onData);
-    sock.on("close", () => clearTimeout(t));
+    sock.on("close", () => {
+      clearTimeout(t);
+      this.pending.delete(sock);
+    });
   }
 
   /** A stream passed HELLO: register it with the fabric and pump its frames. */

@@ -34,8 +34,14 @@ describe("gossamer relay cluster flags", () => {
         OZ_CLUSTER_HEADLESS: "relay-headless.ns.svc",
         GOSSAMER_CLUSTER_PORT: "7090",
       }).cluster,
-    ).toEqual({ listen: "0.0.0.0:7090", peers: ["a:1", "b:2"], announce: "10.1.1.1:7090", secret: "oz", headless: "relay-headless.ns.svc", clusterPort: 7090 });
-    expect(() => parseRelayFlags(["--auth-secret", "s", "--cluster-peers", "a:1"], {})).toThrow(/pod-address/);
+    ).toEqual({ listen: "127.0.0.1:7090", peers: ["a:1", "b:2"], announce: "10.1.1.1:7090", secret: "oz", headless: "relay-headless.ns.svc", clusterPort: 7090 });
+    // Loopback unless told otherwise; a wildcard bind needs the announced address.
+    expect(parseRelayFlags(["--auth-secret", "s", "--cluster-peers", "a:1", "--cluster-auth-secret", "k"], {}).cluster?.listen).toBe("127.0.0.1:7090");
+    expect(() => parseRelayFlags(["--auth-secret", "s", "--cluster-listen", "0.0.0.0:7090", "--cluster-auth-secret", "k"], {})).toThrow(/pod-address/);
+    // No secret: refused unless --cluster-insecure says so.
+    expect(() => parseRelayFlags(["--auth-secret", "s", "--cluster-listen", "127.0.0.1:7091"], {})).toThrow(/--cluster-auth-secret is required.*--cluster-insecure/);
+    expect(parseRelayFlags(["--auth-secret", "s", "--cluster-listen", "127.0.0.1:7091", "--cluster-insecure"], {}).cluster).toEqual({ listen: "127.0.0.1:7091", peers: [], insecure: true });
+    expect(parseRelayFlags([], { GOSSAMER_AUTH_SECRET: "s", GOSSAMER_CLUSTER_LISTEN: "127.0.0.1:7091", GOSSAMER_CLUSTER_INSECURE: "1" }).cluster?.insecure).toBe(true);
     expect(() => parseRelayFlags(["--auth-secret", "s", "--cluster-listen", "nope"], {})).toThrow(UsageError);
     expect(() => parseRelayFlags(["--auth-secret", "s", "--cluster-listen", "127.0.0.1:1", "--cluster-peers", "x:99999"], {})).toThrow(UsageError);
   });

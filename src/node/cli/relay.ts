@@ -25,13 +25,16 @@ const USAGE = `usage: gossamer relay [flags]
   --log-format auto|json|pretty  auto: human-readable on a terminal, JSON lines otherwise (GOSSAMER_LOG_FORMAT)
   --config FILE             flags from a JSON (.json) or TOML file, keys = flag names (GOSSAMER_CONFIG)
 cluster fabric (several relays behind one load balancer act as one relay; openZro-compatible):
-  --cluster-listen HOST:PORT    cluster TCP listener (GOSSAMER_CLUSTER_LISTEN; default 0.0.0.0:7090 when
-                                --cluster-peers or --cluster-headless is given)
+  --cluster-listen HOST:PORT    cluster TCP listener (GOSSAMER_CLUSTER_LISTEN; default 127.0.0.1:7090 when
+                                --cluster-peers or --cluster-headless is given: loopback unless told otherwise)
   --cluster-peers H:P,H:P       other relays' announced cluster addresses, redialled every 10 s
                                 (repeatable; GOSSAMER_CLUSTER_PEERS, comma-separated)
   --cluster-headless NAME       also dial the A records of this DNS name every 10 s (GOSSAMER_CLUSTER_HEADLESS or OZ_CLUSTER_HEADLESS)
   --cluster-port PORT           port for DNS-discovered relays (GOSSAMER_CLUSTER_PORT; default: our cluster port)
-  --cluster-auth-secret S       shared secret signing HELLOs; all relays must agree (GOSSAMER_CLUSTER_AUTH_SECRET or OZ_CLUSTER_AUTH_SECRET)
+  --cluster-auth-secret S       shared secret signing HELLOs; all relays must agree; required unless
+                                --cluster-insecure (GOSSAMER_CLUSTER_AUTH_SECRET or OZ_CLUSTER_AUTH_SECRET)
+  --cluster-insecure            run the fabric without a secret: anyone reaching the cluster port can evict
+                                peers and forge packets; trusted networks only (GOSSAMER_CLUSTER_INSECURE=1)
   --pod-address HOST:PORT       cluster address announced to the others (GOSSAMER_POD_ADDRESS; default: the
                                 cluster listener's address, required when it binds a wildcard)`;
 
@@ -57,6 +60,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "cluster-port": { env: ["GOSSAMER_CLUSTER_PORT", "OZ_CLUSTER_PORT"] },
   "cluster-auth-secret": { env: ["GOSSAMER_CLUSTER_AUTH_SECRET", "OZ_CLUSTER_AUTH_SECRET"] },
   "pod-address": { env: ["GOSSAMER_POD_ADDRESS"] },
+  "cluster-insecure": { env: ["GOSSAMER_CLUSTER_INSECURE"], boolean: true },
 };
 
 /** rel://host:port | rels://host:port | host:port -> instance URL. */
@@ -88,7 +92,7 @@ function parseClusterFlags(f: ParsedFlags): RelayClusterOptions | undefined {
   const headless = f.value("cluster-headless");
   let listen = f.value("cluster-listen");
   if (listen === undefined && peers.length === 0 && headless === undefined) return undefined;
-  listen ??= `0.0.0.0:${DEFAULT_CLUSTER_PORT}`;
+  listen ??= `127.0.0.1:${DEFAULT_CLUSTER_PORT}`;
   const hostPort = (flag: string, v: string) => {
     try {
       return parseHostPort(v);
@@ -104,6 +108,12 @@ function parseClusterFlags(f: ParsedFlags): RelayClusterOptions | undefined {
   const portFlag = f.value("cluster-port");
   if (portFlag !== undefined && !/^\d{1,5}$/.test(portFlag)) throw new UsageError("--cluster-port must be a port number");
   const secret = f.value("cluster-auth-secret");
+  const insecureFlag = f.value("cluster-insecure");
+  if (insecureFlag !== undefined && !/^(1|true|yes|on|0|false|no|off)$/i.test(insecureFlag)) throw new UsageError("--cluster-insecure takes no value (GOSSAMER_CLUSTER_INSECURE=1|0)");
+  const insecure = insecureFlag !== undefined && /^(1|true|yes|on)$/i.test(insecureFlag);
+  if (!secret && !insecure) {
+    throw new UsageError("--cluster-auth-secret is required for the cluster fabric (or --cluster-insecure to run it unauthenticated on a trusted network)");
+  }
   return {
     listen,
     peers,
@@ -111,6 +121,7 @@ function parseClusterFlags(f: ParsedFlags): RelayClusterOptions | undefined {
     ...(headless !== undefined ? { headless } : {}),
     ...(portFlag !== undefined ? { clusterPort: Number(portFlag) } : {}),
     ...(secret !== undefined ? { secret } : {}),
+    ...(insecure ? { insecure } : {}),
   };
 }
 

@@ -46,3 +46,10 @@ export class FabricHelloError extends GossamerError {
     this.reason = reason;
   }
 }
+
+/** The fabric's configuration is unsafe or inconsistent (e.g. no secret and not marked insecure). */
+export class FabricConfigError extends GossamerError {
+  constructor(message: string) {
+    super("fabric.config", message);
+  }
+}

@@ -19,7 +19,8 @@
 //   fire cross-pod subscriptions (online AND offline — upstream has no cross-pod offline). When a stream
 //   goes away, the peers its pod announced are reported offline unless another pod announced them.
 //   A live "online" for a peer connected HERE evicts the local connection (the peer reconnected
-//   through another pod behind the load balancer; the old connection is stale).
+//   through another pod behind the load balancer; the old connection is stale). One stream's announced
+//   set is bounded (maxAnnouncedPerStream): announcements past it are ignored and counted.
 import type { Clock, TimerHandle } from "../../util/index.ts";
 import type { Logger } from "../../util/index.ts";
 import type { RelayForwarder, RelayHooks } from "../conn.ts";
@@ -31,6 +32,9 @@ import type { RawFrame } from "./codec.ts";
 import { FabricDecodeError } from "./errors.ts";
 import { LocateCache, Seqno } from "./locate-cache.ts";
 import { FRAME_PONG, LOCATE_CACHE_TTL_MS, LOOKUP_WINDOW_MS } from "./protocol.ts";
+
+/** Default bound on the peers one pod stream may have announced online (PRESENCE), ~10 MB of IDs. */
+export const DEFAULT_MAX_ANNOUNCED = 100_000;
 import { FabricStats } from "./stats.ts";
 
 /** One established (HELLO-checked) stream to another pod. */
@@ -64,6 +68,8 @@ export interface ClusterFabricOptions {
   cacheTtlMs?: number;
   /** Packets held per destination while its lookup runs (default 64). */
   maxQueuedPerPeer?: number;
+  /** Peers one stream may have announced online at once (default 100 000); the rest are ignored. */
+  maxAnnouncedPerStream?: number;
   stats?: FabricStats;
 }
 
@@ -101,6 +107,7 @@ export class ClusterFabric implements RelayForwarder {
   private readonly log: Logger;
   private readonly windowMs: number;
   private readonly maxQueued: number;
+  private readonly maxAnnounced: number;
   private readonly pendOn = new Set<PeerIdString>();
   private readonly pendOff = new Set<PeerIdString>();
   private flushQueued = false;
@@ -113,6 +120,7 @@ export class ClusterFabric implements RelayForwarder {
     this.stats = o.stats ?? new FabricStats();
     this.windowMs = o.lookupWindowMs ?? LOOKUP_WINDOW_MS;
     this.maxQueued = o.maxQueuedPerPeer ?? 64;
+    this.maxAnnounced = o.maxAnnouncedPerStream ?? DEFAULT_MAX_ANNOUNCED;
     this.cache = new LocateCache(o.clock, o.cacheTtlMs ?? LOCATE_CACHE_TTL_MS);
     this.hooks = {
       onPeerOnline: (id) => this.announce(id, true),
@@ -353,14 +361,25 @@ export class ClusterFabric implements RelayForwarder {
 
   private remoteOnline(rec: StreamRec, ids: PeerIdString[], live: boolean): void {
     const relay = this.relay;
-    for (const id of ids) {
+    let accepted = ids;
+    if (rec.announced.size + ids.length > this.maxAnnounced) {
+      accepted = [];
+      for (const id of ids) {
+        if (rec.announced.has(id) || rec.announced.size < this.maxAnnounced) {
+          rec.announced.add(id);
+          accepted.push(id);
+        } else this.stats.announceCapped++;
+      }
+      if (accepted.length < ids.length) this.log.warn({ pod: rec.s.addr, cap: this.maxAnnounced }, "cluster stream announced more peers than allowed; the rest ignored");
+    }
+    for (const id of accepted) {
       rec.announced.add(id);
       this.cache.set(id, rec.s.addr);
       // A live "just connected there" for a peer connected here: the peer reconnected through another
       // pod, so this connection is stale (a new connection replaces the old one, cluster-wide).
       if (live && relay?.has(id) && relay.evict(id)) this.stats.evictions++;
     }
-    relay?.notifyRemoteOnline(ids);
+    if (accepted.length) relay?.notifyRemoteOnline(accepted);
   }
 
   private remoteOffline(rec: StreamRec, ids: PeerIdString[]): void {

@@ -1,8 +1,8 @@
 // The cluster fabric's metrics, declared once (openZro's names, docs/protocols/relay-fabric.md §8):
 // relay_cluster_forwards_total{result}, relay_cluster_lookup_duration_seconds{found},
 // relay_cluster_hello_rejects_total{reason} (every reason, 0 until it happens), relay_cluster_streams,
-// relay_cluster_pings_sent_total, relay_cluster_pings_lost_total, plus our forwarded-in and frame-error
-// counters. Counters are read from FabricStats at scrape time; only the lookup histogram observes per
+// relay_cluster_pings_sent_total, relay_cluster_pings_lost_total, plus our forwarded-in, frame-error and
+// hardening (announce cap, pending-HELLO eviction) counters. Counters are read from FabricStats at scrape time; only the lookup histogram observes per
 // event (one per lookup, not per packet).
 import type { MetricFamily, MetricsRegistry } from "../../util/index.ts";
 import { RELAY_METRICS } from "../metrics.ts";
@@ -19,6 +19,8 @@ export const FABRIC_METRICS = {
   forwardedIn: { name: "relay_cluster_forwarded_in_total", help: "FWD frames received from other pods." },
   forwardedInDropped: { name: "relay_cluster_forwarded_in_dropped_total", help: "FWD frames for peers not connected here (dropped)." },
   frameErrors: { name: "relay_cluster_frame_errors_total", help: "Malformed cluster frames (dropped; the stream stays up)." },
+  announceCapped: { name: "relay_cluster_announce_capped_total", help: "PRESENCE online announcements ignored because the stream reached its announced-peer bound." },
+  pendingHelloEvicted: { name: "relay_cluster_pending_hello_evicted_total", help: "Accepted cluster connections closed before HELLO because too many were waiting." },
 } as const;
 
 /** Bounds of relay_cluster_lookup_duration_seconds (the 200 ms lookup window sits in the middle). */
@@ -45,5 +47,7 @@ export function registerFabricMetrics(registry: MetricsRegistry, src: FabricMetr
     total(M.forwardedIn, s.forwardedIn),
     total(M.forwardedInDropped, s.forwardedInDropped),
     total(M.frameErrors, s.frameErrors),
+    total(M.announceCapped, s.announceCapped),
+    total(M.pendingHelloEvicted, s.pendingHelloEvicted),
   ]);
 }

@@ -1,5 +1,6 @@
 // Configuration of a relay's cluster fabric membership (ServeRelayOptions.cluster). Runtime-neutral: the
 // Node runtime serves it over TCP (src/node/relay-cluster.ts); clock and logger come from the platform.
+// Secure by default: a fabric without a secret refuses to start unless `insecure` says so.
 export interface RelayClusterOptions {
   /** Cluster listener "host:port" (port 0 picks one). */
   listen: string;
@@ -11,8 +12,15 @@ export interface RelayClusterOptions {
   headless?: string;
   /** Port for DNS-discovered pods (default: our listener's port). */
   clusterPort?: number;
-  /** Shared secret ("" or absent: unsigned cluster). */
+  /** Shared secret ("" or absent: unsigned cluster, which needs `insecure`). */
   secret?: string;
+  /**
+   * Run an unsigned fabric (no secret): any host that reaches the cluster port can then evict peers and
+   * forge packets. Without a secret and without this, the fabric refuses to start.
+   */
+  insecure?: boolean;
+  /** Peers one pod stream may announce online at once (default 100 000); more are ignored and counted. */
+  maxAnnouncedPerStream?: number;
   /** Overrides (tests). */
   redialMs?: number;
   dialTimeoutMs?: number;

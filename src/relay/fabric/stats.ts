@@ -22,6 +22,10 @@ export class FabricStats {
   evictions = 0;
   /** Packets dropped while waiting for a lookup because the per-destination queue was full. */
   lookupQueueDrops = 0;
+  /** Online announcements ignored because the stream already announced maxAnnouncedPerStream peers. */
+  announceCapped = 0;
+  /** Accepted connections closed before HELLO because too many were waiting for theirs. */
+  pendingHelloEvicted = 0;
   /** Observer of lookup durations in seconds (the lookup histogram, see metrics.ts). */
   onLookup: ((seconds: number, found: boolean) => void) | undefined = undefined;
 
