@@ -1,6 +1,7 @@
 // The worker's configuration: every [vars] binding parsed once, with its default, in ONE place. Every
 // module reads config through workerConfig(env), never env.* strings. Parsed once per env object (per
 // isolate); unset or invalid values fall back to the defaults below.
+import { isRelayTokenMode, type RelayTokenMode } from "../src/relay/index.ts";
 import { isLogLevel, type LogLevel } from "../src/util/index.ts";
 import type { Env } from "./env.ts";
 
@@ -29,6 +30,12 @@ export interface WorkerConfig {
   readonly routeRefreshMs: number;
   /** ROUTE_MAX_AGE_MS: a lookup waits for a refresh once the table is this old (ms). */
   readonly routeMaxAgeMs: number;
+  /** RELAY_AUTH_MODE: "netbird" (default, unbound tokens) or "peer-bound" (docs/security.md). */
+  readonly relayTokenMode: RelayTokenMode;
+  /** RELAY_MAX_SUBSCRIPTIONS_PER_PEER: subscriptions one relay connection may hold. */
+  readonly relayMaxSubscriptionsPerPeer: number;
+  /** RELAY_MAX_SUBSCRIPTIONS: subscriptions one relay shard object holds in total (memory: well under 128 MB). */
+  readonly relayMaxSubscriptions: number;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -40,6 +47,9 @@ export const CONFIG_DEFAULTS = {
   storeShards: 1,
   routeRefreshMs: 200,
   routeMaxAgeMs: 800,
+  relayTokenMode: "netbird",
+  relayMaxSubscriptionsPerPeer: 8192,
+  relayMaxSubscriptions: 100_000,
 } as const satisfies Partial<WorkerConfig>;
 
 /** A positive integer var in 1..max, else `def`. */
@@ -74,6 +84,9 @@ export function parseConfig(env: Partial<Record<keyof Env, unknown>>): WorkerCon
     storeShardsPrevious: previousShards(str(env.STORE_SHARDS_PREVIOUS), intVar(str(env.STORE_SHARDS), CONFIG_DEFAULTS.storeShards)),
     routeRefreshMs: intVar(str(env.ROUTE_REFRESH_MS), CONFIG_DEFAULTS.routeRefreshMs, 60_000),
     routeMaxAgeMs: intVar(str(env.ROUTE_MAX_AGE_MS), CONFIG_DEFAULTS.routeMaxAgeMs, 600_000),
+    relayTokenMode: isRelayTokenMode(str(env.RELAY_AUTH_MODE)) ? (str(env.RELAY_AUTH_MODE) as RelayTokenMode) : CONFIG_DEFAULTS.relayTokenMode,
+    relayMaxSubscriptionsPerPeer: intVar(str(env.RELAY_MAX_SUBSCRIPTIONS_PER_PEER), CONFIG_DEFAULTS.relayMaxSubscriptionsPerPeer, 1_000_000),
+    relayMaxSubscriptions: intVar(str(env.RELAY_MAX_SUBSCRIPTIONS), CONFIG_DEFAULTS.relayMaxSubscriptions, 10_000_000),
   });
 }
 

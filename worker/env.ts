@@ -24,6 +24,10 @@ export interface Env {
   ROUTE_MAX_AGE_MS?: string;
   /** Optional bearer token for GET /metrics; unset or empty = /metrics is open (metrics-route.ts). */
   METRICS_TOKEN?: string;
+  /** Optional relay hardening (config.ts): token mode, subscription caps. */
+  RELAY_AUTH_MODE?: string;
+  RELAY_MAX_SUBSCRIPTIONS_PER_PEER?: string;
+  RELAY_MAX_SUBSCRIPTIONS?: string;
 }
 
 type GossamerEnv = Env;

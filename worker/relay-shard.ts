@@ -54,12 +54,13 @@ import { SHARD_NAME_HEADER } from "./relay-route.ts";
 import type { PeerDirectoryRpc, RelayShardRpc } from "./rpc.ts";
 
 /**
- * What a socket's attachment holds: the core's state plus the wall time of the last health echo.
- * Attachments are limited to 16 KiB; subscription lists longer than LIST_INLINE_MAX IDs move to the
- * `subs` table under a per-socket id (`sid`, `subsInSql`) and are merged back when the socket is read.
+ * What a socket's attachment holds: the core's state (peer, authAt), the wall time of the last health
+ * echo, and the socket's id `sid`. Subscriptions never go into the attachment: each is one row of the
+ * `sub` table (sid, peer, online), written incrementally from the core's onSubscriptions deltas (O(IDs
+ * in the message), not O(subscriptions held)), read back when the socket is restored, deleted at close.
+ * (`subsInSql` marks attachments of the earlier layout, whose lists were whole JSON rows in `subs`.)
  */
 type Attachment = RelayConnState & { echoAt?: number; sid?: string; subsInSql?: boolean };
-const LIST_INLINE_MAX = 160;
 
 const AUTO_PING = "ping";
 const AUTO_PONG = "pong";
@@ -89,7 +90,8 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
-    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS subs (sid TEXT PRIMARY KEY, lists TEXT NOT NULL)`);
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS sub (sid TEXT NOT NULL, peer TEXT NOT NULL, online INTEGER NOT NULL, PRIMARY KEY (sid, peer)) WITHOUT ROWID`);
+    migrateSubs(ctx.storage.sql);
     this.name = ctx.storage.sql.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'name'`).toArray()[0]?.v ?? null;
     this.config = workerConfig(env);
     this.platform = workerPlatform(env, { component: "relay-shard", bindings: { shard: this.name ?? undefined } });
@@ -107,6 +109,9 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
     this.core = createRelayCore(this.platform, {
       instanceUrl: this.config.relayInstanceUrl,
       authSecret: this.config.relayAuthSecret,
+      tokenMode: this.config.relayTokenMode,
+      maxSubscriptionsPerPeer: this.config.relayMaxSubscriptionsPerPeer,
+      maxSubscriptionsTotal: this.config.relayMaxSubscriptions,
       forwarder: this.forwarder,
       healthCheck: false, // alarm-driven, see the header
       hooks: {
@@ -114,6 +119,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
         onPeerOffline: (peer) => this.peerOffline(peer),
         onInterest: (added, removed) => this.interest(added, removed),
         onStateChange: (conn) => this.persist(conn),
+        onSubscriptions: (conn, op, ids) => this.subscriptions(conn, op, ids),
       },
     });
     const core = this.core;
@@ -122,6 +128,9 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
       get peerCount() {
         return core.peerCount;
       },
+      get subscriptionCount() {
+        return core.subscriptionCount;
+      },
       activity: () => core.activity(),
       sockets: () => this.relaySockets().length, // links are not relay connections
     });
@@ -129,6 +138,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
     for (const ws of ctx.getWebSockets(LINK_TAG)) this.linkSockets.add(ws);
     const sockets = this.relaySockets();
     for (const ws of sockets) this.core.restore(this.connFor(ws));
+    this.dropStaleSubs(sockets);
     // Woken with no sockets but a known name: any directory row naming this shard is stale (a deploy
     // or crash dropped the sockets without close events). Sent before anything this instance
     // registers, on the same stubs, so the directory sees the cleanup first.
@@ -170,7 +180,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
       const b = new Uint8Array(message);
       if (b[0] === PROTOCOL_VERSION && b[1] === MSG_HEALTH_CHECK && conn.state.peer) {
         (conn.state as Attachment).echoAt = Date.now();
-        this.persist(conn, false);
+        this.persist(conn);
       }
     }
     this.core.message(conn, message);
@@ -200,7 +210,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
     const conn = this.connFor(ws);
     this.core.close(conn);
     const st = conn.state as Attachment;
-    if (st.subsInSql && st.sid) this.ctx.storage.sql.exec(`DELETE FROM subs WHERE sid = ?`, st.sid);
+    if (st.sid) this.ctx.storage.sql.exec(`DELETE FROM sub WHERE sid = ?`, st.sid);
   }
 
   /** Every 25 s while sockets exist: expire silent sockets, ping the rest. */
@@ -314,11 +324,18 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
     let c = this.conns.get(ws);
     if (!c) {
       const state: Attachment = (ws.deserializeAttachment() as Attachment | null) ?? newConnState();
-      if (state.subsInSql && state.sid) {
-        const row = this.ctx.storage.sql.exec<{ lists: string }>(`SELECT lists FROM subs WHERE sid = ?`, state.sid).toArray()[0];
-        const lists = row ? (JSON.parse(row.lists) as { subOff?: string[]; subOn?: string[] }) : {};
-        state.subOff = lists.subOff ?? [];
-        state.subOn = lists.subOn ?? [];
+      if (state.sid) {
+        // Restore input for the core (the rows stay the record; the core never writes the lists back).
+        const rows = this.ctx.storage.sql.exec<{ peer: string; online: number }>(`SELECT peer, online FROM sub WHERE sid = ?`, state.sid).toArray();
+        state.subOff = rows.map((r) => r.peer);
+        state.subOn = rows.filter((r) => r.online).map((r) => r.peer);
+      } else {
+        state.sid = crypto.randomUUID();
+        // An attachment of the earlier layout may carry short lists inline: they become rows.
+        const on = new Set(state.subOn ?? []);
+        for (const id of state.subOff ?? []) {
+          this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO sub (sid, peer, online) VALUES (?, ?, ?)`, state.sid, id, on.has(id) ? 1 : 0);
+        }
       }
       c = {
         state,
@@ -331,29 +348,42 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
     return c;
   }
 
-  /** Saves conn.state as the socket's attachment (long subscription lists go to the subs table). */
-  private persist(conn: RelayConn, listsChanged = true): void {
+  /** Saves conn.state as the socket's attachment: peer, authAt, echoAt, sid (never the subscription lists). */
+  private persist(conn: RelayConn): void {
     const ws = this.sockets.get(conn);
     if (!ws) return;
-    const st = conn.state as Attachment;
-    const { subOff, subOn, ...rest } = st;
-    const n = (subOff?.length ?? 0) + (subOn?.length ?? 0);
+    const { subOff: _off, subOn: _on, subsInSql: _old, ...rest } = conn.state as Attachment;
     try {
-      if (n > LIST_INLINE_MAX) {
-        st.sid ??= crypto.randomUUID();
-        rest.sid = st.sid;
-        if (listsChanged || !st.subsInSql) {
-          this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO subs (sid, lists) VALUES (?, ?)`, st.sid, JSON.stringify({ subOff, subOn }));
-        }
-        st.subsInSql = true;
-        ws.serializeAttachment({ ...rest, subsInSql: true });
-      } else {
-        if (st.subsInSql && st.sid) this.ctx.storage.sql.exec(`DELETE FROM subs WHERE sid = ?`, st.sid);
-        st.subsInSql = false;
-        ws.serializeAttachment({ ...rest, subsInSql: false, subOff, subOn });
-      }
+      ws.serializeAttachment(rest);
     } catch (e) {
       this.log.warn({ err: String(e) }, "attachment not saved");
+    }
+  }
+
+  /** One subscription delta from the core, applied to the socket's rows (one statement per ID). */
+  private subscriptions(conn: RelayConn, op: "subscribe" | "unsubscribe" | "fired", ids: PeerIdString[]): void {
+    const sid = (conn.state as Attachment).sid;
+    if (!sid) return;
+    const sql = this.ctx.storage.sql;
+    try {
+      if (op === "subscribe") for (const id of ids) sql.exec(`INSERT INTO sub (sid, peer, online) VALUES (?, ?, 1) ON CONFLICT (sid, peer) DO UPDATE SET online = 1`, sid, id);
+      else if (op === "unsubscribe") for (const id of ids) sql.exec(`DELETE FROM sub WHERE sid = ? AND peer = ?`, sid, id);
+      else for (const id of ids) sql.exec(`UPDATE sub SET online = 0 WHERE sid = ? AND peer = ?`, sid, id);
+    } catch (e) {
+      this.log.warn({ err: String(e), op }, "subscriptions not saved");
+    }
+  }
+
+  /** Rows of sockets that no longer exist (closed while the object was gone, e.g. across a deploy). */
+  private dropStaleSubs(sockets: WebSocket[]): void {
+    const live = new Set<string>();
+    for (const ws of sockets) {
+      const sid = (this.conns.get(ws)?.state as Attachment | undefined)?.sid;
+      if (sid) live.add(sid);
+    }
+    const sql = this.ctx.storage.sql;
+    for (const { sid } of sql.exec<{ sid: string }>(`SELECT DISTINCT sid FROM sub`).toArray()) {
+      if (!live.has(sid)) sql.exec(`DELETE FROM sub WHERE sid = ?`, sid);
     }
   }
 
@@ -423,4 +453,24 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
     if (!rearm && (await this.ctx.storage.getAlarm()) !== null) return;
     await this.ctx.storage.setAlarm(Date.now() + HEALTH_INTERVAL_MS);
   }
+}
+
+/**
+ * The earlier layout kept a socket's whole lists as one JSON row in `subs` (rewritten on every change):
+ * move those rows to `sub` once, then drop the table.
+ */
+function migrateSubs(sql: SqlStorage): void {
+  const old = sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'subs'`).toArray();
+  if (old.length === 0) return;
+  for (const row of sql.exec<{ sid: string; lists: string }>(`SELECT sid, lists FROM subs`).toArray()) {
+    let lists: { subOff?: string[]; subOn?: string[] } = {};
+    try {
+      lists = JSON.parse(row.lists) as typeof lists;
+    } catch {
+      continue;
+    }
+    const on = new Set(lists.subOn ?? []);
+    for (const id of lists.subOff ?? []) sql.exec(`INSERT OR REPLACE INTO sub (sid, peer, online) VALUES (?, ?, ?)`, row.sid, id, on.has(id) ? 1 : 0);
+  }
+  sql.exec(`DROP TABLE subs`);
 }

@@ -82,6 +82,9 @@ const json = (status: number, body: unknown): Answer => ({ status, type: "applic
 export async function serveRelay(platform: Platform, opts: ServeRelayOptions): Promise<RelayServer> {
   const log = platform.logger;
   const { host, port } = parseListenAddress(opts.listen ?? "127.0.0.1:8080");
+  // Built first: an unsafe fabric configuration (no secret, not insecure) is refused before we listen.
+  // The fabric module is loaded only when asked for (a lone relay never needs it).
+  const cluster = opts.cluster ? new (await import("./relay-cluster.ts")).RelayCluster(platform, opts.cluster) : undefined;
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: opts.maxPayload ?? 64 * 1024 });
   let core: RelayCore | undefined;
 
@@ -126,13 +129,14 @@ export async function serveRelay(platform: Platform, opts: ServeRelayOptions): P
   const bound = formatHostPort(addr.address, addr.port);
   const instanceUrl = opts.instanceUrl ?? `rel://${bound}`;
 
-  // The cluster fabric is loaded only when asked for (a lone relay never needs it).
-  const cluster = opts.cluster ? new (await import("./relay-cluster.ts")).RelayCluster(platform, opts.cluster) : undefined;
   const hooks = cluster ? mergeHooks(opts.hooks, cluster.fabric.hooks) : opts.hooks;
   core = createRelayCore(platform, {
     instanceUrl,
     authSecret: opts.authSecret,
     ...(opts.auth ? { auth: opts.auth } : {}),
+    ...(opts.tokenMode ? { tokenMode: opts.tokenMode } : {}),
+    ...(opts.maxSubscriptionsPerPeer !== undefined ? { maxSubscriptionsPerPeer: opts.maxSubscriptionsPerPeer } : {}),
+    ...(opts.maxSubscriptionsTotal !== undefined ? { maxSubscriptionsTotal: opts.maxSubscriptionsTotal } : {}),
     forwarder: cluster?.fabric ?? opts.forwarder ?? null,
     ...(hooks ? { hooks } : {}),
     ...(opts.healthCheck !== undefined ? { healthCheck: opts.healthCheck } : {}),
@@ -164,7 +168,7 @@ export async function serveRelay(platform: Platform, opts: ServeRelayOptions): P
     ws.on("error", (e: Error) => log.debug({ err: e.message }, "relay socket error"));
     c.open(conn);
   });
-  log.info({ listen: bound, instanceUrl }, "relay listening");
+  log.info({ listen: bound, instanceUrl, tokenMode: opts.tokenMode ?? "netbird" }, "relay listening");
 
   let closing: Promise<void> | undefined;
   return {

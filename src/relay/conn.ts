@@ -7,17 +7,17 @@ import type { PeerIdString } from "./peer-id.ts";
  * Serialisable per-connection state. The core mutates it in place and calls `hooks.onStateChange(conn)`
  * whenever it changed, so a Durable Object can `ws.serializeAttachment(conn.state)` and, after waking
  * from hibernation, rebuild its tables with `core.restore(conn)` for each of `ctx.getWebSockets()`.
- * Kept small (attachments are limited to 2 KiB): subscription lists of more than ~35 IDs will not fit
- * and must be persisted elsewhere by the runtime if it needs them across hibernation.
+ * Subscriptions are NOT kept here (they can be thousands of IDs): the core reports them as deltas
+ * through `hooks.onSubscriptions`, and a runtime that persists them fills subOff / subOn before restore().
  */
 export interface RelayConnState {
   /** Printable peer ID once authenticated; null while waiting for auth. */
   peer: PeerIdString | null;
   /** Wall-clock ms of successful authentication (restore keeps the newest connection per peer). */
   authAt: number;
-  /** Subscribed peers (offline interest; persists until unsubscribe). */
+  /** Restore input: subscribed peers (offline interest; persists until unsubscribe). */
   subOff?: PeerIdString[];
-  /** Subscribed peers whose one-shot online notification has not fired yet. */
+  /** Restore input: subscribed peers whose one-shot online notification has not fired yet. */
   subOn?: PeerIdString[];
 }
 
@@ -70,4 +70,11 @@ export interface RelayHooks {
   onInterest?(added: PeerIdString[], removed: PeerIdString[]): void;
   /** conn.state changed (persist the attachment). */
   onStateChange?(conn: RelayConn): void;
+  /**
+   * The connection's subscriptions changed, as a delta: "subscribe" (IDs subscribed, online interest
+   * armed), "unsubscribe" (IDs dropped), "fired" (one-shot online interest consumed; still subscribed).
+   * Called only for the IDs concerned (O(message), never the whole set). Not called at close: a closed
+   * connection's subscriptions are all gone.
+   */
+  onSubscriptions?(conn: RelayConn, op: "subscribe" | "unsubscribe" | "fired", ids: PeerIdString[]): void;
 }

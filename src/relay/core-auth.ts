@@ -42,7 +42,7 @@ export function authenticate(s: RelayState, rec: Rec, buf: Uint8Array): void {
   const t0 = s.clock.now();
   let p: Promise<void>;
   try {
-    p = s.auth.validate(m.token);
+    p = s.auth.validate(m.token, id);
   } catch (e) {
     p = Promise.reject(e);
   }

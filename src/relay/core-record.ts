@@ -31,6 +31,10 @@ export interface RelayCoreOptions {
   authTimeoutMs?: number | false;
   /** Drop transport packets to a connection whose bufferedAmount exceeds this. Default 4 MiB. */
   maxBufferedBytes?: number;
+  /** Subscriptions one connection may hold (default 8192); more are refused and counted. */
+  maxSubscriptionsPerPeer?: number;
+  /** Subscriptions the core may hold in total (default 500 000); more are refused and counted. */
+  maxSubscriptionsTotal?: number;
   stats?: RelayStats;
   /**
    * Header check and in-place peer-ID swap, one message or a burst: the platform's "relay-frames" hot

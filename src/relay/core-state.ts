@@ -20,7 +20,7 @@ import { CLOSED } from "./core-record.ts";
 import type { Rec, RelayCoreOptions } from "./core-record.ts";
 import { PeerTable } from "./peer-table.ts";
 import type { PeerIdString } from "./peer-id.ts";
-import { Presence } from "./presence.ts";
+import { DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER, DEFAULT_MAX_SUBSCRIPTIONS_TOTAL, Presence } from "./presence.ts";
 import * as P from "./protocol.ts";
 import { RelayStats } from "./stats.ts";
 import type { RelayCloseReason } from "./stats.ts";
@@ -89,6 +89,13 @@ export class RelayState {
       forwarder: () => this.forwarder,
       send: (rec, b) => this.trySend(rec, b),
       hooks: this.hooks,
+      perPeer: opts.maxSubscriptionsPerPeer ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_PEER,
+      total: opts.maxSubscriptionsTotal ?? DEFAULT_MAX_SUBSCRIPTIONS_TOTAL,
+      refused: (rec, n) => {
+        this.stats.subscriptionsRefused += n;
+        this.log.warn({ peer: rec.key, refused: n, held: rec.subOff.size }, "subscriptions refused: per-peer or total cap reached");
+      },
+      log: this.log,
     });
   }
 

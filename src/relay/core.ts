@@ -199,6 +199,10 @@ export class RelayCore {
   peerIds(): PeerIdString[] {
     return [...this.s.peers.keys()];
   }
+  /** Subscriptions held by all connections (bounded by maxSubscriptionsTotal). */
+  get subscriptionCount(): number {
+    return this.s.presence.notifier.size;
+  }
   /** Peer IDs local connections are subscribed to (register these with a directory). */
   interestedIds(): PeerIdString[] {
     return this.s.presence.notifier.interestedIds();

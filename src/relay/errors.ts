@@ -22,7 +22,7 @@ export class RelayDecodeError extends GossamerError {
   }
 }
 
-export type RelayAuthReason = "malformed" | "algo" | "signature" | "expired";
+export type RelayAuthReason = "malformed" | "algo" | "signature" | "expired" | "peer";
 
 /** An auth token was rejected. The server closes the connection without a reply. */
 export class RelayAuthError extends GossamerError {

@@ -22,6 +22,9 @@ export const RELAY_METRICS = {
   dropped: { name: "relay_dropped_packets_total", help: "Transport messages dropped, by reason." },
   closes: { name: "relay_connection_closes_total", help: "Connections closed, by reason." },
   authTime: { name: "relay_peer_authentication_time_milliseconds", help: "Time to authenticate a peer." },
+  // Hardening (gossamer): subscriptions held and refused by the per-peer / total caps.
+  subscriptions: { name: "relay_subscriptions", help: "Peer-state subscriptions held by connected peers." },
+  subscriptionsRefused: { name: "relay_subscriptions_refused_total", help: "Subscription IDs refused by the per-peer or total cap." },
   // Cross-shard / cross-pod forwarding (openZro names; the Node fabric and the worker's shard forwarder).
   clusterForwards: { name: "relay_cluster_forwards_total", help: "Transport messages forwarded to other relay pods or shards, by result." },
   // Worker only: Durable Object shards, their directory and health alarm.
@@ -41,6 +44,8 @@ export interface RelayMetricsSource {
   activity(): { active: number; idle: number };
   /** Accepted WebSockets, where the runtime counts them (the worker's shards). */
   sockets?(): number;
+  /** Subscriptions held (RelayCore.subscriptionCount). */
+  readonly subscriptionCount?: number;
 }
 
 const one = (m: { name: string; help: string }, type: "counter" | "gauge", value: number, labels: Labels = {}): MetricFamily => ({
@@ -86,6 +91,8 @@ export function relayFamilies(src: RelayMetricsSource): MetricFamily[] {
     one(M.forwardedIn, "counter", s.forwardedIn),
     one(M.reconnections, "counter", s.reconnections),
     one(M.authentications, "counter", s.authOk),
+    one(M.subscriptions, "gauge", src.subscriptionCount ?? 0),
+    one(M.subscriptionsRefused, "counter", s.subscriptionsRefused),
     byReason(M.dropped, s.drops),
     byReason(M.closes, s.closes),
     { name: M.authTime.name, help: M.authTime.help, type: "histogram", samples },

@@ -3,6 +3,10 @@
 // it fires), offline interest persists until unsubscribe. Events are queued per listener and flushed
 // once per microtask as at most one "online" and one "offline" batch (the caller chunks at 244 IDs);
 // a peer that flips within one batch is reported only in its latest state.
+//
+// Cost and bounds: every operation is O(IDs in it) (index maps per peer ID, sets per listener); nothing
+// copies a listener's whole set except remove() at close. subscribe() takes caps per listener and in
+// total (subscriptions = entries of offline interest) and reports the IDs it refused.
 import type { PeerIdString } from "./peer-id.ts";
 
 export interface NotifierListener {
@@ -20,9 +24,18 @@ export function newListener(): NotifierListener {
 export type EmitFn<L> = (listener: L, online: PeerIdString[], offline: PeerIdString[]) => void;
 export type InterestFn = (added: PeerIdString[], removed: PeerIdString[]) => void;
 
+export interface SubscribeResult {
+  /** IDs now subscribed (new, or re-armed online interest), in request order. */
+  accepted: PeerIdString[];
+  /** IDs refused by a cap (not subscribed). */
+  refused: number;
+}
+
 export class PeerNotifier<L extends NotifierListener> {
   private readonly onlineIdx = new Map<PeerIdString, Set<L>>();
   private readonly offlineIdx = new Map<PeerIdString, Set<L>>();
+  /** Subscriptions held by every listener together (offline-interest entries). */
+  private total = 0;
   private readonly emit: EmitFn<L>;
   private readonly onInterest: InterestFn | undefined;
 
@@ -31,25 +44,45 @@ export class PeerNotifier<L extends NotifierListener> {
     this.onInterest = onInterest;
   }
 
-  /** Registers online + offline interest. Returns nothing: the caller answers with who is online now. */
-  subscribe(l: L, ids: Iterable<PeerIdString>): void {
+  /** Subscriptions held by every listener together. */
+  get size(): number {
+    return this.total;
+  }
+
+  /**
+   * Registers online + offline interest, within `maxPerListener` subscriptions for `l` and `maxTotal`
+   * for all listeners (a re-subscribe of an ID already held always passes). The caller answers with who
+   * is online now.
+   */
+  subscribe(l: L, ids: Iterable<PeerIdString>, maxPerListener = Infinity, maxTotal = Infinity): SubscribeResult {
     const added: PeerIdString[] = [];
+    const accepted: PeerIdString[] = [];
+    let refused = 0;
     for (const id of ids) {
-      l.subOn.add(id);
-      addIdx(this.onlineIdx, id, l);
       if (!l.subOff.has(id)) {
+        if (l.subOff.size >= maxPerListener || this.total >= maxTotal) {
+          refused++;
+          continue;
+        }
         l.subOff.add(id);
+        this.total++;
         if (addIdx(this.offlineIdx, id, l)) added.push(id);
       }
+      l.subOn.add(id);
+      addIdx(this.onlineIdx, id, l);
+      accepted.push(id);
     }
     if (added.length) this.onInterest?.(added, []);
+    return { accepted, refused };
   }
 
   /** Restores interest exactly as recorded (after hibernation): `on` must be a subset of `off`. */
   restore(l: L, off: Iterable<PeerIdString>, on: Iterable<PeerIdString>): void {
     const added: PeerIdString[] = [];
     for (const id of off) {
+      if (l.subOff.has(id)) continue;
       l.subOff.add(id);
+      this.total++;
       if (addIdx(this.offlineIdx, id, l)) added.push(id);
     }
     for (const id of on) {
@@ -64,7 +97,10 @@ export class PeerNotifier<L extends NotifierListener> {
     const removed: PeerIdString[] = [];
     for (const id of ids) {
       if (l.subOn.delete(id)) delIdx(this.onlineIdx, id, l);
-      if (l.subOff.delete(id) && delIdx(this.offlineIdx, id, l)) removed.push(id);
+      if (l.subOff.delete(id)) {
+        this.total--;
+        if (delIdx(this.offlineIdx, id, l)) removed.push(id);
+      }
       l.pendingOn.delete(id);
       l.pendingOff.delete(id);
     }

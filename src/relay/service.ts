@@ -4,7 +4,7 @@
 // runtime and return its handle. createRelayCore is the factory both build their cores with.
 import type { Platform } from "../platform/index.ts";
 import type { MetricFamily } from "../util/index.ts";
-import type { RelayAuthenticator } from "./auth.ts";
+import type { RelayAuthenticator, RelayTokenMode } from "./auth.ts";
 import { TokenValidator } from "./auth.ts";
 import type { RelayForwarder, RelayHooks } from "./conn.ts";
 import { RelayCore } from "./core.ts";
@@ -15,6 +15,14 @@ import type { RelayClusterOptions } from "./fabric/options.ts";
 export interface ServeRelayOptions {
   /** HMAC secret of the auth tokens (both). */
   authSecret: string;
+  /**
+   * "netbird" (default): upstream tokens, not bound to a peer ID (a token holder can take over any peer's
+   * session). "peer-bound": tokens are bound to the peer ID they were issued for (src/relay/auth.ts).
+   */
+  tokenMode?: RelayTokenMode;
+  /** Subscriptions one connection may hold (default 8192) and the relay in total (default 500 000). */
+  maxSubscriptionsPerPeer?: number;
+  maxSubscriptionsTotal?: number;
   /** Instance URL sent in auth responses: rel://host:port or rels://host:port (both; defaults per runtime). */
   instanceUrl?: string;
   /** Listener "host:port" (Node; port 0 picks a free one). The worker answers on its own routes. */
@@ -53,18 +61,18 @@ export type ServeRelay = (platform: Platform, options: ServeRelayOptions) => Pro
 
 /**
  * A relay core on `platform`: its clock, wall clock, logger and "relay-frames" hot path. `options` as
- * RelayCoreOptions; `authSecret` builds the token validator unless `auth` is given.
+ * RelayCoreOptions; `authSecret` builds the token validator (in `tokenMode`) unless `auth` is given.
  */
 export function createRelayCore(
   platform: Platform,
-  options: Omit<RelayCoreOptions, "auth" | "clock" | "wallNow" | "frames"> & { auth?: RelayAuthenticator; authSecret?: string },
+  options: Omit<RelayCoreOptions, "auth" | "clock" | "wallNow" | "frames"> & { auth?: RelayAuthenticator; authSecret?: string; tokenMode?: RelayTokenMode },
 ): RelayCore {
-  const { authSecret, auth, ...rest } = options;
+  const { authSecret, auth, tokenMode, ...rest } = options;
   if (!auth && authSecret === undefined) throw new TypeError("createRelayCore needs auth or authSecret");
   return new RelayCore({
     logger: platform.logger,
     ...rest,
-    auth: auth ?? new TokenValidator(authSecret!),
+    auth: auth ?? new TokenValidator(authSecret!, platform.wallClock, tokenMode ?? "netbird"),
     clock: platform.clock,
     wallNow: platform.wallClock,
     frames: platform.hotpath.for("relay-frames"),

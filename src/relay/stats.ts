@@ -33,6 +33,8 @@ export class RelayStats {
   /** relay_peer_reconnections_total */
   reconnections = 0;
   authOk = 0;
+  /** Subscription IDs refused by the per-peer or total cap (relay_subscriptions_refused_total). */
+  subscriptionsRefused = 0;
   readonly drops: Partial<Record<RelayDropReason, number>> = {};
   readonly closes: Partial<Record<RelayCloseReason, number>> = {};
   /** Cumulative histogram counts per AUTH_TIME_BUCKETS_MS bucket (non-cumulative storage). */

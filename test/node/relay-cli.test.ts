@@ -15,14 +15,23 @@ const bin = fileURLToPath(new URL("../../bin/gossamer.js", import.meta.url));
 
 describe("gossamer relay flags", () => {
   it("reads flags over env vars, with NB_* as a fallback", () => {
-    expect(parseRelayFlags(["--auth-secret", "s"], {})).toEqual({ listen: "127.0.0.1:8080", authSecret: "s", logLevel: "info", logFormat: "auto" });
+    expect(parseRelayFlags(["--auth-secret", "s"], {})).toEqual({ listen: "127.0.0.1:8080", authSecret: "s", logLevel: "info", logFormat: "auto", tokenMode: "netbird" });
     expect(parseRelayFlags([], { NB_AUTH_SECRET: "nb", GOSSAMER_LISTEN: "[::1]:9000", GOSSAMER_EXPOSED_ADDRESS: "relay.example.com:443" })).toEqual({
       listen: "[::1]:9000",
       authSecret: "nb",
       logLevel: "info",
       logFormat: "auto",
+      tokenMode: "netbird",
       instanceUrl: "rel://relay.example.com:443",
     });
+    expect(parseRelayFlags(["--auth-secret", "s", "--auth-mode", "peer-bound", "--max-subscriptions-per-peer", "64", "--max-subscriptions", "1000"], {})).toMatchObject({
+      tokenMode: "peer-bound",
+      maxSubscriptionsPerPeer: 64,
+      maxSubscriptionsTotal: 1000,
+    });
+    expect(parseRelayFlags([], { GOSSAMER_AUTH_SECRET: "s", GOSSAMER_AUTH_MODE: "peer-bound" }).tokenMode).toBe("peer-bound");
+    expect(() => parseRelayFlags(["--auth-secret", "s", "--auth-mode", "bound"], {})).toThrow(/netbird or peer-bound/);
+    expect(() => parseRelayFlags(["--auth-secret", "s", "--max-subscriptions", "0"], {})).toThrow(/positive integer/);
     expect(parseRelayFlags(["--auth-secret=flag", "--log-level", "debug"], { GOSSAMER_AUTH_SECRET: "env" })).toMatchObject({ authSecret: "flag", logLevel: "debug" });
     expect(instanceUrlOf("rels://r.example.com:443")).toBe("rels://r.example.com:443");
     expect(() => parseRelayFlags([], {})).toThrow(UsageError);

@@ -105,6 +105,8 @@ describe("node relay server", () => {
       "relay_forwarded_in_total counter",
       "relay_peer_reconnections_total counter",
       "relay_peer_authentications_total counter",
+      "relay_subscriptions gauge",
+      "relay_subscriptions_refused_total counter",
       "relay_dropped_packets_total counter",
       "relay_connection_closes_total counter",
       "relay_peer_authentication_time_milliseconds histogram",

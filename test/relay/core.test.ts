@@ -461,20 +461,47 @@ describe("RelayCore subscriptions", () => {
 });
 
 describe("RelayCore hibernation restore", () => {
-  it("rebuilds peers and subscriptions from attachments; the newer duplicate wins", async () => {
+  it("rebuilds peers and subscriptions from attachments and subscription deltas; the newer duplicate wins", async () => {
     const states = new Map<FakeConn, unknown>();
-    const first = setup({ hooks: { onStateChange: (c) => states.set(c as FakeConn, structuredClone(c.state)) } });
+    // What a runtime stores: one row per subscription, updated by the deltas (on = online interest armed).
+    const rows = new Map<FakeConn, Map<string, boolean>>();
+    const deltas: string[] = [];
+    const first = setup({
+      hooks: {
+        onStateChange: (c) => states.set(c as FakeConn, structuredClone(c.state)),
+        onSubscriptions: (c, op, list) => {
+          deltas.push(`${op}:${list.length}`);
+          const m = rows.get(c as FakeConn) ?? rows.set(c as FakeConn, new Map()).get(c as FakeConn)!;
+          for (const id of list) {
+            if (op === "subscribe") m.set(id, true);
+            else if (op === "unsubscribe") m.delete(id);
+            else if (m.has(id)) m.set(id, false);
+          }
+        },
+      },
+    });
     const a = await first.connect();
     const b = await first.connect();
-    first.core.message(a.conn, encodePeerList("subscribe", [b.id])[0]!);
-    await waitUntil("the subscription in the attachment", () => (states.get(a.conn) as { subOff?: string[] } | undefined)?.subOff?.length === 1);
-    expect(states.get(a.conn)).toMatchObject({ peer: a.key, subOff: [b.key] });
+    const x = await newId();
+    first.core.message(a.conn, encodePeerList("subscribe", [b.id, x.id])[0]!);
+    first.core.notifyRemoteOnline([x.key]); // x came online elsewhere: a's one-shot online interest fires
+    await waitUntil("the fired delta", () => deltas.includes("fired:1"));
+    expect(states.get(a.conn)).toMatchObject({ peer: a.key });
+    expect((states.get(a.conn) as { subOff?: unknown }).subOff).toBeUndefined(); // lists never go into the attachment
+    expect(deltas).toEqual(["subscribe:2", "fired:1"]);
+    expect([...rows.get(a.conn)!]).toEqual([
+      [b.key, true],
+      [x.key, false],
+    ]);
 
-    // A fresh core (the object woke up) with the same sockets; their attachments as persisted.
+    // A fresh core (the object woke up) with the same sockets; attachments and rows as persisted.
     const second = setup();
     const conns = [a.conn, b.conn].map((old) => {
       const c = new FakeConn();
       c.state = structuredClone(states.get(old)) as FakeConn["state"];
+      const r = [...(rows.get(old) ?? new Map<string, boolean>())];
+      c.state.subOff = r.map(([id]) => id) as never;
+      c.state.subOn = r.filter(([, on]) => on).map(([id]) => id) as never;
       return c;
     });
     const stale = new FakeConn();

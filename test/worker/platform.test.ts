@@ -54,7 +54,16 @@ describe("worker config", () => {
       storeShardsPrevious: [],
       routeRefreshMs: CONFIG_DEFAULTS.routeRefreshMs,
       routeMaxAgeMs: CONFIG_DEFAULTS.routeMaxAgeMs,
+      relayTokenMode: "netbird",
+      relayMaxSubscriptionsPerPeer: CONFIG_DEFAULTS.relayMaxSubscriptionsPerPeer,
+      relayMaxSubscriptions: CONFIG_DEFAULTS.relayMaxSubscriptions,
     });
+    expect(parseConfig({ RELAY_AUTH_MODE: "peer-bound", RELAY_MAX_SUBSCRIPTIONS_PER_PEER: "16", RELAY_MAX_SUBSCRIPTIONS: "0" })).toMatchObject({
+      relayTokenMode: "peer-bound",
+      relayMaxSubscriptionsPerPeer: 16,
+      relayMaxSubscriptions: CONFIG_DEFAULTS.relayMaxSubscriptions,
+    });
+    expect(parseConfig({ RELAY_AUTH_MODE: "other" }).relayTokenMode).toBe("netbird");
     const c = parseConfig({ RELAY_SHARDS: "0", DIRECTORY_SHARDS: "3", RELAY_BATCHING: "off", LOG_LEVEL: "loud", METRICS_TOKEN: "t" });
     expect(c).toMatchObject({ relayShards: 4, directoryShards: 3, relayBatching: false, logLevel: "info", metricsToken: "t" });
     expect(parseConfig({ RELAY_SHARDS: "1025" }).relayShards).toBe(4);

@@ -4,7 +4,7 @@
 // gracefully (close to every peer; daemon.ts); a second signal exits at once. With --cluster-listen / --cluster-peers /
 // --cluster-headless, several relay processes join one cluster fabric (src/node/relay-cluster.ts).
 import { parseHostPort, parseListenAddress } from "../../net/index.ts";
-import { DEFAULT_CLUSTER_PORT, type RelayClusterOptions } from "../../relay/index.ts";
+import { DEFAULT_CLUSTER_PORT, isRelayTokenMode, type RelayClusterOptions, type RelayTokenMode } from "../../relay/index.ts";
 import { isLogLevel, type LogLevel } from "../../util/index.ts";
 import { nodePlatform } from "../platform.ts";
 import { serveRelay } from "../relay-server.ts";
@@ -24,6 +24,13 @@ const USAGE = `usage: gossamer relay [flags]
   --log-level debug|info|warn|error  (GOSSAMER_LOG_LEVEL or NB_LOG_LEVEL; default info)
   --log-format auto|json|pretty  auto: human-readable on a terminal, JSON lines otherwise (GOSSAMER_LOG_FORMAT)
   --config FILE             flags from a JSON (.json) or TOML file, keys = flag names (GOSSAMER_CONFIG)
+  --auth-mode netbird|peer-bound  netbird (default): upstream tokens, not bound to a peer ID, so any token
+                            holder can take over any peer's session; peer-bound: a token is valid only for
+                            the peer ID it was issued for (management must issue bound tokens; see
+                            docs/security.md) (GOSSAMER_AUTH_MODE)
+  --max-subscriptions-per-peer N  peer-state subscriptions one connection may hold (default 8192)
+                            (GOSSAMER_MAX_SUBSCRIPTIONS_PER_PEER)
+  --max-subscriptions N     subscriptions the relay holds in total (default 500000) (GOSSAMER_MAX_SUBSCRIPTIONS)
 cluster fabric (several relays behind one load balancer act as one relay; openZro-compatible):
   --cluster-listen HOST:PORT    cluster TCP listener (GOSSAMER_CLUSTER_LISTEN; default 127.0.0.1:7090 when
                                 --cluster-peers or --cluster-headless is given: loopback unless told otherwise)
@@ -44,6 +51,9 @@ export interface RelayFlags {
   instanceUrl?: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  tokenMode: RelayTokenMode;
+  maxSubscriptionsPerPeer?: number;
+  maxSubscriptionsTotal?: number;
   /** Present when the cluster fabric is enabled. */
   cluster?: RelayClusterOptions;
 }
@@ -54,6 +64,9 @@ const FLAGS: Record<string, FlagSpec> = {
   "exposed-address": { env: ["GOSSAMER_EXPOSED_ADDRESS", "NB_EXPOSED_ADDRESS"] },
   "log-level": { env: ["GOSSAMER_LOG_LEVEL", "NB_LOG_LEVEL"] },
   "log-format": { env: ["GOSSAMER_LOG_FORMAT"] },
+  "auth-mode": { env: ["GOSSAMER_AUTH_MODE"] },
+  "max-subscriptions-per-peer": { env: ["GOSSAMER_MAX_SUBSCRIPTIONS_PER_PEER"] },
+  "max-subscriptions": { env: ["GOSSAMER_MAX_SUBSCRIPTIONS"] },
   "cluster-listen": { env: ["GOSSAMER_CLUSTER_LISTEN"] },
   "cluster-peers": { env: ["GOSSAMER_CLUSTER_PEERS"], repeatable: true },
   "cluster-headless": { env: ["GOSSAMER_CLUSTER_HEADLESS", "OZ_CLUSTER_HEADLESS"] },
@@ -83,8 +96,29 @@ export function parseRelayFlags(argv: string[], env: Record<string, string | und
   const logLevel = f.value("log-level") ?? "info";
   if (!isLogLevel(logLevel)) throw new UsageError("--log-level must be debug, info, warn or error");
   const exposed = f.value("exposed-address");
+  const tokenMode = f.value("auth-mode") ?? "netbird";
+  if (!isRelayTokenMode(tokenMode)) throw new UsageError("--auth-mode must be netbird or peer-bound");
+  const perPeer = positiveInt(f, "max-subscriptions-per-peer");
+  const total = positiveInt(f, "max-subscriptions");
   const cluster = parseClusterFlags(f);
-  return { listen, authSecret, logLevel, logFormat: logFormatOf(f), ...(exposed !== undefined ? { instanceUrl: instanceUrlOf(exposed) } : {}), ...(cluster ? { cluster } : {}) };
+  return {
+    listen,
+    authSecret,
+    logLevel,
+    logFormat: logFormatOf(f),
+    tokenMode,
+    ...(perPeer !== undefined ? { maxSubscriptionsPerPeer: perPeer } : {}),
+    ...(total !== undefined ? { maxSubscriptionsTotal: total } : {}),
+    ...(exposed !== undefined ? { instanceUrl: instanceUrlOf(exposed) } : {}),
+    ...(cluster ? { cluster } : {}),
+  };
+}
+
+function positiveInt(f: ParsedFlags, flag: string): number | undefined {
+  const v = f.value(flag);
+  if (v === undefined) return undefined;
+  if (!/^[1-9]\d{0,8}$/.test(v)) throw new UsageError(`--${flag} must be a positive integer`);
+  return Number(v);
 }
 
 function parseClusterFlags(f: ParsedFlags): RelayClusterOptions | undefined {
@@ -138,6 +172,9 @@ export async function run(argv: string[]): Promise<number | void> {
   const server = await serveRelay(platform, {
     listen: flags.listen,
     authSecret: flags.authSecret,
+    tokenMode: flags.tokenMode,
+    ...(flags.maxSubscriptionsPerPeer !== undefined ? { maxSubscriptionsPerPeer: flags.maxSubscriptionsPerPeer } : {}),
+    ...(flags.maxSubscriptionsTotal !== undefined ? { maxSubscriptionsTotal: flags.maxSubscriptionsTotal } : {}),
     ...(flags.instanceUrl ? { instanceUrl: flags.instanceUrl } : {}),
     ...(flags.cluster ? { cluster: flags.cluster } : {}),
   });
