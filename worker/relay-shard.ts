@@ -7,6 +7,10 @@
 // batches are delivered by raw destination ID; destinations not held here go back as one MISSING notice
 // per batch. Links never reach the relay core, the alarm's health checks or the socket counts.
 //
+// Backpressure: workerd's WebSockets report no send buffer, so each socket has an ack-clocked window
+// of bytes in flight (src/relay/send-window.ts, SEND_WINDOW_BYTES): health-check echoes acknowledge,
+// the core drops transport messages past the window.
+//
 // Hibernation: sockets are accepted with ctx.acceptWebSocket, so the object may be evicted from
 // memory while they stay open. Each socket's RelayConnState is kept with serializeAttachment
 // (plus `echoAt`, see below); on wake-up the constructor rebuilds the core's tables with
@@ -38,6 +42,7 @@ import {
   newConnState,
   peerIdKeyAt,
   registerRelayMetrics,
+  SendWindow,
   type PeerIdString,
   type RelayConn,
   type RelayConnState,
@@ -62,6 +67,13 @@ import type { PeerDirectoryRpc, RelayShardRpc } from "./rpc.ts";
  */
 type Attachment = RelayConnState & { echoAt?: number; sid?: string; subsInSql?: boolean };
 
+/**
+ * Bytes in flight per socket before transport messages to it are dropped. workerd's WebSockets expose no
+ * bufferedAmount (measured), so the shard keeps its own ack-clocked window (src/relay/send-window.ts).
+ */
+const SEND_WINDOW_BYTES = 4 * 1024 * 1024;
+const PING = Uint8Array.of(PROTOCOL_VERSION, MSG_HEALTH_CHECK);
+
 const AUTO_PING = "ping";
 const AUTO_PONG = "pong";
 /** Upgrade header naming the shard that opens a link (its value: the opener's shard name). */
@@ -76,6 +88,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
   private readonly forwarder: ShardForwarder;
   private readonly conns = new WeakMap<WebSocket, RelayConn>();
   private readonly sockets = new WeakMap<RelayConn, WebSocket>();
+  private readonly windows = new WeakMap<WebSocket, SendWindow>();
   /** Sockets already reported closed to the core: a second close/error event must not reach it (the
    * core would rebuild a closed connection from its attachment as if it had just woken up). */
   private readonly gone = new WeakSet<WebSocket>();
@@ -113,6 +126,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
       maxSubscriptionsPerPeer: this.config.relayMaxSubscriptionsPerPeer,
       maxSubscriptionsTotal: this.config.relayMaxSubscriptions,
       forwarder: this.forwarder,
+      maxBufferedBytes: SEND_WINDOW_BYTES,
       healthCheck: false, // alarm-driven, see the header
       hooks: {
         onPeerOnline: (peer) => this.peerOnline(peer),
@@ -180,6 +194,7 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
       const b = new Uint8Array(message);
       if (b[0] === PROTOCOL_VERSION && b[1] === MSG_HEALTH_CHECK && conn.state.peer) {
         (conn.state as Attachment).echoAt = Date.now();
+        this.windows.get(ws)?.echoed();
         this.persist(conn);
       }
     }
@@ -337,10 +352,22 @@ export class RelayShard extends DurableObject<Env> implements RelayShardRpc {
           this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO sub (sid, peer, online) VALUES (?, ?, ?)`, state.sid, id, on.has(id) ? 1 : 0);
         }
       }
+      const win = new SendWindow(SEND_WINDOW_BYTES);
+      this.windows.set(ws, win);
       c = {
         state,
-        send: (bytes) => ws.send(bytes),
+        send: (bytes) => {
+          ws.send(bytes);
+          win.sentBytes(bytes.byteLength, bytes.byteLength === 2 && bytes[0] === PROTOCOL_VERSION && bytes[1] === MSG_HEALTH_CHECK);
+          if (win.wantsProbe()) {
+            ws.send(PING); // its echo acknowledges everything sent so far
+            win.sentBytes(PING.length, true);
+          }
+        },
         close: (code, reason) => ws.close(code, reason),
+        get bufferedAmount() {
+          return win.inFlight;
+        },
       };
       this.conns.set(ws, c);
       this.sockets.set(c, ws);

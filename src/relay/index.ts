@@ -11,6 +11,7 @@ export * from "./conn.ts";
 export * from "./stats.ts";
 export * from "./metrics.ts";
 export { RelayCore } from "./core.ts";
+export { SendWindow } from "./send-window.ts";
 export type { RelayCoreOptions } from "./core.ts";
 // The raw-ID peer table, for seams that route by the 36 ID bytes (the worker's cross-shard location cache).
 export { PeerTable } from "./peer-table.ts";
