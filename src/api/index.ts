@@ -4,5 +4,6 @@ export { storeApi, MAX_MESSAGES_BODY, type StoreHost } from "./store-api.ts";
 export { WatchHub, helloFrame, resetFrame, changesFrame, catchUpFrame, changedEnvelopes, isWatchFormat, WATCH_MAX_BUFFERED } from "./watch.ts";
 export type { WatchFormat, WatchSocket } from "./watch.ts";
 export { bearerMatches, bearerMatchesSync } from "./auth.ts";
+export { readBodyLimited } from "./body.ts";
 export { storeAuthPolicy, type StoreAuthOptions } from "./auth-policy.ts";
 export { errorBody, errorResponse, type ErrorBody } from "./errors.ts";

@@ -10,7 +10,8 @@
 //   GET  /v1/route?ip=A          { ip, match } longest-prefix match over subnet routes and NAT entries
 //   GET  /v1/watch[?since=N][&format=changes|envelopes]   WebSocket change stream (watch.ts)
 // Errors: {"error":{"code","message",offset?,field?,index?}} with the typed error's stable code; 400 bad
-// input, 413 over the body limit, 426 watch without an upgrade. Authentication is the host's business
+// input, 413 over the body limit (MAX_MESSAGES_BODY, 4 MiB, checked while reading: body.ts), 426 watch
+// without an upgrade. Authentication is the host's business
 // (the worker checks STORE_TOKEN before the object; the agent mounts auth.ts's policy in front).
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -18,6 +19,7 @@ import { GossipDecodeError } from "../gossip/index.ts";
 import { StateRejectError, type StateStore } from "../state/index.ts";
 import { GossamerError } from "../util/index.ts";
 import type { MetricsRegistry } from "../util/index.ts";
+import { readBodyLimited } from "./body.ts";
 import { errorBody } from "./errors.ts";
 import { changedEnvelopes, isWatchFormat, type WatchFormat } from "./watch.ts";
 
@@ -53,10 +55,9 @@ export function storeApi(host: StoreHost): Hono {
   });
 
   app.post("/v1/messages", async (c) => {
-    const tooLarge = () => c.json({ error: { code: "gossip.decode.too_large", message: "body over 4 MiB" } }, 413);
-    if (Number(c.req.header("content-length") ?? "0") > MAX_MESSAGES_BODY) return tooLarge();
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    if (body.length > MAX_MESSAGES_BODY) return tooLarge();
+    // Read with a running size check (body.ts): a chunked body past 4 MiB is cancelled, not buffered.
+    const body = await readBodyLimited(c.req.raw, MAX_MESSAGES_BODY);
+    if (body === null) return c.json({ error: { code: "gossip.decode.too_large", message: "body over 4 MiB" } }, 413);
     try {
       const r = host.store.applyBatch(body, { maxBytes: MAX_MESSAGES_BODY });
       return c.json({ applied: r.applied, changes: r.changes.length, cursor: r.cursor });
