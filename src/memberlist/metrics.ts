@@ -28,6 +28,10 @@
 //   gossamer_memberlist_deaths_declared_total               counter nodes this node declared dead
 //   gossamer_memberlist_refutations_total                   counter accusations about ourselves refuted
 //   gossamer_memberlist_broadcast_queue_depth{queue}        gauge   queued broadcasts (memberlist|user)
+//   gossamer_memberlist_rejected_total{reason}              counter hardening (docs/security.md): members or
+//                                                                   alive packets outside cidrsAllowed (cidr),
+//                                                                   news past maxIncarnationJump (incarnation_jump),
+//                                                                   new members past maxPushPullNewMembers (push_pull_cap)
 //
 // Received bytes are not split by type: the core learns message boundaries only after decoding.
 // The Node agent adds its transport's stream-budget gauges (src/node/agent-metrics.ts).
@@ -86,6 +90,11 @@ export function memberlistFamilies(ml: Memberlist): MetricFamily[] {
     single("suspicions_total", "counter", "Suspicions this node started about others.", s.suspicionsStarted),
     single("deaths_declared_total", "counter", "Nodes this node declared dead when their suspicion timed out.", s.deathsDeclared),
     single("refutations_total", "counter", "Accusations about this node that it refuted.", s.refutations),
+    fam("rejected_total", "counter", "Gossip refused by the hardening bounds: addresses outside the allowed CIDRs, incarnation jumps, new members past the push/pull cap.", [
+      { labels: { reason: "cidr" }, value: s.cidrRejected },
+      { labels: { reason: "incarnation_jump" }, value: s.incarnationJumps },
+      { labels: { reason: "push_pull_cap" }, value: s.pushPullNewCapped },
+    ]),
     fam("broadcast_queue_depth", "gauge", "Broadcasts waiting in the transmit-limited queues (memberlist's own, user).", [
       { labels: { queue: "memberlist" }, value: ml.core.broadcasts.numQueued() },
       { labels: { queue: "user" }, value: ml.broadcasts.numQueued() },

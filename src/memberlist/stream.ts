@@ -147,6 +147,26 @@ export function sendUserStream(core: Core, addr: string, payload: Uint8Array): P
   });
 }
 
+/**
+ * For a push/pull a peer opened: keep the states of members we know and of the first
+ * maxPushPullNewMembers names we do not; the rest are dropped as they are decoded (counted), so an
+ * injected push/pull of 131,072 members never holds them (memory) nor walks them again (time).
+ */
+function newMemberFilter(core: Core): (name: string) => boolean {
+  let fresh = 0;
+  const seen = new Set<string>();
+  return (name) => {
+    if (core.nodeMap.has(name) || seen.has(name)) return true;
+    if (fresh >= core.config.maxPushPullNewMembers) {
+      core.stats.pushPullNewCapped++;
+      return false;
+    }
+    fresh++;
+    seen.add(name);
+    return true;
+  };
+}
+
 /** Accepting side: read one request, answer it, close. Never throws. */
 export function handleStream(core: Core, raw: StreamConn): Promise<void> {
   return core.exchange((_d, w) => serve(core, w(raw)));
@@ -157,7 +177,7 @@ async function serve(core: Core, conn: StreamConn): Promise<void> {
     conn.setDeadline(core.clock.now() + core.config.tcpTimeout);
     let msg;
     try {
-      msg = await readStreamMessage(conn, { ...core.packetOpts, role: "accept", gate: core.inflateGate });
+      msg = await readStreamMessage(conn, { ...core.packetOpts, role: "accept", gate: core.inflateGate, keepState: newMemberFilter(core) });
     } catch (err) {
       core.stats.streamErrors++;
       countDrop(core.stats.streamDrops, err);

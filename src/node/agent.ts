@@ -236,7 +236,12 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
   let http: AgentHttpServer | undefined;
   if (o.http) {
     try {
-      registerAgentMetrics(platform.metrics, { memberlist, streamBudget: () => transport.streamBudget() });
+      registerAgentMetrics(platform.metrics, {
+        memberlist,
+        streamBudget: () => transport.streamBudget(),
+        admission: () => transport.admission(),
+        packetsRefused: () => transport.packetsRefused(),
+      });
       http = await serveAgentHttp(
         o.http,
         {

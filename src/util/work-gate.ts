@@ -6,7 +6,10 @@
 // A "turn" ends when a host macrotask runs (setTimeout 0: Node runs the poll phase, i.e. pending I/O,
 // before it). The host scheduler, not the injected simulation clock, decides: this is about the real loop.
 // Invariants: at most perTurn units are granted per turn, except that the first slice of a turn is always
-// granted (a slice larger than the budget still makes progress); waiters are served in arrival order.
+// granted (a slice larger than the budget still makes progress). Waiters are served oldest TICKET first
+// (a job takes one ticket when it starts, ticket(), and spends with it): a job that started earlier runs
+// its slices before later jobs start theirs, so few jobs hold their partial output at a time (250
+// streams inflating at once then hold ~2 jobs' buffers, not 250). Equal tickets: arrival order.
 
 export interface WorkGateStats {
   /** Units granted in total. */
@@ -25,7 +28,8 @@ export class WorkGate {
   readonly perTurn: number;
   private used = 0;
   private armed = false;
-  private readonly waiters: Array<{ n: number; go: () => void }> = [];
+  private readonly waiters: Array<{ n: number; ticket: number; go: () => void }> = [];
+  private nextTicket = 0;
   private readonly defer: (fn: () => void) => void;
   readonly stats: WorkGateStats = { granted: 0, deferred: 0, turns: 0 };
 
@@ -35,18 +39,25 @@ export class WorkGate {
     this.defer = defer;
   }
 
+  /** A job's place in line (older jobs are served first). */
+  ticket(): number {
+    return this.nextTicket++;
+  }
+
   /**
-   * Spends `n` units: null when the slice may run now, else a promise resolved (with the units
-   * granted) on a later turn.
+   * Spends `n` units for the job holding `ticket` (default: behind every job): null when the slice may
+   * run now, else a promise resolved (with the units granted) on a later turn.
    */
-  spend(n: number): Promise<void> | null {
+  spend(n: number, ticket = Infinity): Promise<void> | null {
     if (this.waiters.length === 0 && (this.used === 0 || this.used + n <= this.perTurn)) {
       this.grant(n);
       return null;
     }
     this.stats.deferred++;
     return new Promise<void>((go) => {
-      this.waiters.push({ n, go });
+      let i = this.waiters.length;
+      while (i > 0 && this.waiters[i - 1]!.ticket > ticket) i--;
+      this.waiters.splice(i, 0, { n, ticket, go });
       this.arm();
     });
   }

@@ -52,3 +52,23 @@ describe("WorkGate", () => {
     expect(() => new WorkGate(0)).toThrow(RangeError);
   });
 });
+
+describe("WorkGate tickets", () => {
+  it("serves the job that started first before later jobs, whatever order their slices queue in", async () => {
+    const q: Array<() => void> = [];
+    const g = new WorkGate(1, (fn) => q.push(fn));
+    const first = g.ticket();
+    const second = g.ticket();
+    expect(g.spend(1, second)).toBeNull(); // the turn's budget
+    const order: string[] = [];
+    const w2 = g.spend(1, second)!.then(() => order.push("second"));
+    const w1 = g.spend(1, first)!.then(() => order.push("first"));
+    const wx = g.spend(1)!.then(() => order.push("untagged"));
+    for (let i = 0; i < 3; i++) {
+      q.splice(0).forEach((f) => f());
+      await Promise.resolve();
+    }
+    await Promise.all([w1, w2, wx]);
+    expect(order).toEqual(["first", "second", "untagged"]);
+  });
+});

@@ -26,9 +26,10 @@ export async function inflateAsync(c: Compress, maxOut: number, offset: number, 
   const cap = inflateCap(c.Buf.length, maxOut, limits.maxInflateRatio, limits.inflateRatioFloor);
   const d = new LzwDecoder(c.Buf, cap);
   let charged = 0;
+  const ticket = hooks.gate?.ticket(); // older inflations go first: few partial outputs live at once
   try {
     for (;;) {
-      const wait = hooks.gate?.spend(INFLATE_SLICE_BYTES);
+      const wait = hooks.gate?.spend(INFLATE_SLICE_BYTES, ticket);
       if (wait) await wait;
       const done = d.run(INFLATE_SLICE_BYTES);
       const grown = d.produced - charged;

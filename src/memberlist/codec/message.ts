@@ -124,13 +124,16 @@ export function readUserMsgHeader(r: MsgpackReader): UserMsgHeader {
 }
 
 /** Decodes a complete push/pull (buffer starting with the 06 byte). Used for buffered stream bodies. */
-export function decodePushPull(buf: Uint8Array, limits?: DecodeLimits | ResolvedLimits, base = 0): PushPull {
+export function decodePushPull(buf: Uint8Array, limits?: DecodeLimits | ResolvedLimits, base = 0, keep?: (name: string) => boolean): PushPull {
   if (buf[0] !== MessageType.pushPull)
     throw new MemberlistDecodeError(MemberlistErrorCode.unknownType, "not a push/pull message", { offset: base });
   const r = new MsgpackReader(buf, resolveLimits(limits), 1, base);
   const header = readPushPullHeader(r);
   const states: PushNodeState[] = [];
-  for (let i = 0; i < header.Nodes; i++) states.push(readPushNodeState(r));
+  for (let i = 0; i < header.Nodes; i++) {
+    const st = readPushNodeState(r);
+    if (!keep || keep(st.Name)) states.push(st);
+  }
   const userState = r.take(header.UserStateLen, "push/pull user state").slice();
   return { header, states, userState };
 }

@@ -35,6 +35,11 @@ export interface StreamReadOptions extends PacketOptions {
   role?: "accept" | "dial";
   /** Work budget per event-loop turn for decompression (inflate-async.ts); none = slices run at once. */
   gate?: WorkGate;
+  /**
+   * Push/pull node states to keep, by name (the rest are decoded to advance and dropped at once, so a
+   * huge push/pull never holds its states). Unset: every state. pp.header.Nodes stays the declared count.
+   */
+  keepState?: (name: string) => boolean;
 }
 
 /** The encryption envelope's AAD: 0a + u32 BE length + label. */
@@ -184,7 +189,7 @@ async function readStream(conn: StreamConn, opts: StreamReadOptions): Promise<St
     const plain = await decryptPayload(opts.keyring, sb.buf.subarray(pos + 5, pos + 5 + len), streamAad(header, aadLabel));
     if (plain.length === 0) throw new MemberlistDecodeError(MemberlistErrorCode.empty, "decrypted stream message is empty", { offset: pos + 5 });
     if (conn.charge && !conn.charge(plain.length)) throw new MemberlistLimitError(`decrypted ${plain.length} bytes: the stream memory budget is exhausted`, { offset: pos + 5 });
-    return decodeStreamBody(plain, limits, true, hooksOf(conn, opts));
+    return decodeStreamBody(plain, limits, true, hooksOf(conn, opts), opts.keepState);
   }
   if (opts.keyring !== undefined && opts.verifyIncoming !== false)
     throw new MemberlistCryptoError(MemberlistErrorCode.notEncrypted, "Encryption is configured but remote state is not encrypted", { offset: pos });
@@ -193,9 +198,9 @@ async function readStream(conn: StreamConn, opts: StreamReadOptions): Promise<St
     const start = pos;
     const c = await sb.parse((v) => readCompressEnvelope(new MsgpackReader(v, envelopeLimits(limits), start + 1)));
     const inner = await inflateAsync(c, limits.maxStreamDecompressedBytes, start, limits, hooksOf(conn, opts));
-    return decodeStreamBody(inner, limits, false, hooksOf(conn, opts));
+    return decodeStreamBody(inner, limits, false, hooksOf(conn, opts), opts.keepState);
   }
-  if (t === MessageType.pushPull) return { type: "pushPull", body: await readPushPullIncrementally(sb, pos, limits) };
+  if (t === MessageType.pushPull) return { type: "pushPull", body: await readPushPullIncrementally(sb, pos, limits, opts.keepState) };
   if (t === MessageType.user) {
     const start = pos;
     const { h, at } = await sb.parse((v) => {
@@ -236,7 +241,7 @@ const envelopes = new WeakMap<ResolvedLimits, ResolvedLimits>();
  * reader walks whatever is buffered; only when a state runs past the buffered bytes does it wait for more
  * and re-read that state (a new reader, as the buffer may have moved).
  */
-async function readPushPullIncrementally(sb: StreamBuffer, start: number, limits: ResolvedLimits): Promise<PushPull> {
+async function readPushPullIncrementally(sb: StreamBuffer, start: number, limits: ResolvedLimits, keep?: (name: string) => boolean): Promise<PushPull> {
   let at = start + 1;
   const header = await sb.parse((v) => {
     const r = new MsgpackReader(v, limits, at);
@@ -245,11 +250,14 @@ async function readPushPullIncrementally(sb: StreamBuffer, start: number, limits
     return h;
   });
   const states: PushNodeState[] = [];
+  let decoded = 0;
   let r = new MsgpackReader(sb.view(), limits, at);
-  while (states.length < header.Nodes) {
+  while (decoded < header.Nodes) {
     try {
-      states.push(readPushNodeState(r));
+      const st = readPushNodeState(r);
       at = r.pos;
+      decoded++;
+      if (!keep || keep(st.Name)) states.push(st);
     } catch (e) {
       if (!(e instanceof MemberlistDecodeError && e.code === MemberlistErrorCode.truncated)) throw e;
       await sb.more();
@@ -265,14 +273,14 @@ async function readPushPullIncrementally(sb: StreamBuffer, start: number, limits
  * follow (compression is applied before encryption); after decompression no further layer is allowed
  * (Go: "Received invalid msgType").
  */
-async function decodeStreamBody(buf: Uint8Array, limits: ResolvedLimits, mayBeCompressed: boolean, hooks: InflateHooks): Promise<StreamMessage> {
+async function decodeStreamBody(buf: Uint8Array, limits: ResolvedLimits, mayBeCompressed: boolean, hooks: InflateHooks, keep?: (name: string) => boolean): Promise<StreamMessage> {
   const t = buf[0];
   if (t === MessageType.compress && mayBeCompressed) {
     const r = new MsgpackReader(buf, envelopeLimits(limits), 1);
     const inner = await inflateAsync(readCompressEnvelope(r), limits.maxStreamDecompressedBytes, 0, limits, hooks);
-    return decodeStreamBody(inner, limits, false, hooks);
+    return decodeStreamBody(inner, limits, false, hooks, keep);
   }
-  if (t === MessageType.pushPull) return { type: "pushPull", body: decodePushPull(buf, limits) };
+  if (t === MessageType.pushPull) return { type: "pushPull", body: decodePushPull(buf, limits, 0, keep) };
   if (t === MessageType.user) return { type: "user", body: decodeStreamUser(buf, limits) };
   return decodeMessage(buf, limits);
 }
