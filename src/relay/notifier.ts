@@ -32,8 +32,8 @@ export interface SubscribeResult {
 }
 
 export class PeerNotifier<L extends NotifierListener> {
-  private readonly onlineIdx = new Map<PeerIdString, Set<L>>();
-  private readonly offlineIdx = new Map<PeerIdString, Set<L>>();
+  private readonly onlineIdx: Idx<L> = new Map();
+  private readonly offlineIdx: Idx<L> = new Map();
   /** Subscriptions held by every listener together (offline-interest entries). */
   private total = 0;
   private readonly emit: EmitFn<L>;
@@ -119,7 +119,7 @@ export class PeerNotifier<L extends NotifierListener> {
     const ls = this.onlineIdx.get(id);
     if (!ls) return;
     this.onlineIdx.delete(id);
-    for (const l of ls) {
+    for (const l of members(ls)) {
       l.subOn.delete(id);
       l.pendingOff.delete(id);
       l.pendingOn.add(id);
@@ -130,7 +130,7 @@ export class PeerNotifier<L extends NotifierListener> {
   wentOffline(id: PeerIdString): void {
     const ls = this.offlineIdx.get(id);
     if (!ls) return;
-    for (const l of ls) {
+    for (const l of members(ls)) {
       l.pendingOn.delete(id);
       l.pendingOff.add(id);
       this.schedule(l);
@@ -176,21 +176,36 @@ export class PeerNotifier<L extends NotifierListener> {
   }
 }
 
-function addIdx<L>(idx: Map<PeerIdString, Set<L>>, id: PeerIdString, l: L): boolean {
-  let s = idx.get(id);
-  const fresh = s === undefined;
-  if (!s) idx.set(id, (s = new Set()));
-  s.add(l);
-  return fresh;
+/**
+ * Peer ID -> its local listeners. Most IDs have exactly one subscriber, so the value is the listener
+ * itself until a second one arrives (a Set per ID costs ~100 bytes a subscription).
+ */
+type Idx<L> = Map<PeerIdString, L | Set<L>>;
+
+function members<L>(v: L | Set<L>): Iterable<L> {
+  return v instanceof Set ? [...v] : [v];
 }
 
-function delIdx<L>(idx: Map<PeerIdString, Set<L>>, id: PeerIdString, l: L): boolean {
-  const s = idx.get(id);
-  if (!s) return false;
-  s.delete(l);
-  if (s.size === 0) {
-    idx.delete(id);
+function addIdx<L>(idx: Idx<L>, id: PeerIdString, l: L): boolean {
+  const v = idx.get(id);
+  if (v === undefined) {
+    idx.set(id, l);
     return true;
   }
+  if (v instanceof Set) v.add(l);
+  else if (v !== l) idx.set(id, new Set([v, l]));
   return false;
+}
+
+function delIdx<L>(idx: Idx<L>, id: PeerIdString, l: L): boolean {
+  const v = idx.get(id);
+  if (v === undefined) return false;
+  if (v instanceof Set) {
+    v.delete(l);
+    if (v.size === 1) idx.set(id, v.values().next().value!);
+    return false;
+  }
+  if (v !== l) return false;
+  idx.delete(id);
+  return true;
 }
