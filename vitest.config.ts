@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/worker/**", "test/interop/**", "test/mesh/netns/**", "test/ui/**", "test/package/**"],
+          exclude: ["test/worker/**", "test/interop/**", "test/mesh/netns/**", "test/ui/**", "test/package/**", "test/abuse/worker/**"],
           environment: "node",
         },
       },
@@ -16,7 +16,7 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
         test: {
           name: "workerd",
-          include: ["test/worker/**/*.test.ts"],
+          include: ["test/worker/**/*.test.ts", "test/abuse/worker/**/*.test.ts"],
         },
       },
       {
