@@ -32,7 +32,8 @@ export default {
   // TypeScript 7 (the native compiler) has no JS API for Stryker's tsconfig rewriting; vitest strips types
   // itself, so there is nothing to rewrite.
   tsconfigFile: "stryker-no-tsconfig.json",
-  timeoutMS: 15_000,
+  timeoutMS: 5_000,
+  timeoutFactor: 1.5,
   reporters: ["clear-text", "progress", "json"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   tempDirName: ".stryker-tmp",
