@@ -239,8 +239,8 @@ export async function startAgent(platform: Platform, o: AgentOptions): Promise<A
       registerAgentMetrics(platform.metrics, {
         memberlist,
         streamBudget: () => transport.streamBudget(),
-        admission: () => transport.admission(),
-        packetsRefused: () => transport.packetsRefused(),
+        ...(transport.admission ? { admission: () => transport.admission!() } : {}),
+        ...(transport.packetsRefused ? { packetsRefused: () => transport.packetsRefused!() } : {}),
       });
       http = await serveAgentHttp(
         o.http,

@@ -6,7 +6,7 @@
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeCompressed, encodePushPullHeader } from "../../src/memberlist/codec/index.ts";
-import { BOUNDS, agentProc, members, metric, report, sampleLatency, sleep, stopAll, until, watchAlive } from "./harness.ts";
+import { BOUNDS, agentProc, members, metric, report, sampleLatency, pace, quietPeriod, stopAll, until, watchAlive } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -38,11 +38,11 @@ describe("abuse: compressed stream bombs", () => {
         closed.push(new Promise((r) => s.once("close", () => r())));
         s.on("connect", () => s.write(b));
       }
-      await sleep(1_500);
+      await pace(1_500);
     }
     await Promise.all(closed);
     const limited = await metric(target.url, 'gossamer_memberlist_dropped_total{transport="tcp",code="memberlist.limit"}');
-    await sleep(2_000); // a few probe rounds after the attack
+    await quietPeriod(2_000, "a few probe rounds after the attack: the healthy peer must not suspect the node");
     const w = await watch.stop();
     const l = await lat.stop();
     const rssGrowth = target.rssKiB() - rss0;

@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { quietPeriod, waitUntil } from "../helpers/wait.ts";
 
 const bin = fileURLToPath(new URL("../../bin/gossamer.js", import.meta.url));
 const reportDir = fileURLToPath(new URL("../../reports/abuse/", import.meta.url));
@@ -72,15 +73,9 @@ export async function stopAll(): Promise<void> {
   await Promise.all(procs.splice(0).map((p) => p.stop()));
 }
 
-/** Polls `fn` until it returns a truthy value (bounded by `ms`). */
+/** Waits until `fn` returns a truthy value (the shared waitUntil, bounded by `ms`; a throw counts as "not yet"). */
 export async function until<T>(what: string, ms: number, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return (await waitUntil(what, fn, { timeout: ms, interval: 25 })) as T;
 }
 
 export interface AgentProc extends Proc {
@@ -193,7 +188,9 @@ export function report(attack: string, figures: Record<string, unknown>): void {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Attack pacing: the attacker's own rate (connections or packets per interval), not a wait for an outcome. */
+export const pace = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { quietPeriod };
 
 /** Generous bounds for a loaded 2-core machine (the goals are reported, see the header). */
 export const BOUNDS = {

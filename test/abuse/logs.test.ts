@@ -6,7 +6,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { agentProc, members, report, sleep, stopAll, until } from "./harness.ts";
+import { agentProc, members, report, pace, quietPeriod, stopAll, until } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -19,7 +19,7 @@ describe("abuse: log floods and log keys", () => {
     const junk = Buffer.from([0x02, 0xff, 0xfe, 0xfd, 0x00, 0x01]); // an indirect ping that is not msgpack
     for (let i = 0; i < 20_000; i++) {
       udp.send(junk, a.port, "127.0.0.1");
-      if (i % 1000 === 999) await sleep(20);
+      if (i % 1000 === 999) await pace(20);
     }
     const conns: Promise<void>[] = [];
     for (let i = 0; i < 2_000; i++) {
@@ -37,7 +37,7 @@ describe("abuse: log floods and log keys", () => {
     await Promise.all(conns);
     await until("the target read the flood", 10_000, async () => /gossamer_memberlist_dropped_total\{transport="udp"[^}]*\} [1-9]/.test(await (await fetch(`${a.url}/metrics`)).text()));
     const flood = a.raw.length - before;
-    await sleep(10_200); // past the 10 s window: the next bad packet's line reports what was dropped
+    await quietPeriod(10_200, "the 10 s limiter window passes: the next bad packet's line reports what was dropped");
     udp.send(junk, a.port, "127.0.0.1");
     const summary = await until("a line with the suppressed count", 5_000, () => a.lines.slice(before).find((l) => typeof l["suppressed"] === "number" && (l["suppressed"] as number) > 1000));
     udp.close();

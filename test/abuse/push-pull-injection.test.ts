@@ -10,7 +10,7 @@ import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodePushPull } from "../../src/memberlist/codec/index.ts";
 import type { PushNodeState } from "../../src/memberlist/messages.ts";
-import { BOUNDS, agentProc, members, metric, report, sampleLatency, sleep, stopAll, until, watchAlive } from "./harness.ts";
+import { BOUNDS, agentProc, members, metric, report, sampleLatency, pace, quietPeriod, stopAll, until, watchAlive } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -53,7 +53,7 @@ describe("abuse: push/pull member injection", () => {
     const replied = await sendPushPull(target.port, msg);
     expect(replied).toBeGreaterThan(0); // the node answered with its own state
 
-    await sleep(5_000); // probes of the injected members, gossip, refutations
+    await quietPeriod(5_000, "probes of the injected members, gossip, refutations: nothing may mark the node dead");
     const view = await members(target.url);
     const capped = await metric(target.url, 'gossamer_memberlist_rejected_total{reason="push_pull_cap"}');
     const cidr = await metric(target.url, 'gossamer_memberlist_rejected_total{reason="cidr"}');

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { issueToken, RelayClient, peerIdFromPublicKey, type WebSocketLike } from "../../src/relay/index.ts";
 import { encodeFwd, encodePresence, encodeTransport, HelloAuth } from "../../src/relay/index.ts";
 import { encodeHelloFrame, helloSignedBytes } from "../../src/relay/fabric/codec.ts";
-import { BOUNDS, report, sleep, spawnGossamer, stopAll, until, type Proc } from "./harness.ts";
+import { BOUNDS, report, pace, quietPeriod, spawnGossamer, stopAll, until, type Proc } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -80,7 +80,7 @@ describe("abuse: relay cluster fabric", () => {
     await until("both rejects counted", 5_000, async () =>
       (await metric(r.http, 'relay_cluster_hello_rejects_total{reason="unsigned_but_required"}')) === 1 && (await metric(r.http, 'relay_cluster_hello_rejects_total{reason="hmac_mismatch"}')) === 1,
     );
-    await sleep(200);
+    await quietPeriod(200, "no forged packet may reach the victim");
     expect(victim.c.isOpen).toBe(true);
     expect(victim.got).toEqual([]);
     expect(await metric(r.http, "relay_cluster_streams")).toBe(0);

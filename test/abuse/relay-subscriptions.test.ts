@@ -5,7 +5,7 @@
 import WebSocket from "ws";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodePeerList, issueToken, peerIdFromPublicKey, RelayClient, type WebSocketLike } from "../../src/relay/index.ts";
-import { BOUNDS, report, sleep, spawnGossamer, stopAll, until, type Proc } from "./harness.ts";
+import { BOUNDS, report, pace, quietPeriod, spawnGossamer, stopAll, until, type Proc } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -63,7 +63,7 @@ describe("abuse: relay subscription floods", () => {
       peers.push(ws);
     }
     await until("all subscriptions applied", 20_000, async () => (await metric(r.http, "relay_subscriptions")) === 11 * 8_192);
-    await sleep(500);
+    await quietPeriod(500, "the relay settles before its RSS is read");
     const growth = r.rssKiB() - rss0;
     const held = await metric(r.http, "relay_subscriptions");
     const perSub = Math.round((growth * 1024) / held);

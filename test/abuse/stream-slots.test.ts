@@ -5,7 +5,7 @@
 // oldest silent connection, so a new member still joins and the healthy peer never marks the node dead.
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { BOUNDS, agentProc, members, metric, report, sampleLatency, sleep, stopAll, until, watchAlive } from "./harness.ts";
+import { BOUNDS, agentProc, members, metric, report, sampleLatency, pace, quietPeriod, stopAll, until, watchAlive } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -30,14 +30,14 @@ describe("abuse: stalled TCP connections", () => {
     // One host: ~100 new silent connections per second for 4 s.
     for (let t = 0; t < 40; t++) {
       for (let i = 0; i < 10; i++) silent(target.port, "127.0.0.2", socks);
-      await sleep(100);
+      await pace(100);
     }
     // Meanwhile a new member joins through the attacked node (a push/pull over TCP).
     const late = await agentProc("slots-late", ["--join", `127.0.0.1:${target.port}`]);
     const joined = await until("late joiner joined", 15_000, () => late.lines.find((l) => l.msg === "joined cluster" || l.msg === "join failed"));
     expect(joined.msg).toBe("joined cluster");
     await until("target lists the late joiner", 10_000, async () => (await members(target.url)).some((m) => m.name === "slots-late" && m.state === "alive"));
-    await sleep(2_500); // past the first-byte deadline of the last connections
+    await quietPeriod(2_500, "past the first-byte deadline of the last connections; the healthy peer keeps probing");
 
     const perSource = await metric(target.url, 'gossamer_memberlist_streams_refused_total{reason="per_source"}');
     const evicted = await metric(target.url, 'gossamer_memberlist_streams_refused_total{reason="evicted_silent"}');

@@ -15,7 +15,8 @@ import * as P from "../../src/relay/protocol.ts";
 import { SimClock } from "../../src/util/sim-clock.ts";
 import { nullLogger } from "../../src/util/logger.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
-import { FakeClock, FakeConn, settle } from "./fake.ts";
+import { FakeClock, FakeConn } from "./fake.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 let n = 0;
 const newId = async () => {
@@ -33,7 +34,7 @@ async function connect(c: RelayCore, who: { id: Uint8Array }, token?: Uint8Array
   const conn = new FakeConn();
   c.open(conn);
   c.message(conn, encodeAuth(who.id, token ?? (await issueToken(SECRET))));
-  for (let i = 0; i < 20 && !conn.closed && conn.sent.length === 0; i++) await settle();
+  await waitUntil("the auth answered or refused", () => conn.closed !== undefined || conn.sent.length > 0);
   return conn;
 }
 

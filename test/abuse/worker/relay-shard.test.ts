@@ -9,6 +9,7 @@ import { env, evictDurableObject, runInDurableObject, SELF } from "cloudflare:te
 import { describe, expect, it } from "vitest";
 import { decodeMessage, encodeAuth, encodePeerList, issueToken, peerIdFromPublicKey, RelayClient, whenOpen, type WebSocketLike } from "../../../src/relay/index.ts";
 import type { RelayShard } from "../../../worker/relay-shard.ts";
+import { quietPeriod } from "../../helpers/wait.ts";
 
 async function socket(shard: number): Promise<WebSocket> {
   const res = await SELF.fetch(`http://relay.test/relay?shard=${shard}`, { headers: { Upgrade: "websocket" } });
@@ -83,7 +84,7 @@ describe("abuse (worker): subscription floods", () => {
     const rows = () => runInDurableObject(shard(1), (_i, state) => state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM sub`).one().n);
     await waitFor(async () => (await rows()) === 8_192, "8,192 rows", 40_000);
     a.ws.send(encodePeerList("subscribe", fakeIds(50_000, 244))[0]!); // more: still refused
-    await new Promise((r) => setTimeout(r, 300));
+    await quietPeriod(300, "the extra subscriptions are refused, not stored");
     expect(await rows()).toBe(8_192);
     expect(await metric(shard(1), "relay_subscriptions")).toBe(8_192);
     const attachment = await runInDurableObject(shard(1), (_i, state) => JSON.stringify(state.getWebSockets().map((w) => w.deserializeAttachment())));
