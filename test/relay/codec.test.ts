@@ -153,3 +153,36 @@ describe("relay codec decoding", () => {
     );
   });
 });
+
+describe("relay codec boundaries (mutation-found)", () => {
+  it("a message exactly at its limit decodes; one byte more is oversize (offset = the limit)", () => {
+    const at = encodeTransport(new Uint8Array(36), new Uint8Array(MAX_TRANSPORT_PAYLOAD));
+    expect(at.length).toBe(P.MAX_MSG_SIZE);
+    expect(decodeMessage(at).type).toBe("transport");
+    const over = new Uint8Array(P.MAX_MSG_SIZE + 1);
+    over.set(at);
+    expect(() => decodeMessage(over)).toThrow(expect.objectContaining({ reason: "oversize", offset: P.MAX_MSG_SIZE }));
+    expect(() => encodeTransport(new Uint8Array(36), new Uint8Array(MAX_TRANSPORT_PAYLOAD + 1))).toThrow(`exceeds ${MAX_TRANSPORT_PAYLOAD}`);
+  });
+
+  it("encoders refuse peer IDs that are not 36 bytes", () => {
+    for (const n of [0, 35, 37]) {
+      expect(() => encodeTransport(new Uint8Array(n), new Uint8Array(1))).toThrow(RangeError);
+      expect(() => encodeAuth(new Uint8Array(n), new Uint8Array(1))).toThrow(RangeError);
+      expect(() => encodePeerList("subscribe", [new Uint8Array(36), new Uint8Array(n)])).toThrow(RangeError);
+    }
+  });
+
+  it("an auth response fits 8192 bytes exactly; one more byte of URL is refused", () => {
+    const fits = "r".repeat(P.MAX_AUTH_RESPONSE_SIZE - 2);
+    expect(encodeAuthResponse(fits).length).toBe(P.MAX_AUTH_RESPONSE_SIZE);
+    expect(() => encodeAuthResponse(fits + "r")).toThrow(/too long/);
+  });
+
+  it("a peer-ID list that is not a multiple of 36 bytes points at the partial ID", () => {
+    const b = new Uint8Array(2 + 36 + 5);
+    b[0] = P.PROTOCOL_VERSION;
+    b[1] = P.MSG_SUBSCRIBE_PEER_STATE;
+    expect(() => decodeMessage(b)).toThrow(expect.objectContaining({ reason: "id-list", offset: b.length - 5 }));
+  });
+});
