@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/worker/**", "test/interop/**", "test/mesh/netns/**", "test/ui/**", "test/package/**", "test/abuse/worker/**"],
+          exclude: ["test/worker/**", "test/interop/**", "test/mesh/netns/**", "test/ui/**", "test/package/**", "test/abuse/**"],
           environment: "node",
         },
       },
@@ -17,6 +17,17 @@ export default defineConfig({
         test: {
           name: "workerd",
           include: ["test/worker/**/*.test.ts", "test/abuse/worker/**/*.test.ts"],
+        },
+      },
+      {
+        // Attacks on real processes (test/abuse/, issue 12): one file at a time, so the measured node gets
+        // the machine's cores and not the rest of the suite (`npm run test:abuse`; part of npm test).
+        test: {
+          name: "abuse",
+          include: ["test/abuse/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
         },
       },
       {

@@ -53,7 +53,8 @@ describe("abuse: log floods and log keys", () => {
     await until("all three see each other", 10_000, async () => (await members(a.url)).filter((m) => m.state === "alive").length === 3);
     dies.child.kill("SIGKILL");
     leaves.child.kill("SIGTERM");
-    const failed = await until("member failed", 20_000, () => a.lines.find((l) => l.msg === "member failed"));
+    // Two of three gone at once: no one confirms the suspicion, so it runs to its maximum (Lifeguard, ~18 s).
+    const failed = await until("member failed", 60_000, () => a.lines.find((l) => l.msg === "member failed"));
     const left = await until("member left", 20_000, () => a.lines.find((l) => l.msg === "member left"));
     expect(failed).toMatchObject({ level: "warn", member: "keys-dies", state: "dead", node: "keys-target" });
     expect(left).toMatchObject({ level: "info", member: "keys-leaves", state: "left", node: "keys-target" });
@@ -62,5 +63,5 @@ describe("abuse: log floods and log keys", () => {
     for (const p of [a, dies, leaves]) for (const line of p.raw) expect(line.match(/"node":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
     // Lines about other members carry them as `member` (e.g. the suspicion that preceded the failure).
     expect(a.lines.filter((l) => l["member"] === "keys-dies").length).toBeGreaterThanOrEqual(1);
-  }, 60_000);
+  }, 120_000);
 });

@@ -99,10 +99,10 @@ describe("abuse: relay cluster fabric", () => {
     await until("pending HELLO evictions", 10_000, async () => (await metric(r.http, "relay_cluster_pending_hello_evicted_total")) >= 130);
     for (const s of socks) s.destroy();
 
-    // A compromised pod: a valid HELLO, then 250,000 announced peers.
+    // A compromised pod: a valid HELLO, then 150,000 announced peers.
     const hello = await new HelloAuth(CLUSTER).encode("127.0.0.1:11");
     const ids: Uint8Array[] = [];
-    for (let i = 0; i < 250_000; i++) {
+    for (let i = 0; i < 150_000; i++) {
       const id = new Uint8Array(36);
       id.set(new TextEncoder().encode("sha-"));
       new DataView(id.buffer).setUint32(4, i);
@@ -113,9 +113,9 @@ describe("abuse: relay cluster fabric", () => {
     s.on("error", () => {});
     await new Promise((res) => s.once("connect", res));
     for (const f of frames) s.write(f);
-    const capped = await until("announcements capped", 20_000, async () => {
+    const capped = await until("announcements capped", 60_000, async () => {
       const n = await metric(r.http, "relay_cluster_announce_capped_total");
-      return n >= 150_000 ? n : 0;
+      return n >= 50_000 ? n : 0;
     });
     // The relay still serves: a new peer connects and talks to itself through it.
     const p = await peer(r.url, "abuse-after-flood");
@@ -125,7 +125,7 @@ describe("abuse: relay cluster fabric", () => {
     s.destroy();
     p.c.close();
     report("relay-fabric", { silentConnections: 200, pendingEvicted: await metric(r.http, "relay_cluster_pending_hello_evicted_total"), announced: ids.length, announceCapped: capped, rssGrowthKiB: growth });
-    expect(capped).toBe(150_000);
+    expect(capped).toBe(50_000);
     expect(growth).toBeLessThan(BOUNDS.rssGrowthKiB);
   }, 90_000);
 });
