@@ -4,7 +4,10 @@
 // cannot grow memory), a read past the deadline rejects with TransportTimeoutError, and close() flushes
 // what was written before destroying the socket. With a StreamBudget (accepted streams), every received
 // byte is charged to it until the connection closes; a chunk the budget refuses closes the connection.
-// charge() adds memory derived from the stream (decompressed output) to the same account.
+// charge() adds memory derived from the stream (decompressed output) to the same account. A peer that
+// closes right after writing (Go's sendUserMsg does) leaves a complete message still being decoded: its
+// received bytes are released when the socket closes, derived memory is still charged and is released
+// by our close() (the accepting side always closes when it is done with the request).
 import type { Socket } from "node:net";
 import type { StreamConn } from "../transport/index.ts";
 import type { Clock } from "../util/index.ts";
@@ -61,8 +64,7 @@ export class SocketStreamConn implements StreamConn {
       this.#wake();
     });
     sock.on("close", () => {
-      this.#ended = true;
-      this.#closed = true;
+      this.#ended = true; // not #closed: the request may still be decoding and charging (see charge())
       this.#release();
       this.#wake();
       const cb = this.#onClose;
@@ -71,7 +73,10 @@ export class SocketStreamConn implements StreamConn {
     });
   }
 
-  /** Charges derived memory (decompressed/decrypted output) to the budget; false when it has no room. */
+  /**
+   * Charges derived memory (decompressed/decrypted output) to the budget; false when it has no room or
+   * after close() (nobody decodes any more). Charges after the peer closed are released by close().
+   */
   charge(bytes: number): boolean {
     const b = this.#budget;
     if (!b) return true;

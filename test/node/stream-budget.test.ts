@@ -8,6 +8,7 @@ import net from "node:net";
 import { startAgent, type Agent } from "../../src/node/agent.ts";
 import { createTransport, type NodeTransport } from "../../src/node/transport.ts";
 import { FREE_BYTES_PER_STREAM, StreamBudget } from "../../src/node/stream-budget.ts";
+import { SocketStreamConn } from "../../src/node/stream-conn.ts";
 import { encodePushPullHeader, readStreamMessage } from "../../src/memberlist/codec/index.ts";
 import { captureLogger, type LogLine } from "../helpers/capture-logger.ts";
 import { waitUntil } from "../helpers/wait.ts";
@@ -153,5 +154,29 @@ describe("StreamBudget accounting", () => {
     b.release(2_000);
     expect(b.stats()).toEqual({ limit: 10_000, used: 0, peak: 11_000, rejected: 2 });
     expect(() => new StreamBudget(-1)).toThrow(RangeError);
+  });
+});
+
+describe("SocketStreamConn charges after the peer closed", () => {
+  it("a dialer that closes right after writing (Go's sendUserMsg): its message still decodes and is charged until our close()", async () => {
+    const b = new StreamBudget(1_000_000);
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const accepted = new Promise<net.Socket>((r) => server.once("connection", r));
+    const dialer = net.connect({ port: (server.address() as net.AddressInfo).port, host: "127.0.0.1" });
+    dialer.on("connect", () => dialer.end(Buffer.alloc(100, 1)));
+    const sock = await accepted;
+    let closed = false;
+    const conn = new SocketStreamConn(sock, "dialer", testPlatform().clock, { budget: b, onClose: () => (closed = true) });
+    await waitUntil("the dialer's close to arrive", () => closed);
+    expect(b.used).toBe(0); // received bytes are released with the socket
+    const got = await conn.read();
+    expect(got?.length).toBe(100); // what was queued is still read
+    expect(conn.charge(50_000)).toBe(true); // decrypted / inflated output of that message
+    expect(b.used).toBe(50_000);
+    conn.close();
+    expect(b.used).toBe(0);
+    expect(conn.charge(1)).toBe(false); // nobody decodes after close()
+    server.close();
   });
 });
