@@ -4,6 +4,7 @@
 // to the connection's memory budget (StreamConn.charge, the Node transport's StreamBudget) before the
 // next slice runs. The cap is inflateCap(): the caller's maxOut and maxInflateRatio x the compressed size
 // (inflateRatioFloor at least).
+// The decoder's buffers are reused (lzw-pool.ts): a flood of bombs refused at the cap leaves little garbage.
 // Failure is a typed MemberlistError: limit (cap, or charge refused), compression (bad LZW), as inflate().
 import { MemberlistCompressionError, MemberlistLimitError } from "../errors.ts";
 import type { Compress } from "../messages.ts";
@@ -24,12 +25,16 @@ export interface InflateHooks {
 
 export async function inflateAsync(c: Compress, maxOut: number, offset: number, limits: ResolvedLimits, hooks: InflateHooks): Promise<Uint8Array> {
   const cap = inflateCap(c.Buf.length, maxOut, limits.maxInflateRatio, limits.inflateRatioFloor);
-  const d = new LzwDecoder(c.Buf, cap);
   let charged = 0;
   const ticket = hooks.gate?.ticket(); // older inflations go first: few partial outputs live at once
+  // The decoder (its tables and output buffer, lzw-pool.ts) is taken only once the first slice may run:
+  // streams waiting in line hold nothing but their compressed bytes.
+  const first = hooks.gate?.spend(INFLATE_SLICE_BYTES, ticket);
+  if (first) await first;
+  const d = new LzwDecoder(c.Buf, cap);
   try {
-    for (;;) {
-      const wait = hooks.gate?.spend(INFLATE_SLICE_BYTES, ticket);
+    for (let slice = 0; ; slice++) {
+      const wait = slice === 0 ? null : hooks.gate?.spend(INFLATE_SLICE_BYTES, ticket);
       if (wait) await wait;
       const done = d.run(INFLATE_SLICE_BYTES);
       const grown = d.produced - charged;
@@ -40,11 +45,13 @@ export async function inflateAsync(c: Compress, maxOut: number, offset: number, 
       if (done) break;
     }
   } catch (e) {
+    d.release();
     if (e instanceof MemberlistLimitError) throw new MemberlistLimitError(e.message, { cause: e, offset });
     if (e instanceof MemberlistCompressionError) throw new MemberlistCompressionError(e.message, { cause: e, offset });
     throw e;
   }
   const out = d.result();
+  d.release();
   if (out.length === 0) throw new MemberlistCompressionError("decompressed payload is empty", { offset });
   return out;
 }

@@ -7,6 +7,7 @@
 // The reader's output is capped: LZW expands up to ~1300x, so a 64 KiB datagram could otherwise
 // become ~80 MB (a compression bomb).
 import { MemberlistCompressionError, MemberlistLimitError } from "../errors.ts";
+import { borrowOutput, borrowTables, pow2AtLeast, returnOutput, returnTables, type LzwTables } from "./lzw-pool.ts";
 
 const CLEAR = 256;
 const EOF = 257;
@@ -95,22 +96,29 @@ export function lzwCompress(data: Uint8Array): Uint8Array {
  */
 export function lzwDecompress(data: Uint8Array, maxOut: number): Uint8Array {
   const d = new LzwDecoder(data, maxOut);
-  d.run(Infinity);
-  return d.result();
+  try {
+    d.run(Infinity);
+    return d.result();
+  } finally {
+    d.release();
+  }
 }
 
 /**
  * The same decoder, resumable: run(n) decodes until at least n more bytes came out (or the EOF code),
  * so a caller can spread a large inflation over several turns of the event loop and charge the output
- * as it grows (codec/inflate.ts). State between runs: the bit reader, the code table, the output.
+ * as it grows (codec/inflate-async.ts). State between runs: the bit reader, the code table, the output.
+ * Its buffers come from lzw-pool.ts: call release() once done (after result(), or after a throw).
  */
 export class LzwDecoder {
   private readonly data: Uint8Array;
   private readonly maxOut: number;
-  private readonly prefix = new Uint16Array(1 << MAX_WIDTH);
-  private readonly suffix = new Uint8Array(1 << MAX_WIDTH);
-  private readonly scratch = new Uint8Array(1 << MAX_WIDTH);
+  private readonly tables: LzwTables;
+  private readonly prefix: Uint16Array;
+  private readonly suffix: Uint8Array;
+  private readonly scratch: Uint8Array;
   private out: Uint8Array;
+  private released = false;
   private o = 0;
   private bits = 0;
   private nBits = 0;
@@ -125,7 +133,21 @@ export class LzwDecoder {
   constructor(data: Uint8Array, maxOut: number) {
     this.data = data;
     this.maxOut = maxOut;
-    this.out = new Uint8Array(Math.min(maxOut, Math.max(64, data.length * 4)));
+    this.tables = borrowTables(1 << MAX_WIDTH);
+    this.prefix = this.tables.prefix;
+    this.suffix = this.tables.suffix;
+    this.scratch = this.tables.scratch;
+    this.out = borrowOutput(Math.min(maxOut, pow2AtLeast(Math.max(64, data.length * 4))));
+  }
+
+  /** Gives the buffers back to the pool (idempotent); the decoder is unusable afterwards. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    returnOutput(this.out);
+    returnTables(this.tables);
+    this.out = new Uint8Array(0);
+    this.done = true;
   }
 
   /** Bytes decoded so far. */
@@ -151,8 +173,9 @@ export class LzwDecoder {
     if (o + n > this.out.length) {
       let size = this.out.length * 2;
       while (size < o + n) size *= 2;
-      const next = new Uint8Array(Math.min(size, this.maxOut));
+      const next = borrowOutput(Math.min(size, this.maxOut));
       next.set(this.out.subarray(0, o));
+      returnOutput(this.out);
       this.out = next;
     }
     this.out.set(scratch.subarray(from), o);
