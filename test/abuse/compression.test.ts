@@ -24,7 +24,7 @@ describe("abuse: compressed stream bombs", () => {
     expect(b.length).toBeLessThan(4096);
     const target = await agentProc("zip-target");
     const healthy = await agentProc("zip-healthy", ["--join", `127.0.0.1:${target.port}`]);
-    await until("healthy sees the target", 10_000, async () => (await members(healthy.url)).some((m) => m.name === target.name && m.state === "alive"));
+    await until("healthy sees the target", 30_000, async () => (await members(healthy.url)).some((m) => m.name === target.name && m.state === "alive"));
     const watch = watchAlive(healthy, target.name);
     const lat = sampleLatency(target.url);
     const rss0 = target.rssKiB();

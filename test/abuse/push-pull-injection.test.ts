@@ -35,7 +35,7 @@ describe("abuse: push/pull member injection", () => {
     // lan timers: reading a 6.5 MB push/pull takes longer than the local profile's 1 s TCP deadline.
     const target = await agentProc("inject-target", ["--profile", "lan"]);
     const healthy = await agentProc("inject-healthy", ["--join", `127.0.0.1:${target.port}`]);
-    await until("healthy sees the target", 10_000, async () => (await members(healthy.url)).some((m) => m.name === target.name && m.state === "alive"));
+    await until("healthy sees the target", 30_000, async () => (await members(healthy.url)).some((m) => m.name === target.name && m.state === "alive"));
     const healthyPort = healthy.port;
 
     // Built before the measurements start: the test process blocks ~1 s encoding it.

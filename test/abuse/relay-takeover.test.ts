@@ -37,7 +37,7 @@ describe("abuse: relay session takeover", () => {
     expect(closed.code).toBe(CLOSE_REPLACED);
     expect(attacker.isOpen).toBe(true);
     attacker.close();
-  }, 30_000);
+  }, 90_000);
 
   it("peer-bound mode: the attacker's token does not authenticate the victim's ID; the victim stays", async () => {
     const url = await relayUrl("peer-bound");
@@ -62,5 +62,5 @@ describe("abuse: relay session takeover", () => {
     report("relay-takeover", { mode: "peer-bound", takeoverAttempts: tries.length, refused, victimConnected: victim.isOpen, closeCode: CLOSE_POLICY_VIOLATION });
     self.close();
     victim.close();
-  }, 30_000);
+  }, 90_000);
 });

@@ -19,7 +19,7 @@ describe("abuse: stalled TCP connections", () => {
   it("per-source slots, a first-byte deadline and eviction of silent connections keep joins working", async () => {
     const target = await agentProc("slots-target");
     const healthy = await agentProc("slots-healthy", ["--join", `127.0.0.1:${target.port}`]);
-    await until("healthy sees the target", 10_000, async () => (await members(healthy.url)).some((m) => m.name === target.name && m.state === "alive"));
+    await until("healthy sees the target", 30_000, async () => (await members(healthy.url)).some((m) => m.name === target.name && m.state === "alive"));
     const watch = watchAlive(healthy, target.name);
     const lat = sampleLatency(target.url);
     const rss0 = target.rssKiB();
@@ -34,9 +34,9 @@ describe("abuse: stalled TCP connections", () => {
     }
     // Meanwhile a new member joins through the attacked node (a push/pull over TCP).
     const late = await agentProc("slots-late", ["--join", `127.0.0.1:${target.port}`]);
-    const joined = await until("late joiner joined", 15_000, () => late.lines.find((l) => l.msg === "joined cluster" || l.msg === "join failed"));
+    const joined = await until("late joiner joined", 30_000, () => late.lines.find((l) => l.msg === "joined cluster" || l.msg === "join failed"));
     expect(joined.msg).toBe("joined cluster");
-    await until("target lists the late joiner", 10_000, async () => (await members(target.url)).some((m) => m.name === "slots-late" && m.state === "alive"));
+    await until("target lists the late joiner", 30_000, async () => (await members(target.url)).some((m) => m.name === "slots-late" && m.state === "alive"));
     await quietPeriod(2_500, "past the first-byte deadline of the last connections; the healthy peer keeps probing");
 
     const perSource = await metric(target.url, 'gossamer_memberlist_streams_refused_total{reason="per_source"}');
