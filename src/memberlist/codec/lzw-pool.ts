@@ -31,7 +31,8 @@ export function borrowOutput(size: number): Uint8Array {
 /** Gives a buffer back; kept only when its size is a power of two within MAX_POOLED_BYTES. */
 export function returnOutput(buf: Uint8Array): void {
   const size = buf.length;
-  if (size > MAX_POOLED_BYTES || (size & (size - 1)) !== 0 || buf.byteOffset !== 0 || buf.buffer.byteLength !== size) return;
+  // A whole buffer: its ArrayBuffer is exactly this view (so the view starts at 0).
+  if (size > MAX_POOLED_BYTES || (size & (size - 1)) !== 0 || buf.buffer.byteLength !== size) return;
   let free = outputs.get(size);
   if (!free) outputs.set(size, (free = []));
   if (free.length < PER_SIZE) free.push(buf);

@@ -74,7 +74,7 @@ describe("AES-GCM padding (version 0) and sizes", () => {
     // One block short of the version 0 minimum is refused before decryption.
     const blob = await encryptPayload(1, kr, new Uint8Array(15), new Uint8Array(0));
     blob[0] = 0;
-    await expect(decryptPayload(kr, blob, new Uint8Array(0))).rejects.toMatchObject({ message: /too small/ });
+    await expect(decryptPayload(kr, blob, new Uint8Array(0))).rejects.toMatchObject({ message: expect.stringMatching(/too small/) });
     // A pad of exactly 16 (a whole block) is valid.
     const ok = await encryptPayload(1, kr, new Uint8Array(16).fill(16), new Uint8Array(0));
     ok[0] = 0;
@@ -84,14 +84,14 @@ describe("AES-GCM padding (version 0) and sizes", () => {
   it("sizes and versions: empty, version 2, one byte short of the minimum; keys are tried in order", async () => {
     const kr = new Keyring(K1, [K2]);
     const none = new Uint8Array(0);
-    await expect(decryptPayload(kr, none, none)).rejects.toMatchObject({ message: /empty/ });
-    await expect(decryptPayload(kr, Uint8Array.of(2, ...new Uint8Array(40)), none)).rejects.toMatchObject({ message: /version 2/ });
-    await expect(decryptPayload(kr, new Uint8Array(encryptedLength(1, 0) - 1).fill(1), none)).rejects.toMatchObject({ message: /too small/ });
-    await expect(decryptPayload(kr, new Uint8Array(encryptedLength(0, 0) - 1), none)).rejects.toMatchObject({ message: /too small/ });
+    await expect(decryptPayload(kr, none, none)).rejects.toMatchObject({ message: expect.stringMatching(/empty/) });
+    await expect(decryptPayload(kr, Uint8Array.of(2, ...new Uint8Array(40)), none)).rejects.toMatchObject({ message: expect.stringMatching(/version 2/) });
+    await expect(decryptPayload(kr, new Uint8Array(encryptedLength(1, 0) - 1).fill(1), none)).rejects.toMatchObject({ message: expect.stringMatching(/too small/) });
+    await expect(decryptPayload(kr, new Uint8Array(encryptedLength(0, 0) - 1), none)).rejects.toMatchObject({ message: expect.stringMatching(/too small/) });
     const bySecond = await encryptPayload(1, new Keyring(K2), part(20), none);
     expect(await decryptPayload(kr, bySecond, none)).toEqual(part(20));
-    await expect(decryptPayload(new Keyring(K1), bySecond, none)).rejects.toMatchObject({ message: /no installed keys/ });
-    await expect(encryptPayload(1, kr, part(3), none, () => new Uint8Array(11))).rejects.toMatchObject({ code: "memberlist.bad_key" });
+    await expect(decryptPayload(new Keyring(K1), bySecond, none)).rejects.toMatchObject({ message: expect.stringMatching(/no installed keys/) });
+    await expect(encryptPayload(1, kr, part(3), none, () => new Uint8Array(11))).rejects.toMatchObject({ code: "memberlist.bad_key", message: expect.stringMatching(/nonce/) });
     // The AAD is bound: the same blob under another label does not open.
     const labelled = await encryptPayload(1, kr, part(5), Uint8Array.of(1));
     await expect(decryptPayload(kr, labelled, none)).rejects.toMatchObject({ code: "memberlist.decrypt" });
@@ -134,5 +134,65 @@ describe("packet layer decisions", () => {
     const c = makeCompound([encodeCompressed(ping), ping]);
     expect(openPacket(c, {}).messages).toHaveLength(2);
     expect(openPacket(encodeCompressed(c), {}).messages).toHaveLength(2);
+  });
+});
+
+describe("AES-GCM errors and nonces", () => {
+  it("every decryption error is a typed error at offset 0, with a message naming its cause", async () => {
+    const kr = new Keyring(K1);
+    const none = new Uint8Array(0);
+    const forged0 = await encryptPayload(1, kr, Uint8Array.from({ length: 32 }, () => 17), none);
+    forged0[0] = 0; // version 0 whose last plaintext byte claims a pad of 17 (more than a block, less than the text)
+    const cases: [Uint8Array, Keyring, RegExp][] = [
+      [none, kr, /empty/],
+      [Uint8Array.of(2, ...new Uint8Array(40)), kr, /version 2/],
+      [new Uint8Array(20).fill(1), kr, /too small/],
+      [forged0, kr, /PKCS#7 padding 17/],
+      [await encryptPayload(1, new Keyring(K2), part(20), none), kr, /no installed keys/],
+    ];
+    for (const [blob, ring, why] of cases) {
+      const err = await decryptPayload(ring, blob, none).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, String(why)).toBeInstanceOf(MemberlistError);
+      expect(err).toMatchObject({ code: "memberlist.decrypt", offset: 0, message: expect.stringMatching(why) });
+    }
+  });
+
+  it("nonces are random: two seals of one message differ, and no nonce is all zeros", async () => {
+    const kr = new Keyring(K1);
+    const a = await encryptPayload(1, kr, part(8), new Uint8Array(0));
+    const b = await encryptPayload(1, kr, part(8), new Uint8Array(0));
+    expect(a.subarray(1, 13)).not.toEqual(b.subarray(1, 13));
+    expect(a.subarray(1, 13).some((x) => x !== 0) || b.subarray(1, 13).some((x) => x !== 0)).toBe(true);
+  });
+
+  it("a primary key the runtime cannot use is a typed bad_key error with the cause", async () => {
+    const boom = new Error("no such algorithm");
+    const broken = { cryptoKeys: () => [Promise.reject(boom)] } as unknown as Keyring;
+    const err = await encryptPayload(1, broken, part(4), new Uint8Array(0)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "memberlist.bad_key", message: expect.stringMatching(/primary key/) });
+    expect((err as Error).cause).toBe(boom);
+  });
+});
+
+describe("compound edges", () => {
+  it("a multiple of 255 parts makes exactly that many compounds (no empty trailing one)", () => {
+    expect(encodeCompound(Array.from({ length: 255 }, () => part(2))).map((c) => c[1])).toEqual([255]);
+    expect(encodeCompound(Array.from({ length: 510 }, () => part(2))).map((c) => c[1])).toEqual([255, 255]);
+  });
+
+  it("header errors point at the end of the input, counted from base", () => {
+    const at = (buf: Uint8Array, base: number) => {
+      try {
+        splitCompound(buf, base);
+      } catch (e) {
+        return (e as MemberlistError).offset;
+      }
+      return undefined;
+    };
+    expect(at(Uint8Array.of(7), 10)).toBe(11);
+    expect(at(Uint8Array.of(7, 2, 0, 1, 0), 10)).toBe(15);
   });
 });

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { lzwCompress, lzwDecompress } from "../../../src/memberlist/codec/index.ts";
-import { borrowOutput, MAX_POOLED_BYTES, pooledCount, pow2AtLeast, returnOutput } from "../../../src/memberlist/codec/lzw-pool.ts";
+import { borrowOutput, borrowTables, MAX_POOLED_BYTES, pooledCount, pow2AtLeast, returnOutput, returnTables } from "../../../src/memberlist/codec/lzw-pool.ts";
 import { MemberlistCompressionError, MemberlistLimitError } from "../../../src/memberlist/errors.ts";
 
 const bomb = lzwCompress(new Uint8Array(1 << 20)); // 1 MiB of zeros, a few KiB compressed
@@ -47,5 +47,44 @@ describe("lzw buffer pool", () => {
     expect(pow2AtLeast(1)).toBe(1);
     expect(pow2AtLeast(4096)).toBe(4096);
     expect(pow2AtLeast(4097)).toBe(8192);
+  });
+
+  it("keeps two buffers per size, a 1 MiB buffer included, and hands back exactly those", () => {
+    for (const size of [1 << 12, MAX_POOLED_BYTES]) {
+      borrowOutput(size); // at most two of a size are kept: two borrows empty it
+      borrowOutput(size);
+      const [a, b, c] = [new Uint8Array(size), new Uint8Array(size), new Uint8Array(size)];
+      const before = pooledCount();
+      returnOutput(a);
+      returnOutput(b);
+      returnOutput(c); // a third of one size is left to the GC
+      expect(pooledCount() - before).toBe(2);
+      const got = [borrowOutput(size), borrowOutput(size)];
+      expect(got).toContain(a);
+      expect(got).toContain(b);
+      expect(borrowOutput(size)).not.toBe(c);
+    }
+  });
+
+  it("code tables: reused (at most two kept), cleared before reuse, and only when their size matches", () => {
+    const t = borrowTables(4096);
+    const u = borrowTables(4096);
+    const v = borrowTables(4096);
+    t.prefix.fill(7);
+    t.suffix.fill(9);
+    const before = pooledCount();
+    returnTables(t);
+    returnTables(u);
+    returnTables(v); // a third set is left to the GC
+    expect(pooledCount() - before).toBe(2);
+    const again = [borrowTables(4096), borrowTables(4096)];
+    expect(again).toContain(t);
+    expect(again).toContain(u);
+    expect(t.prefix.every((x) => x === 0) && t.suffix.every((x) => x === 0)).toBe(true);
+    returnTables(t);
+    const small = borrowTables(256); // a kept set of another size is not handed out
+    expect(small.prefix.length).toBe(256);
+    expect(small.suffix.length).toBe(256);
+
   });
 });
