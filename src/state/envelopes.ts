@@ -4,7 +4,8 @@
 // edge link (the same envelopes posted to, or read from, the edge's store).
 //
 //   visible endpoint          -> EndpointMapping (type 1)      the merged value at its live stamp
-//   deleted endpoint          -> EndpointTombstone (type 2)    the tombstone stamp (machine_id tie-break)
+//   deleted endpoint          -> EndpointTombstone (type 2)    the tombstone stamp (machine_id tie-break);
+//                                                              a weak stamp keeps a foreign V (deletionV)
 //   NAT entry (any)           -> NATEntry (type 3)             receivers expire it by the same TTL rule
 //   visible VIP               -> VIPHeartbeat (type 4)         live owners merge per owner
 //   visible subnet route      -> SubnetRoute action "add" (5)
@@ -15,7 +16,7 @@
 // idempotent and the envelope's stamp is the record's own), so re-gossip epidemics end.
 import { encodeToString, type GossipMessage, type GossipSchema, type NATEntry } from "../gossip/index.ts";
 import type { RecordKind } from "../platform/index.ts";
-import { isVisible, type CrdtRecord } from "./merge.ts";
+import { deletionV, isVisible, type CrdtRecord } from "./merge.ts";
 import type { VisibleValue } from "./visible.ts";
 import { endpointTombstone, natEntry } from "./visible.ts";
 
@@ -41,7 +42,7 @@ export function recordMessage(kind: RecordKind, key: string, rec: CrdtRecord, va
       return {
         type: 5,
         payload: {
-          v: schema.v.SubnetRoute,
+          v: deletionV(rec.t, schema.v.SubnetRoute),
           subnet: key,
           machine_id: cut < 0 ? tb : tb.slice(0, cut),
           ion_id: cut < 0 ? "" : tb.slice(cut + 1),
@@ -61,7 +62,17 @@ export function recordEnvelope(kind: RecordKind, key: string, rec: CrdtRecord, v
 /** recordEnvelope through the general encoder (the reference fastEnvelope is tested against). */
 export function recordEnvelopeGeneral(kind: RecordKind, key: string, rec: CrdtRecord, value: VisibleValue | null, schema: GossipSchema): string | null {
   const m = recordMessage(kind, key, rec, value, schema);
-  return m === null ? null : encodeToString(m, schema);
+  return m === null ? null : encodeToString(m, stampingSchema(m, schema));
+}
+
+/**
+ * The schema whose V the encoder stamps: ours, except for a weak deletion, which keeps the foreign V
+ * recordMessage gave it (deletionV in merge.ts; the encoder always stamps the schema's V).
+ */
+function stampingSchema(m: GossipMessage, schema: GossipSchema): GossipSchema {
+  if (m.type === 2 && m.payload.v !== schema.v.EndpointTombstone) return { ...schema, v: { ...schema.v, EndpointTombstone: m.payload.v } };
+  if (m.type === 5 && m.payload.action === "remove" && m.payload.v !== schema.v.SubnetRoute) return { ...schema, v: { ...schema.v, SubnetRoute: m.payload.v } };
+  return schema;
 }
 
 /** Characters Go's encoder writes otherwise than JSON.stringify (see goQuote in src/gossip/encode.ts). */

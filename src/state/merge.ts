@@ -38,6 +38,16 @@ import type { RecordKind } from "../platform/index.ts";
 /** [timestamp, rank (1 normal, 0 weak: loses ties), tie-break id]. Never mutated once made. */
 export type Stamp = readonly [ts: number, rank: number, tb: string];
 
+/**
+ * The V a deletion is re-gossiped with (docs/protocols/gravity.md §4.6): ours for a normal stamp; for a
+ * weak one (rule 3: a tombstone or remove of another schema) a V that is neither ours nor 0 (255, or 254
+ * when ours is 255), so every receiver gives it the same weak rank again. Stamping our own V on it would
+ * make it win ties it lost where it was first applied, and replicas would diverge.
+ */
+export function deletionV(stamp: Stamp, ours: number): number {
+  return stamp[1] === 1 ? ours : ours === 255 ? 254 : 255;
+}
+
 export function compareStamps(a: Stamp, b: Stamp): number {
   if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
   if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;

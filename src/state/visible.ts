@@ -4,7 +4,7 @@
 import type { EndpointMapping, EndpointTombstone, GossipSchema, NATEntry, SubnetRoute, VIPHeartbeat } from "../gossip/index.ts";
 import { compareGoStrings } from "../gossip/index.ts";
 import type { RecordKind } from "../platform/index.ts";
-import { field, isVisible, SLOT, type CrdtRecord } from "./merge.ts";
+import { deletionV, field, isVisible, SLOT, type CrdtRecord } from "./merge.ts";
 
 export type VisibleValue = EndpointMapping | NATEntry | VIPHeartbeat | SubnetRoute;
 
@@ -105,7 +105,7 @@ export function visibleValue(kind: RecordKind, key: string, r: CrdtRecord, nowSe
 /** The tombstone of a deleted endpoint record (for re-gossip), or null. */
 export function endpointTombstone(key: string, r: CrdtRecord, schema: GossipSchema): EndpointTombstone | null {
   if (r.t === null || isVisible(r)) return null;
-  return { v: schema.v.EndpointTombstone, container_id: key, machine_id: r.t[2], timestamp: r.t[0] };
+  return { v: deletionV(r.t, schema.v.EndpointTombstone), container_id: key, machine_id: r.t[2], timestamp: r.t[0] };
 }
 
 /**

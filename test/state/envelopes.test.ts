@@ -8,7 +8,7 @@ import { emptyRecord } from "../../src/state/merge.ts";
 import { recordEnvelope, recordEnvelopeGeneral } from "../../src/state/envelopes.ts";
 import type { VisibleValue } from "../../src/state/visible.ts";
 import { endpointArb, natArb, routeArb, withV } from "../gossip/arbitraries.ts";
-import { makeStore, wireMessageArb } from "./helpers.ts";
+import { makeStore, state, wireMessageArb } from "./helpers.ts";
 
 const schema = referenceSchema();
 
@@ -84,5 +84,40 @@ describe("record envelopes", () => {
     same("nat", "k", { ...nat, src_port: 80 });
     const message: GossipMessage = { type: 5, payload: { v: 0, subnet: "10.0.0.0/8", machine_id: "m", ion_id: "i", timestamp: 3, action: "add" } };
     same("route", "10.0.0.0/8", { ...message.payload, v: schema.v.SubnetRoute });
+  });
+
+  it("carry a deletion's merge state: a replica fed only the envelopes then merges any later message as the source does", () => {
+    // A weak deletion (rule 3: another schema's tombstone or remove loses ties) must stay weak in transit;
+    // re-stamped with our V it would win the tie it lost at the source. (Live records are not covered:
+    // an envelope carries a record's merged value, not each field's stamp, so a later message of the
+    // same timestamp can tie-break differently on a field the source never had written. See gravity.md §4.6.)
+    const deletion = wireMessageArb.filter((m) => m.startsWith('{"type":2,') || m.includes('"action":"remove"'));
+    fc.assert(
+      fc.property(fc.array(deletion, { minLength: 1, maxLength: 8 }), fc.array(wireMessageArb, { minLength: 1, maxLength: 4 }), (first, later) => {
+        const source = makeStore();
+        for (const m of first) outcome(() => source.apply(m));
+        const copy = makeStore();
+        copy.applyBatch(source.envelopes().envelopes);
+        for (const m of later) {
+          outcome(() => source.apply(m));
+          outcome(() => copy.apply(m));
+        }
+        expect(state(copy)).toEqual(state(source));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keep a foreign V on a weak deletion, our V on a normal one", () => {
+    const s = makeStore();
+    s.apply('{"type":2,"payload":{"v":250,"container_id":"w","machine_id":"m","timestamp":3}}');
+    s.apply(`{"type":2,"payload":{"v":${schema.v.EndpointTombstone},"container_id":"n","machine_id":"m","timestamp":3}}`);
+    s.apply('{"type":5,"payload":{"v":250,"subnet":"10.9.0.0/16","machine_id":"m","ion_id":"i","timestamp":3,"action":"remove"}}');
+    const v = (kind: "endpoint" | "route", key: string) => (JSON.parse(s.envelope(kind, key)!) as { payload: { v: number } }).payload.v;
+    expect(v("endpoint", "w")).not.toBe(schema.v.EndpointTombstone);
+    expect(v("endpoint", "w")).not.toBe(0);
+    expect(v("endpoint", "n")).toBe(schema.v.EndpointTombstone);
+    expect(v("route", "10.9.0.0/16")).not.toBe(schema.v.SubnetRoute);
+    expect(v("route", "10.9.0.0/16")).not.toBe(0);
   });
 });
