@@ -90,7 +90,7 @@ describe("record envelopes", () => {
     // A weak deletion (rule 3: another schema's tombstone or remove loses ties) must stay weak in transit;
     // re-stamped with our V it would win the tie it lost at the source. (Live records are not covered:
     // an envelope carries a record's merged value, not each field's stamp, so a later message of the
-    // same timestamp can tie-break differently on a field the source never had written. See gravity.md §4.6.)
+    // same timestamp can tie-break differently on a field the source never had written. See docs/protocols/gravity.md §4.6.)
     const deletion = wireMessageArb.filter((m) => m.startsWith('{"type":2,') || m.includes('"action":"remove"'));
     fc.assert(
       fc.property(fc.array(deletion, { minLength: 1, maxLength: 8 }), fc.array(wireMessageArb, { minLength: 1, maxLength: 4 }), (first, later) => {
