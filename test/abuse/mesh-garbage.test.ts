@@ -29,9 +29,12 @@ afterAll(async () => {
   await target.close();
 });
 
-/** Connects, writes `bytes` in a few chunks, and resolves once the node closed the link (or it idles out). */
+/**
+ * Connects, writes `bytes` in a few chunks and hangs up (FIN); resolves once the node closed the link,
+ * rejects if it still holds it after 5 s (a node that keeps a dead attacker's link would leak).
+ */
 function throwAt(bytes: Uint8Array): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const s = net.connect({ host: "127.0.0.1", port: target.transport.port });
     s.on("error", () => {});
     s.resume();
@@ -40,14 +43,15 @@ function throwAt(bytes: Uint8Array): Promise<void> {
       s.destroy();
       resolve();
     };
-    // A link that stays valid is closed by us after a moment; one that hangs is closed by its deadline.
-    const timer = setTimeout(done, 3000);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`the node still held the link 5 s after the attacker hung up (${bytes.length} bytes sent)`));
+    }, 5000);
     s.on("close", done);
-    // the attacker hangs up 150 ms after writing (a valid but idle link would otherwise wait for its deadline)
     s.once("connect", () => {
       const third = Math.ceil(bytes.length / 3);
       for (let i = 0; i < bytes.length; i += third || 1) s.write(bytes.subarray(i, i + (third || 1)));
-      setTimeout(done, 150);
+      s.end();
     });
   });
 }
