@@ -8,12 +8,12 @@
 // durableObjectStorageFactory is the worker platform's StorageFactory over one object's SQLite.
 import { checkStorageName, type StorageFactory } from "../src/platform/index.ts";
 import { checkRow, STATE_STORAGE_NAME, stateSql as Q } from "../src/state/index.ts";
-import type { CursorStorage, RecordKind, RowKey, SqlRow, StateStorage, StoredMeta, StoredRow } from "../src/state/index.ts";
+import type { CursorStorage, RecordKind, RowKey, SqlArg, SqlRow, StateStorage, StoredMeta, StoredRow } from "../src/state/index.ts";
 
 export class SqlStateStorage implements StateStorage, CursorStorage {
   private readonly storage: DurableObjectStorage;
   private readonly sql: SqlStorage;
-  private readonly args: SqlStorageValue[] = new Array<SqlStorageValue>(6 * Q.UPSERT_CHUNK);
+  private readonly args: SqlArg[] = new Array<SqlArg>(6 * Q.UPSERT_CHUNK);
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
@@ -39,26 +39,12 @@ export class SqlStateStorage implements StateStorage, CursorStorage {
     for (const r of put) checkRow(r);
     this.storage.transactionSync(() => {
       for (const d of del) this.sql.exec(Q.SQL_DELETE_ROW, d.kind, d.key);
-      const a = this.args;
-      const n = Q.UPSERT_CHUNK;
-      let i = 0;
-      for (; i + n <= put.length; i += n) {
-        for (let j = 0; j < n; j++) {
-          const r = put[i + j]!;
-          const o = 6 * j;
-          a[o] = r.kind;
-          a[o + 1] = r.key;
-          a[o + 2] = r.cursor;
-          a[o + 3] = r.at;
-          a[o + 4] = r.state;
-          a[o + 5] = r.value;
-        }
-        this.sql.exec(Q.SQL_UPSERT_ROWS, ...a);
-      }
-      for (; i < put.length; i++) {
-        const r = put[i]!;
-        this.sql.exec(Q.SQL_UPSERT_ROW, r.kind, r.key, r.cursor, r.at, r.state, r.value);
-      }
+      Q.upsertRows(
+        put,
+        this.args,
+        (a) => this.sql.exec(Q.SQL_UPSERT_ROWS, ...a),
+        (r) => this.sql.exec(Q.SQL_UPSERT_ROW, r.kind, r.key, r.cursor, r.at, r.state, r.value),
+      );
       this.sql.exec(Q.SQL_UPSERT_META, meta.cursor, meta.minCursor);
     });
   }

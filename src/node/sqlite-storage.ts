@@ -13,11 +13,11 @@
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { checkStorageName, type StorageFactory } from "../platform/index.ts";
 import { checkRow, stateSql as Q, StateStorageError } from "../state/index.ts";
 import { GossamerError } from "../util/index.ts";
-import type { CursorStorage, RecordKind, RowKey, SqlRow, StateStorage, StoredMeta, StoredRow } from "../state/index.ts";
+import type { CursorStorage, RecordKind, RowKey, SqlArg, SqlRow, StateStorage, StoredMeta, StoredRow } from "../state/index.ts";
 
 type SqliteModule = typeof import("node:sqlite");
 let sqlite: SqliteModule | undefined;
@@ -73,7 +73,7 @@ export class SqliteStateStorage implements StateStorage, CursorStorage {
   private readonly db: DatabaseSync;
   private readonly upsert: StatementSync;
   private readonly upsertChunk: StatementSync;
-  private readonly args: SQLInputValue[] = new Array<SQLInputValue>(6 * Q.UPSERT_CHUNK);
+  private readonly args: SqlArg[] = new Array<SqlArg>(6 * Q.UPSERT_CHUNK);
   private readonly remove: StatementSync;
   private readonly meta: StatementSync;
   private readonly cursor: StatementSync;
@@ -126,26 +126,12 @@ export class SqliteStateStorage implements StateStorage, CursorStorage {
     this.db.exec("BEGIN IMMEDIATE");
     try {
       for (const d of del) this.remove.run(d.kind, d.key);
-      const a = this.args;
-      const n = Q.UPSERT_CHUNK;
-      let i = 0;
-      for (; i + n <= put.length; i += n) {
-        for (let j = 0; j < n; j++) {
-          const r = put[i + j]!;
-          const o = 6 * j;
-          a[o] = r.kind;
-          a[o + 1] = r.key;
-          a[o + 2] = r.cursor;
-          a[o + 3] = r.at;
-          a[o + 4] = r.state;
-          a[o + 5] = r.value;
-        }
-        this.upsertChunk.run(...a);
-      }
-      for (; i < put.length; i++) {
-        const r = put[i]!;
-        this.upsert.run(r.kind, r.key, r.cursor, r.at, r.state, r.value);
-      }
+      Q.upsertRows(
+        put,
+        this.args,
+        (a) => this.upsertChunk.run(...a),
+        (r) => this.upsert.run(r.kind, r.key, r.cursor, r.at, r.state, r.value),
+      );
       this.meta.run(meta.cursor, meta.minCursor);
       this.db.exec("COMMIT");
     } catch (e) {

@@ -13,7 +13,7 @@ export type { StateStoreOptions, Change, ApplyResult, StateSnapshot, DeltaResult
 export { MemoryStorage, checkRow, STATE_STORAGE_NAME } from "../platform/index.ts";
 export type { StateStorage, CursorStorage, StoredRow, StoredMeta, RowKey, RecordKind } from "../platform/index.ts";
 export * as stateSql from "./sql.ts";
-export type { SqlRow } from "./sql.ts";
+export type { SqlArg, SqlRow } from "./sql.ts";
 export { NO_ROUTE, RouteIndex, maskedPrefix, subnetKey } from "./routes.ts";
 export type { LpmLike, LpmFactory, RouteMatch } from "./routes.ts";
 export { StateRejectError, StateStorageError } from "./errors.ts";

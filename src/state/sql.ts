@@ -1,7 +1,8 @@
 // The one SQL layout of the state store's persistent storage (storage.ts describes the data model), shared
 // by the Durable Object adapter (worker/sql-storage.ts, DO SQLite) and the Node adapter
 // (src/node/sqlite-storage.ts, node:sqlite), so a database written by one runtime reads the same in the
-// other. Statements only: each adapter runs them with its own driver, inside one transaction per commit.
+// other. Statements, and the order a commit binds rows to them (upsertRows); each adapter runs them with
+// its own driver, inside one transaction per commit.
 //
 // Tables (layout 2):
 //   gossip_records (kind, key) -> cursor, at, state, value: one row per record (rowcodec.ts: the text of
@@ -20,6 +21,8 @@
 // format the next time it changes) and gossip_rows is dropped. A Durable Object migrates in place the
 // first time it is constructed after the upgrade; an agent's --data-dir the first time it opens it.
 // Nothing else changed between the layouts: meta and cursors are kept as they are.
+
+import type { StoredRow } from "../platform/index.ts";
 
 export const SQL_CREATE_ROWS = `CREATE TABLE IF NOT EXISTS gossip_records (kind TEXT NOT NULL, key TEXT NOT NULL, cursor INTEGER NOT NULL,
   at INTEGER NOT NULL, state TEXT NOT NULL, value TEXT, UNIQUE (kind, key))`;
@@ -57,6 +60,32 @@ export function sqlUpsertRows(n: number): string {
 }
 export const SQL_UPSERT_ROW = sqlUpsertRows(1);
 export const SQL_UPSERT_ROWS = sqlUpsertRows(UPSERT_CHUNK);
+
+/** A statement's bound values (what both drivers accept). */
+export type SqlArg = string | number | null;
+
+/**
+ * A commit's upserts: `many` runs SQL_UPSERT_ROWS with the flat values of UPSERT_CHUNK rows (in `args`,
+ * 6 * UPSERT_CHUNK long, reused from call to call), `one` runs SQL_UPSERT_ROW for each row left over.
+ */
+export function upsertRows(put: readonly StoredRow[], args: SqlArg[], many: (args: SqlArg[]) => void, one: (r: StoredRow) => void): void {
+  const n = UPSERT_CHUNK;
+  let i = 0;
+  for (; i + n <= put.length; i += n) {
+    for (let j = 0; j < n; j++) {
+      const r = put[i + j]!;
+      const o = 6 * j;
+      args[o] = r.kind;
+      args[o + 1] = r.key;
+      args[o + 2] = r.cursor;
+      args[o + 3] = r.at;
+      args[o + 4] = r.state;
+      args[o + 5] = r.value;
+    }
+    many(args);
+  }
+  for (; i < put.length; i++) one(put[i]!);
+}
 
 /** Row shape as SQLite returns it (both drivers). */
 export interface SqlRow {
