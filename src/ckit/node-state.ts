@@ -79,6 +79,12 @@ export class CkitNodeState {
     return this.#local;
   }
 
+  /** Our latest State message as gossiped (ckit's wire form), or null before the first change. */
+  localMessage(): Uint8Array | null {
+    const m = this.#states.get(this.name);
+    return m ? encodeStateMessage(m) : null;
+  }
+
   /** Every known peer (self included), sorted by name. Do not modify. */
   peers(): readonly Peer[] {
     return this.#peerList;

@@ -8,10 +8,12 @@
 // The memberlist delegates are ckit's, with user messages that are not ckit gossip passed on to the
 // agent (so application messages still arrive). With --peer-state participant the member moves to
 // participant after its start-up join; on leave a participant first moves to terminating (as ckit asks
-// of callers), bounded by the leave timeout.
+// of callers), bounded by the leave timeout. A broadcast goes out only its retransmit count, to random
+// members, and nothing repairs a missed terminating state once we are gone (push/pull needs us alive), so
+// the terminating State is also handed directly, over a stream, to a few alive members.
 import type { ConflictDelegate, Delegate, EventDelegate, Memberlist, MemberlistConfig } from "../memberlist/index.ts";
 import type { Platform } from "../platform/index.ts";
-import type { Logger } from "../util/index.ts";
+import type { Logger, TimerHandle } from "../util/index.ts";
 import { CkitNodeState, MESSAGE_MAGIC, nodeMetrics, PeerState, peersJSON, type KnownPeerState } from "../ckit/index.ts";
 import { createCkitTransport, type CkitHttpTransport } from "./ckit-transport.ts";
 import type { TlsServerOptions } from "./ckit-listener.ts";
@@ -85,8 +87,25 @@ export function asNodeTransport(t: CkitHttpTransport, budget: StreamBudget): Nod
   };
 }
 
+/** Alive members the terminating State is also sent to directly (they gossip it on). */
+const TERMINATING_DIRECT_FANOUT = 8;
+
+/** Up to `n` alive members other than `self`, at random. */
+function someAlive(ml: Memberlist, self: string, n: number, random: () => number): string[] {
+  const names = ml
+    .members()
+    .filter((m) => m.name !== self && m.state === "alive")
+    .map((m) => m.name);
+  for (let i = 0; i < Math.min(n, names.length); i++) {
+    const j = i + Math.floor(random() * (names.length - i));
+    [names[i], names[j]] = [names[j]!, names[i]!];
+  }
+  return names.slice(0, n);
+}
+
 export function ckitMode(o: CkitModeOptions): CkitMode {
   const log = o.logger.child({ component: "ckit" });
+  let attached: Memberlist | undefined;
   const state = new CkitNodeState({ name: o.node, logger: log, retransmitMult: o.retransmitMult, now: () => o.platform.clock.now() });
   const magic0 = MESSAGE_MAGIC >> 8;
   const magic1 = MESSAGE_MAGIC & 0xff;
@@ -103,6 +122,7 @@ export function ckitMode(o: CkitModeOptions): CkitMode {
     events: state.events,
     conflict: state.conflict,
     attach(ml) {
+      attached = ml;
       state.attach(ml, nodeMetrics(o.platform.metrics, o.label, state.metricsSource()));
     },
     async started() {
@@ -114,9 +134,20 @@ export function ckitMode(o: CkitModeOptions): CkitMode {
     },
     async leaving(timeoutMs) {
       if (state.currentState() !== PeerState.participant) return;
-      await state.changeState(PeerState.terminating, AbortSignal.timeout(timeoutMs)).catch((err: unknown) => {
+      const gossiped = state.changeState(PeerState.terminating, AbortSignal.timeout(timeoutMs)).catch((err: unknown) => {
         log.warn({ err: String(err) }, "terminating state not confirmed");
       });
+      const msg = state.localMessage();
+      const ml = attached;
+      const direct =
+        msg && ml
+          ? someAlive(ml, o.node, TERMINATING_DIRECT_FANOUT, () => o.platform.random.next()).map((name) =>
+              ml.sendReliable(name, msg).catch((err: unknown) => log.debug({ member: name, err: (err as Error).message }, "terminating state not delivered directly")),
+            )
+          : [];
+      let timer: TimerHandle | undefined;
+      await Promise.race([Promise.all([gossiped, ...direct]), new Promise<void>((r) => (timer = o.platform.clock.setTimeout(() => r(), timeoutMs)))]);
+      if (timer !== undefined) o.platform.clock.clearTimeout(timer);
     },
     peersBody: () => peersJSON(state.peers()),
     stop: () => state.stop(),

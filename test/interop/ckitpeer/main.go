@@ -13,6 +13,7 @@
 //	send NAME TEXT      best-effort user message (-> /message)
 //	sendrel NAME TEXT   reliable user message (-> /stream)
 //	state N             broadcast our ckit state N (0 viewer, 1 participant, 2 terminating)
+//	pushpull ADDR       one push/pull with ADDR (memberlist Join): its state arrives as remotestate
 //	stats               /message requests seen, open, without a declared length, and frames read
 //	members | leave | quit
 //
@@ -655,6 +656,18 @@ func main() {
 				msg := append([]byte{0x12, 0x01, 0x01}, mp(&s)...)
 				d.queue.QueueBroadcast(&stateBcast{name: *name, msg: msg})
 				emit(map[string]interface{}{"ev": "statequeued", "time": s.Time, "hex": fmt.Sprintf("%x", msg)})
+			case "pushpull":
+				// A push/pull with one address (memberlist's Join does exactly one), as the periodic
+				// anti-entropy would: the remote state it merges is logged as remotestate.
+				if len(f) < 2 {
+					continue
+				}
+				_, err := m.Join([]string{f[1]})
+				e := ""
+				if err != nil {
+					e = err.Error()
+				}
+				emit(map[string]interface{}{"ev": "pushpull", "addr": f[1], "err": e})
 			case "members":
 				emit(map[string]interface{}{"ev": "members", "members": memberList(m)})
 			case "stats":
